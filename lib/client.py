@@ -1,0 +1,53 @@
+"""OpenAI clients built from Settings, and the checks made with them."""
+
+from __future__ import annotations
+
+import hashlib
+
+import openai
+from openai import OpenAI
+
+from lib.settings import Settings
+
+# Reading a long answer can pause for minutes on reasoning models; connecting should not.
+TIMEOUT = openai.Timeout(600.0, connect=10.0)
+MAX_RETRIES = 2
+
+
+def key_hash(api_key: str) -> str:
+    """A short, stable fingerprint of a key: safe to log, cache on and compare."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+def client_key(settings: Settings) -> tuple[str, str]:
+    """What makes two clients interchangeable: the endpoint and the key's fingerprint."""
+    return settings.endpoint, key_hash(settings.api_key)
+
+
+def build_client(settings: Settings) -> OpenAI:
+    """A client with everything explicit, so nothing is picked up from os.environ."""
+    return OpenAI(
+        api_key=settings.api_key or "none",
+        base_url=settings.endpoint,
+        timeout=TIMEOUT,
+        max_retries=MAX_RETRIES,
+    )
+
+
+class ClientCache:
+    """Clients keyed by (endpoint, key hash); hold one per session so keys never cross sessions."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str], OpenAI] = {}
+
+    def get(self, settings: Settings) -> OpenAI:
+        """The cached client for these settings, built on first use."""
+        key = client_key(settings)
+        if key not in self._clients:
+            self._clients[key] = build_client(settings)
+        return self._clients[key]
+
+
+def list_models(client: OpenAI) -> list[str]:
+    """Model ids the key can see, sorted; raises the SDK's error when the key is refused."""
+    return sorted(model.id for model in client.models.list())

@@ -1,0 +1,130 @@
+"""Settings: one frozen value resolved from session > st.secrets > environment/.env > defaults."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MODEL = "gpt-5-mini"
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+# Offered before the key is checked; after a check, the models the key can see replace them.
+COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
+
+# Setting name -> the environment/secrets variable it is read from.
+ENV_NAMES = {
+    "api_key": "OPENAI_API_KEY",
+    "base_url": "OPENAI_BASE_URL",
+    "model": "OPENAI_MODEL",
+    "instructions": "OPENAI_INSTRUCTIONS",
+    "temperature": "OPENAI_TEMPERATURE",
+    "reasoning_effort": "OPENAI_REASONING_EFFORT",
+    "store": "OPENAI_STORE",
+    "mode": "APP_MODE",
+    "history_url": "HISTORY_DATABASE_URL",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a chat turn needs; the key is never shown in repr."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    model: str = DEFAULT_MODEL
+    instructions: str = ""
+    temperature: float | None = None
+    reasoning_effort: str | None = None
+    store: bool = True
+    mode: str = "local"
+    history_url: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to."""
+        return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    def source_of(self, name: str) -> str:
+        """Where a setting came from: session, secrets, environment, .env or default."""
+        return self.sources.get(name, "default")
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, remembered as set in this session."""
+        sources = dict(self.sources) | {name: "session" for name in changes}
+        return replace(self, sources=sources, **changes)
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Reasoning models take `reasoning.effort` and refuse a custom temperature."""
+    name = model.lower().rsplit("/", 1)[-1]
+    if name.startswith("gpt-5") and "chat" not in name:
+        return True
+    return name[:2] in {"o1", "o3", "o4"} or name.startswith("gpt-oss")
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Turn a text value from env/secrets into the field's type; blank means unset."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if name == "temperature":
+        return float(raw)
+    if name == "store":
+        return raw if isinstance(raw, bool) else str(raw).strip().lower() not in {"0", "false", "no", "off"}
+    value = str(raw).strip()
+    if name == "reasoning_effort" and value not in REASONING_EFFORTS:
+        raise ValueError(f"OPENAI_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}, not {value!r}")
+    return value
+
+
+def resolve(
+    session: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str | None],
+) -> Settings:
+    """Resolve every setting from the first layer that has it (session uses field names)."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    layers = (("secrets", secrets), ("environment", environ), (".env", dotenv))
+    for f in fields(Settings):
+        if f.name == "sources":
+            continue
+        if f.name in session and session[f.name] is not None:
+            values[f.name], sources[f.name] = session[f.name], "session"
+            continue
+        for label, layer in layers:
+            value = _coerce(f.name, layer.get(ENV_NAMES[f.name]))
+            if value is not None:
+                values[f.name], sources[f.name] = value, label
+                break
+    return Settings(**values, sources=sources)
+
+
+def secrets_dict(get_secrets: Any) -> dict[str, Any]:
+    """Top-level st.secrets as a dict; a missing secrets file means no secrets, not a crash."""
+    try:
+        return {k: v for k, v in get_secrets().items() if not isinstance(v, Mapping)}
+    except FileNotFoundError:  # StreamlitSecretNotFoundError subclasses it
+        return {}
+
+
+def save_dotenv(path: Path, settings: Settings) -> None:
+    """Write the key and settings to a .env file readable by its owner only."""
+    lines = []
+    for name, env_name in ENV_NAMES.items():
+        value = getattr(settings, name)
+        if value in (None, "") or name in {"mode", "history_url"}:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'{env_name}="{escaped}"')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)

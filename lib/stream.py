@@ -1,0 +1,274 @@
+"""PURE: Responses stream events -> Turn. No I/O, no Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
+
+
+@dataclass
+class Usage:
+    """Token counts of one turn, summed over its responses."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def add(self, usage: Any) -> None:
+        """Add the SDK's ResponseUsage (object or dict)."""
+        data = usage if isinstance(usage, dict) else usage.model_dump()
+        self.input_tokens += data.get("input_tokens") or 0
+        self.cached_tokens += (data.get("input_tokens_details") or {}).get("cached_tokens") or 0
+        self.output_tokens += data.get("output_tokens") or 0
+        self.reasoning_tokens += (data.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
+
+    def as_api(self) -> dict[str, Any]:
+        """The counts in the API's usage shape (what pricing reads)."""
+        return {
+            "input_tokens": self.input_tokens,
+            "input_tokens_details": {"cached_tokens": self.cached_tokens},
+            "output_tokens": self.output_tokens,
+            "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
+            "total_tokens": self.total_tokens,
+        }
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output (cached and reasoning are already inside them)."""
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass
+class Item:
+    """One output item: a message, a reasoning summary or a tool call."""
+
+    id: str
+    type: str
+    status: str = "in_progress"
+    chunks: list[str] = field(default_factory=list)
+    refusal: str = ""
+    summary: list[str] = field(default_factory=list)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The message text received so far."""
+        if len(self.chunks) > 1:
+            self.chunks[:] = ["".join(self.chunks)]
+        return self.chunks[0] if self.chunks else ""
+
+    def set_text(self, text: str) -> None:
+        """Replace the text with the authoritative final value."""
+        self.chunks[:] = [text]
+
+
+@dataclass
+class Turn:
+    """One user prompt and everything the assistant produced for it."""
+
+    prompt: str
+    items: list[Item] = field(default_factory=list)
+    status: str = "pending"
+    response_id: str | None = None
+    response_ids: list[str] = field(default_factory=list)
+    model: str | None = None
+    usage: Usage | None = None
+    error: str | None = None
+    last_sequence: int = -1
+    ttft_ms: int | None = None  # set by the caller, who owns the clock
+    latency_ms: int | None = None
+    cost_usd: float | None = None
+
+    @property
+    def text(self) -> str:
+        """All message text of the turn, in output order."""
+        return "\n\n".join(i.text for i in self.items if i.type == "message" and i.text)
+
+    @property
+    def finished(self) -> bool:
+        """True once the API said how the response ended."""
+        return self.status in FINAL_STATUSES
+
+    def item(self, item_id: str | None, item_type: str = "message") -> Item:
+        """The item with this id, created if an event arrives before its output_item.added."""
+        for existing in reversed(self.items):
+            if existing.id == item_id:
+                return existing
+        created = Item(id=item_id or f"item_{len(self.items)}", type=item_type)
+        self.items.append(created)
+        return created
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else value.model_dump(exclude_none=True)
+
+
+def _start_response(turn: Turn, response: Any) -> None:
+    if response.id != turn.response_id:
+        turn.response_id = response.id
+        turn.response_ids.append(response.id)
+        turn.last_sequence = -1
+    turn.model = response.model or turn.model
+    turn.status = response.status or "in_progress"
+
+
+def _finish_response(turn: Turn, response: Any) -> None:
+    _start_response(turn, response)
+    for output in response.output or []:
+        add_output_item(turn, output)
+    if response.usage is not None:
+        turn.usage = turn.usage or Usage()
+        turn.usage.add(response.usage)
+    if response.error is not None:
+        turn.error = response.error.message
+    elif response.status == "incomplete" and response.incomplete_details is not None:
+        turn.error = f"The answer is incomplete: {response.incomplete_details.reason}."
+
+
+def add_output_item(turn: Turn, output: Any) -> Item:
+    """Merge a finished output item (SDK object or dict) into the turn."""
+    data = _as_dict(output)
+    item = turn.item(data.get("id"), data.get("type", "message"))
+    item.type = data.get("type", item.type)
+    item.status = data.get("status") or "completed"
+    item.data = data
+    if item.type == "message":
+        texts = [c.get("text", "") for c in data.get("content", []) if c.get("type") == "output_text"]
+        refusals = [c.get("refusal", "") for c in data.get("content", []) if c.get("type") == "refusal"]
+        if texts:
+            item.set_text("".join(texts))
+            item.annotations = [a for c in data["content"] for a in c.get("annotations", []) or []]
+        if refusals:
+            item.refusal = "".join(refusals)
+    elif item.type == "reasoning" and data.get("summary"):
+        item.summary = [s.get("text", "") for s in data["summary"]]
+    return item
+
+
+def apply(turn: Turn, event: Any) -> bool:
+    """Fold one stream event into the turn; return True when something visible changed.
+
+    Dispatches on `event.type`, never on the class: the SDK builds unknown events as the
+    first member of its union. Unknown events, and repeated or out-of-order sequence
+    numbers, are ignored.
+    """
+    kind = getattr(event, "type", None)
+    sequence = getattr(event, "sequence_number", None)
+    if kind in {"response.created", "response.queued"}:
+        _start_response(turn, event.response)
+    if isinstance(sequence, int):
+        if sequence <= turn.last_sequence:
+            return False
+        turn.last_sequence = sequence
+    handler = _HANDLERS.get(kind or "")
+    return bool(handler and handler(turn, event))
+
+
+def _on_started(turn: Turn, event: Any) -> bool:
+    _start_response(turn, event.response)
+    return True
+
+
+def _on_finished(turn: Turn, event: Any) -> bool:
+    _finish_response(turn, event.response)
+    return True
+
+
+def _on_item_added(turn: Turn, event: Any) -> bool:
+    data = _as_dict(event.item)
+    item = turn.item(data.get("id"), data.get("type", "message"))
+    item.data = data
+    return True
+
+
+def _on_item_done(turn: Turn, event: Any) -> bool:
+    add_output_item(turn, event.item)
+    return True
+
+
+def _on_text_delta(turn: Turn, event: Any) -> bool:
+    turn.item(event.item_id).chunks.append(event.delta)
+    return True
+
+
+def _on_text_done(turn: Turn, event: Any) -> bool:
+    turn.item(event.item_id).set_text(event.text)
+    return True
+
+
+def _on_annotation(turn: Turn, event: Any) -> bool:
+    if event.annotation is not None:
+        turn.item(event.item_id).annotations.append(_as_dict(event.annotation))
+    return True
+
+
+def _on_refusal_delta(turn: Turn, event: Any) -> bool:
+    turn.item(event.item_id).refusal += event.delta
+    return True
+
+
+def _on_refusal_done(turn: Turn, event: Any) -> bool:
+    turn.item(event.item_id).refusal = event.refusal
+    return True
+
+
+def _on_summary_part(turn: Turn, event: Any) -> bool:
+    item = turn.item(event.item_id, "reasoning")
+    while len(item.summary) <= event.summary_index:
+        item.summary.append("")
+    return False
+
+
+def _on_summary_delta(turn: Turn, event: Any) -> bool:
+    item = turn.item(event.item_id, "reasoning")
+    _on_summary_part(turn, event)
+    item.summary[event.summary_index] += event.delta
+    return True
+
+
+def _on_summary_done(turn: Turn, event: Any) -> bool:
+    item = turn.item(event.item_id, "reasoning")
+    _on_summary_part(turn, event)
+    item.summary[event.summary_index] = event.text
+    return True
+
+
+def _on_error(turn: Turn, event: Any) -> bool:
+    turn.error = getattr(event, "message", None) or "The server reported an error."
+    turn.status = "failed"
+    return True
+
+
+def _on_tool_progress(turn: Turn, event: Any) -> bool:
+    # e.g. response.web_search_call.searching -> status "searching" on that item.
+    item = turn.item(getattr(event, "item_id", None), event.type.split(".")[1])
+    item.status = event.type.rsplit(".", 1)[1]
+    return True
+
+
+_HANDLERS = {
+    "response.created": _on_started,
+    "response.queued": _on_started,
+    "response.in_progress": _on_started,
+    "response.completed": _on_finished,
+    "response.incomplete": _on_finished,
+    "response.failed": _on_finished,
+    "response.output_item.added": _on_item_added,
+    "response.output_item.done": _on_item_done,
+    "response.output_text.delta": _on_text_delta,
+    "response.output_text.done": _on_text_done,
+    "response.output_text.annotation.added": _on_annotation,
+    "response.refusal.delta": _on_refusal_delta,
+    "response.refusal.done": _on_refusal_done,
+    "response.reasoning_summary_part.added": _on_summary_part,
+    "response.reasoning_summary_text.delta": _on_summary_delta,
+    "response.reasoning_summary_text.done": _on_summary_done,
+    "error": _on_error,
+}
+for _tool in ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"):
+    for _state in ("in_progress", "searching", "interpreting", "generating", "completed", "failed"):
+        _HANDLERS[f"response.{_tool}.{_state}"] = _on_tool_progress

@@ -1,0 +1,93 @@
+"""The one place for session-state keys, and the accessors every page uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from dotenv import dotenv_values
+from openai import OpenAI
+
+from lib.client import ClientCache
+from lib.conversations import Thread
+from lib.settings import Settings, resolve, secrets_dict
+from lib.stream import Turn
+
+# Like Streamlit's own .streamlit/secrets.toml, .env is looked up where the app is started.
+DOTENV_NAME = ".env"
+
+# Plain keys: they outlive the page that set them (widget keys do not).
+SETTINGS = "settings"  # dict of field -> value chosen in this session
+TRANSCRIPT = "transcript"  # list[Turn]
+THREAD = "thread"  # Thread
+CLIENTS = "clients"  # ClientCache: this session's clients only
+FLASH = "flash"  # one message shown once on the next page
+RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
+CHAT_INPUT = "chat_input"  # the chat input widget's key
+
+
+def dotenv_path() -> Path:
+    """The .env file of the directory the app was started in."""
+    return Path.cwd() / DOTENV_NAME
+
+
+def session_settings() -> dict[str, Any]:
+    """The settings chosen in this session (mutable)."""
+    return st.session_state.setdefault(SETTINGS, {})
+
+
+def settings() -> Settings:
+    """Settings resolved for this session: session > secrets > environment > .env > defaults."""
+    dotenv = dotenv_values(dotenv_path()) if dotenv_path().exists() else {}
+    return resolve(session_settings(), secrets_dict(lambda: st.secrets), os.environ, dotenv)
+
+
+def client(current: Settings | None = None) -> OpenAI:
+    """This session's client for the current settings."""
+    cache: ClientCache = st.session_state.setdefault(CLIENTS, ClientCache())
+    return cache.get(current or settings())
+
+
+def transcript() -> list[Turn]:
+    """The turns shown in the chat."""
+    return st.session_state.setdefault(TRANSCRIPT, [])
+
+
+def thread() -> Thread:
+    """The server-side thread of the current chat."""
+    return st.session_state.setdefault(THREAD, Thread())
+
+
+def new_chat() -> None:
+    """Forget the current chat (the server keeps it) and clear the URL."""
+    st.session_state[TRANSCRIPT] = []
+    st.session_state[THREAD] = Thread()
+    st.query_params.clear()
+
+
+def flash(message: str) -> None:
+    """Show `message` once, on the next page drawn."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    """Draw the pending flash message, if any."""
+    if message := st.session_state.pop(FLASH, None):
+        st.info(message)
+
+
+def served_on_localhost() -> bool:
+    """True when the browser reached the app on this machine (or there is no browser, as in tests)."""
+    url = st.context.url
+    if not url:
+        return True
+    from urllib.parse import urlparse
+
+    return (urlparse(url).hostname or "") in {"localhost", "127.0.0.1", "::1"}
+
+
+def can_save_dotenv(current: Settings) -> bool:
+    """Saving the key to .env is for one person on their own machine only."""
+    return current.mode == "local" and served_on_localhost()

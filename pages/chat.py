@@ -1,0 +1,27 @@
+"""Chat: the transcript, and a streamed answer to each prompt."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.ui import chat_flow, state
+from lib.ui.transcript import render_turn
+
+current = state.settings()
+if not current.api_key:
+    state.flash("Add your OpenAI API key first: the chat needs it to talk to the model.")
+    st.switch_page("pages/setup.py")
+
+chat_flow.resume_from_url(current)
+if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
+    st.session_state[state.CHAT_INPUT] = restored
+
+prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT)
+turns = state.transcript()
+if not turns and not prompt:
+    st.title("Responses Studio")
+    st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
+for turn in turns:
+    render_turn(turn)
+if prompt:
+    chat_flow.send(current, prompt)

@@ -1,0 +1,94 @@
+"""Setup: the key, the endpoint, the model and how it answers."""
+
+from __future__ import annotations
+
+import openai
+import streamlit as st
+
+from lib.client import build_client, list_models
+from lib.errors import explain
+from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, save_dotenv
+from lib.ui import state
+
+MODELS = "setup_models"  # models the checked key can see, kept across reruns
+
+st.title("Setup")
+state.show_flash()
+current = state.settings()
+
+
+def masked(key: str) -> str:
+    """Enough of a key to recognise it, never enough to use it."""
+    return f"…{key[-4:]}" if len(key) > 8 else "set"
+
+
+st.subheader("Connection")
+key_note = f"Current key: {masked(current.api_key)} (from {current.source_of('api_key')})." if current.api_key else ""
+api_key = st.text_input(
+    "OpenAI API key",
+    type="password",
+    placeholder="sk-…",
+    help="Kept in this browser session only. " + key_note,
+)
+base_url = st.text_input(
+    "Base URL",
+    value=current.base_url,
+    placeholder="https://api.openai.com/v1",
+    help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.",
+)
+if key_note:
+    st.caption(key_note)
+
+candidate = current.with_changes(api_key=api_key or current.api_key, base_url=base_url.strip())
+if st.button("Check key", icon=":material/key:", disabled=not candidate.api_key):
+    try:
+        st.session_state[MODELS] = list_models(build_client(candidate))
+        st.success(f"The key works: {len(st.session_state[MODELS])} models available at {candidate.endpoint}.")
+    except openai.APIError as error:
+        st.error(explain(error, endpoint=candidate.endpoint))
+
+st.subheader("Model")
+options = sorted(set(st.session_state.get(MODELS, COMMON_MODELS)) | {current.model})
+model = st.selectbox(
+    "Model",
+    options,
+    index=options.index(current.model),
+    accept_new_options=True,
+    help="Pick one the key can see (use Check key), or type any model name.",
+)
+instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
+if is_reasoning_model(model or ""):
+    efforts = ("default", *REASONING_EFFORTS)
+    effort = st.selectbox("Reasoning effort", efforts, index=efforts.index(current.reasoning_effort or "default"))
+    temperature = current.temperature
+else:
+    effort = current.reasoning_effort or "default"
+    custom = st.toggle("Custom temperature", value=current.temperature is not None)
+    temperature = st.slider("Temperature", 0.0, 2.0, current.temperature or 1.0, 0.1) if custom else None
+store = st.toggle("Store responses on the server", value=current.store, help="Needed to resume conversations.")
+
+save_to_file = False
+if state.can_save_dotenv(current):
+    save_to_file = st.checkbox("Also save to .env on this machine (readable by you only)")
+
+if st.button("Save", type="primary", icon=":material/save:"):
+    chosen = {
+        "api_key": api_key or None,
+        "base_url": base_url.strip(),
+        "model": (model or current.model).strip(),
+        "instructions": instructions,
+        "temperature": temperature,
+        "reasoning_effort": None if effort == "default" else effort,
+        "store": store,
+    }
+    session = state.session_settings()
+    session.update({name: value for name, value in chosen.items() if value is not None or name != "api_key"})
+    saved = state.settings()
+    if not saved.api_key:
+        st.warning("Saved, but there is no API key yet: the chat needs one.")
+    else:
+        if save_to_file:
+            save_dotenv(state.dotenv_path(), saved)
+            st.toast("Saved to .env")
+        state.flash("Settings saved.")
+        st.switch_page("pages/chat.py")

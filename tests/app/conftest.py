@@ -1,0 +1,49 @@
+"""AppTest fixtures: the real app scripts, configured by environment to talk to the double."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_KEY = "sk-apptest-key-0001"
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No OPENAI_* from the developer's shell, and a working directory with no .env or secrets."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("OPENAI_", "AZURE_OPENAI_", "APP_", "HISTORY_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HISTORY_DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
+    return tmp_path
+
+
+@pytest.fixture
+def configured(clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI) -> FakeOpenAI:
+    """The environment names the double and a key it accepts."""
+    monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_MODEL", "gpt-5-mini")
+    return fake_openai
+
+
+@pytest.fixture
+def app() -> Callable[..., AppTest]:
+    """A factory for the app at Home.py; query params may name a conversation."""
+
+    def make(**query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=30)
+        for name, value in query.items():
+            at.query_params[name] = value
+        return at
+
+    return make

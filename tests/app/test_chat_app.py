@@ -1,0 +1,110 @@
+"""The chat and setup pages in AppTest, against the double."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lib.pricing import cost_usd
+from tests.app.conftest import APP_KEY
+from tests.fake_openai import Error, FakeOpenAI, Text
+
+
+def chat(at, prompt: str):
+    at.chat_input[0].set_value(prompt).run()
+    return at
+
+
+def test_no_key_sends_the_user_to_setup(app, clean_env: Path) -> None:
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value == "Setup"
+    assert "API key" in at.info[0].value
+    assert at.text_input[0].label == "OpenAI API key"
+
+
+def test_key_from_environment_opens_the_chat(app, configured: FakeOpenAI) -> None:
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value == "Responses Studio"
+    assert len(at.chat_input) == 1
+
+
+def test_two_turns_share_a_conversation_and_send_only_the_new_message(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("First answer."), Text("Second answer."))
+    at = chat(app().run(), "Hello there")
+    at = chat(at, "And again")
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert at.chat_message[1].markdown[0].value == "First answer."
+    assert at.chat_message[3].markdown[0].value == "Second answer."
+    first, second = configured.response_requests()
+    conversation = first["conversation"]
+    assert conversation.startswith("conv_") and second["conversation"] == conversation
+    assert second["input"] == [{"role": "user", "content": "And again"}]
+    assert "previous_response_id" not in second
+    assert at.query_params["conversation"] == conversation
+    auth = {r.headers.get("authorization") for r in configured.requests}
+    assert auth == {f"Bearer {APP_KEY}"}
+
+
+def test_usage_is_shown_under_the_answer(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("Counted.", usage={"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
+                                             "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20},
+                                             "total_tokens": 42}))
+    at = chat(app().run(), "Count")
+    caption = at.chat_message[1].caption[0].value
+    expected_cost = cost_usd("gpt-5-mini", {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
+                                            "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20}})
+    assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:,.4f} · ")
+
+
+def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOpenAI) -> None:
+    configured.queue(Error(429, "Rate limit reached for requests", code="rate_limit_exceeded", type="requests",
+                           headers={"Retry-After": "7"}))
+    at = chat(app().run(), "Please answer")
+    assert not at.exception
+    assert at.chat_message[0].markdown[0].value == "Please answer"
+    error = at.chat_message[1].error[0].value
+    assert "Rate limited (429)" in error and "in 7 s" in error
+    assert at.chat_input[0].value == "Please answer"
+
+
+def test_bad_key_names_the_key(app, configured: FakeOpenAI) -> None:
+    configured.queue(Error(401, "Incorrect API key provided", code="invalid_api_key"))
+    at = chat(app().run(), "Hi")
+    assert "API key was refused" in at.chat_message[1].error[0].value
+
+
+def test_cut_stream_keeps_the_partial_answer(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("one two three four five six", cut_after=6))
+    at = chat(app().run(), "Count to six")
+    assistant = at.chat_message[1]
+    assert assistant.markdown[0].value.startswith("one")
+    assert "dropped" in assistant.warning[0].value
+
+
+def test_reload_with_conversation_in_url_restores_the_transcript(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("Remembered."))
+    at = chat(app().run(), "Remember me")
+    conversation = at.query_params["conversation"]
+    fresh = app(conversation=conversation).run()
+    assert not fresh.exception
+    assert [m.name for m in fresh.chat_message] == ["user", "assistant"]
+    assert fresh.chat_message[0].markdown[0].value == "Remember me"
+    assert fresh.chat_message[1].markdown[0].value == "Remembered."
+
+
+def test_without_conversations_api_turns_chain_by_previous_response_id(app, clean_env, monkeypatch) -> None:
+    from tests.fake_openai import FakeOpenAI as Fake
+
+    with Fake(conversations=False) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        at = chat(app().run(), "One")
+        at = chat(at, "Two")
+        first, second = fake.response_requests()
+        assert "conversation" not in first and "previous_response_id" not in first
+        assert second["previous_response_id"].startswith("resp_")
+        response_id = at.query_params["response"]
+        fresh = app(response=response_id).run()
+        assert [m.markdown[0].value for m in fresh.chat_message] == ["One", "Echo: One", "Two", "Echo: Two"]

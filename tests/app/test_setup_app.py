@@ -1,0 +1,68 @@
+"""The setup page: check a key against the double, pick a model, save for the session or to .env."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from tests.fake_openai import FakeOpenAI
+
+GOOD_KEY = "sk-good-key-1234"
+
+
+def open_setup(app, fake: FakeOpenAI):
+    at = app().run()
+    at.text_input[1].set_value(fake.base_url).run()
+    return at
+
+
+def test_check_key_lists_models_and_wrong_key_says_so(app, clean_env, fake_openai_factory) -> None:
+    fake = fake_openai_factory(api_keys={GOOD_KEY}, models=("gpt-5-mini", "gpt-4.1-mini"))
+    at = open_setup(app, fake)
+    at.text_input[0].set_value("sk-wrong-key-0000").run()
+    next(b for b in at.button if b.label == "Check key").click().run()
+    assert "API key was refused" in at.error[0].value
+    at.text_input[0].set_value(GOOD_KEY).run()
+    next(b for b in at.button if b.label == "Check key").click().run()
+    assert at.success[0].value.startswith("The key works: 2 models available")
+    assert set(at.selectbox[0].options) >= {"gpt-5-mini", "gpt-4.1-mini"}
+    assert all(GOOD_KEY not in e.value for e in at.success)
+
+
+def test_save_moves_to_chat_and_chat_uses_the_session_key(app, clean_env, fake_openai_factory) -> None:
+    fake = fake_openai_factory()
+    at = open_setup(app, fake)
+    at.text_input[0].set_value(GOOD_KEY).run()
+    at.text_area[0].set_value("Answer in French.")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Responses Studio"
+    at.chat_input[0].set_value("Bonjour").run()
+    body = fake.response_requests()[0]
+    assert body["instructions"] == "Answer in French."
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {GOOD_KEY}"
+    assert not (clean_env / ".env").exists()
+    assert GOOD_KEY not in os.environ.get("OPENAI_API_KEY", "")
+
+
+def test_save_to_dotenv_writes_a_private_file(app, clean_env, fake_openai_factory) -> None:
+    fake = fake_openai_factory()
+    at = open_setup(app, fake)
+    at.text_input[0].set_value(GOOD_KEY).run()
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Save").click().run()
+    dotenv = Path(clean_env / ".env")
+    assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
+    assert f'OPENAI_API_KEY="{GOOD_KEY}"' in dotenv.read_text()
+    assert f'OPENAI_BASE_URL="{fake.base_url}"' in dotenv.read_text()
+
+
+def test_reasoning_model_offers_effort_not_temperature(app, configured) -> None:
+    at = app().run()
+    at.switch_page("pages/setup.py").run()
+    labels = [s.label for s in at.selectbox]
+    assert "Reasoning effort" in labels and not at.slider
+    at.selectbox[0].set_value("gpt-4.1-mini").run()
+    assert "Reasoning effort" not in [s.label for s in at.selectbox]
+    assert [t.label for t in at.toggle][0] == "Custom temperature"

@@ -1,0 +1,99 @@
+"""Browser tests: the real app under `streamlit run`, Debian's Chromium, and the double."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+E2E_KEY = "sk-e2e-browser-key-0001"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without Chromium, browser tests skip locally and fail in CI."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: apt-get install chromium")
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Debian's Chromium, headless, with no background network on this offline machine."""
+    return {
+        "executable_path": str(CHROMIUM),
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def e2e_fake() -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI(api_keys={E2E_KEY}).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run Home.py` on a free port, configured by environment to talk to the double."""
+    data = tmp_path_factory.mktemp("app-data")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
+    env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": e2e_fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
+            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"}
+    log = (data / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
+         "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
+         "--server.fileWatcherType=none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(f"streamlit did not start; see {data / 'streamlit.log'}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture
+def fake(e2e_fake: FakeOpenAI) -> FakeOpenAI:
+    """The module's double, emptied for this test."""
+    e2e_fake.reset()
+    return e2e_fake
+
+
+def wait_idle(page) -> None:  # noqa: ANN001 - playwright Page
+    """Wait until the script run has finished."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)
