@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from lib.tools import ToolSettings
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5-mini"
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -42,6 +44,7 @@ class Settings:
     store: bool = True
     mode: str = "local"
     history_url: str = ""
+    tools: ToolSettings = field(default_factory=ToolSettings)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -96,6 +99,8 @@ def resolve(
             continue
         if f.name in session and session[f.name] is not None:
             values[f.name], sources[f.name] = session[f.name], "session"
+            continue
+        if f.name not in ENV_NAMES:  # set in the session (or a profile) only
             continue
         for label, layer in layers:
             value = _coerce(f.name, layer.get(ENV_NAMES[f.name]))
