@@ -53,6 +53,7 @@ class Item:
     summary: list[str] = field(default_factory=list)
     annotations: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    response_id: str | None = None  # the response that produced it (a turn may span several)
 
     @property
     def text(self) -> str:
@@ -82,6 +83,7 @@ class Turn:
     ttft_ms: int | None = None  # set by the caller, who owns the clock
     latency_ms: int | None = None
     cost_usd: float | None = None
+    structured: bool = False  # the answer follows a JSON schema
 
     @property
     def text(self) -> str:
@@ -98,7 +100,7 @@ class Turn:
         for existing in reversed(self.items):
             if existing.id == item_id:
                 return existing
-        created = Item(id=item_id or f"item_{len(self.items)}", type=item_type)
+        created = Item(id=item_id or f"item_{len(self.items)}", type=item_type, response_id=self.response_id)
         self.items.append(created)
         return created
 
@@ -237,6 +239,23 @@ def _on_summary_done(turn: Turn, event: Any) -> bool:
     return True
 
 
+def _on_partial_image(turn: Turn, event: Any) -> bool:
+    item = turn.item(event.item_id, "image_generation_call")
+    item.data = {**item.data, "partial_image_b64": event.partial_image_b64}
+    return True
+
+
+def _appender(field_name: str, item_type: str) -> Any:
+    """A handler adding an event's `delta` to one text field of the item's data."""
+
+    def on_delta(turn: Turn, event: Any) -> bool:
+        item = turn.item(event.item_id, item_type)
+        item.data = {**item.data, field_name: item.data.get(field_name, "") + event.delta}
+        return True
+
+    return on_delta
+
+
 def _on_error(turn: Turn, event: Any) -> bool:
     turn.error = getattr(event, "message", None) or "The server reported an error."
     turn.status = "failed"
@@ -268,6 +287,10 @@ _HANDLERS = {
     "response.reasoning_summary_text.delta": _on_summary_delta,
     "response.reasoning_summary_text.done": _on_summary_done,
     "error": _on_error,
+    "response.image_generation_call.partial_image": _on_partial_image,
+    "response.code_interpreter_call_code.delta": _appender("code", "code_interpreter_call"),
+    "response.function_call_arguments.delta": _appender("arguments", "function_call"),
+    "response.mcp_call_arguments.delta": _appender("arguments", "mcp_call"),
 }
 for _tool in ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"):
     for _state in ("in_progress", "searching", "interpreting", "generating", "completed", "failed"):

@@ -17,11 +17,15 @@ if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
     st.session_state[state.CHAT_INPUT] = restored
 
 prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT)
+decisions = chat_flow.take_decisions()
 turns = state.transcript()
-if not turns and not prompt:
+continuing = turns.pop() if decisions and turns else None
+if not turns and not prompt and not continuing:
     st.title("Responses Studio")
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
-for turn in turns:
-    render_turn(turn)
-if prompt:
+for number, turn in enumerate(turns, start=1):
+    render_turn(turn, interactive=number == len(turns) and not prompt)
+if continuing:
+    chat_flow.answer_approvals(current, continuing, decisions)
+elif prompt:
     chat_flow.send(current, prompt)

@@ -1,4 +1,4 @@
-"""Setup: the key, the endpoint, the model and how it answers."""
+"""Setup: the key, the endpoint, the model, how it answers and the tools it may use."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import streamlit as st
 
 from lib.client import build_client, list_models
 from lib.errors import explain
+from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, save_dotenv
 from lib.ui import state
+from lib.ui.tools_form import tools_form
 
 MODELS = "setup_models"  # models the checked key can see, kept across reruns
 
@@ -22,67 +24,63 @@ def masked(key: str) -> str:
     return f"…{key[-4:]}" if len(key) > 8 else "set"
 
 
-st.subheader("Connection")
-key_note = f"Current key: {masked(current.api_key)} (from {current.source_of('api_key')})." if current.api_key else ""
-api_key = st.text_input(
-    "OpenAI API key",
-    type="password",
-    placeholder="sk-…",
-    help="Kept in this browser session only. " + key_note,
-)
-base_url = st.text_input(
-    "Base URL",
-    value=current.base_url,
-    placeholder="https://api.openai.com/v1",
-    help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.",
-)
-if key_note:
-    st.caption(key_note)
+connection, model_tab, tools_tab = st.tabs(["Connection", "Model", "Tools"])
+with connection:
+    key_note = f"Current key: {masked(current.api_key)} (from {current.source_of('api_key')})." if current.api_key else ""
+    api_key = st.text_input("OpenAI API key", type="password", placeholder="sk-…",
+                            help="Kept in this browser session only. " + key_note)
+    base_url = st.text_input("Base URL", value=current.base_url, placeholder="https://api.openai.com/v1",
+                             help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.")
+    if key_note:
+        st.caption(key_note)
+    candidate = current.with_changes(api_key=api_key or current.api_key, base_url=base_url.strip())
+    if st.button("Check key", icon=":material/key:", disabled=not candidate.api_key):
+        try:
+            st.session_state[MODELS] = list_models(build_client(candidate))
+            st.success(f"The key works: {len(st.session_state[MODELS])} models available at {candidate.endpoint}.")
+        except openai.APIError as error:
+            st.error(explain(error, endpoint=candidate.endpoint))
 
-candidate = current.with_changes(api_key=api_key or current.api_key, base_url=base_url.strip())
-if st.button("Check key", icon=":material/key:", disabled=not candidate.api_key):
-    try:
-        st.session_state[MODELS] = list_models(build_client(candidate))
-        st.success(f"The key works: {len(st.session_state[MODELS])} models available at {candidate.endpoint}.")
-    except openai.APIError as error:
-        st.error(explain(error, endpoint=candidate.endpoint))
+with model_tab:
+    options = sorted(set(st.session_state.get(MODELS, COMMON_MODELS)) | {current.model})
+    model = st.selectbox("Model", options, index=options.index(current.model), accept_new_options=True,
+                         help="Pick one the key can see (use Check key), or type any model name.")
+    instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
+    reasoning = is_reasoning_model(model or "")
+    if reasoning:
+        efforts = ("default", *REASONING_EFFORTS)
+        effort = st.selectbox("Reasoning effort", efforts, index=efforts.index(current.reasoning_effort or "default"))
+        temperature = current.temperature
+    else:
+        effort = current.reasoning_effort or "default"
+        custom = st.toggle("Custom temperature", value=current.temperature is not None)
+        temperature = st.slider("Temperature", 0.0, 2.0, current.temperature or 1.0, 0.1) if custom else None
+    store = st.toggle("Store responses on the server", value=current.store, help="Needed to resume conversations.")
 
-st.subheader("Model")
-options = sorted(set(st.session_state.get(MODELS, COMMON_MODELS)) | {current.model})
-model = st.selectbox(
-    "Model",
-    options,
-    index=options.index(current.model),
-    accept_new_options=True,
-    help="Pick one the key can see (use Check key), or type any model name.",
-)
-instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
-if is_reasoning_model(model or ""):
-    efforts = ("default", *REASONING_EFFORTS)
-    effort = st.selectbox("Reasoning effort", efforts, index=efforts.index(current.reasoning_effort or "default"))
-    temperature = current.temperature
-else:
-    effort = current.reasoning_effort or "default"
-    custom = st.toggle("Custom temperature", value=current.temperature is not None)
-    temperature = st.slider("Temperature", 0.0, 2.0, current.temperature or 1.0, 0.1) if custom else None
-store = st.toggle("Store responses on the server", value=current.store, help="Needed to resume conversations.")
+with tools_tab:
+    tools = tools_form(current.tools, state.client(candidate) if candidate.api_key else None, reasoning=reasoning)
 
 save_to_file = False
 if state.can_save_dotenv(current):
-    save_to_file = st.checkbox("Also save to .env on this machine (readable by you only)")
+    save_to_file = st.checkbox("Also save key and model settings to .env on this machine (readable by you only)",
+                               key="setup_save_dotenv")
 
 if st.button("Save", type="primary", icon=":material/save:"):
+    if problem := schema_problem(tools.json_schema):
+        st.error(f"The structured-output schema was not saved. {problem}")
+        st.stop()
     chosen = {
-        "api_key": api_key or None,
         "base_url": base_url.strip(),
         "model": (model or current.model).strip(),
         "instructions": instructions,
         "temperature": temperature,
         "reasoning_effort": None if effort == "default" else effort,
         "store": store,
+        "tools": tools,
     }
-    session = state.session_settings()
-    session.update({name: value for name, value in chosen.items() if value is not None or name != "api_key"})
+    if api_key:
+        chosen["api_key"] = api_key
+    state.session_settings().update(chosen)
     saved = state.settings()
     if not saved.api_key:
         st.warning("Saved, but there is no API key yet: the chat needs one.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import openai
 import streamlit as st
 
@@ -10,7 +12,8 @@ from lib.conversations import Thread, load_chain, load_conversation
 from lib.errors import explain
 from lib.settings import Settings
 from lib.ui import state
-from lib.ui.transcript import LiveTurn, render_user
+from lib.stream import Turn
+from lib.ui.transcript import APPROVALS, LiveTurn, render_user
 
 
 def resume_from_url(current: Settings) -> None:
@@ -43,19 +46,37 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.TRANSCRIPT] = turns
 
 
-def send(current: Settings, prompt: str) -> None:
+def send(current: Settings, prompt: str, parts: list[dict] | None = None, images: list | None = None) -> None:
     """Show the prompt, stream the answer, and keep both; on failure put the prompt back in the input."""
-    render_user(prompt)
+    render_user(prompt, images)
+    turn = _stream(chat.run_turn(state.client(current), current, state.thread(), prompt, parts))
+    if turn.status == "failed":
+        st.session_state[state.RESTORE_PROMPT] = prompt
+        st.rerun()
+
+
+def take_decisions() -> dict[str, bool]:
+    """MCP approval decisions clicked since the last run (each is sent once)."""
+    return st.session_state.pop(APPROVALS, None) or {}
+
+
+def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
+    """Send the approval decisions and stream the rest of the same turn."""
+    render_user(turn.prompt)
+    _stream(chat.answer_approvals(state.client(current), current, state.thread(), turn, decisions))
+
+
+def _stream(updates: Iterator[Turn]) -> Turn:
+    """Draw a turn as it grows, then keep it; rerun when it waits for approval so the buttons appear."""
     live = LiveTurn()
-    thread = state.thread()
     turn = None
-    for turn in chat.run_turn(state.client(current), current, thread, prompt):
+    for turn in updates:
         live.update(turn)
     assert turn is not None
     live.update(turn, final=True)
     state.transcript().append(turn)
-    if thread.url_params:
-        st.query_params.from_dict(thread.url_params)
-    if turn.status == "failed":
-        st.session_state[state.RESTORE_PROMPT] = prompt
+    if state.thread().url_params:
+        st.query_params.from_dict(state.thread().url_params)
+    if chat.pending_approvals(turn):
         st.rerun()
+    return turn

@@ -9,20 +9,13 @@ import streamlit as st
 
 from lib.stream import Item, Turn
 from lib.ui.live import LiveMarkdown
+from lib.ui.tool_cards import escape_markdown, render_tool, safe_link
 
-TOOL_LABELS = {
-    "web_search_call": "Web search",
-    "file_search_call": "File search",
-    "code_interpreter_call": "Code interpreter",
-    "image_generation_call": "Image generation",
-    "mcp_call": "MCP tool",
-    "mcp_list_tools": "MCP tools listed",
-    "function_call": "Function",
-}
+APPROVALS = "mcp_decisions"  # session key: {approval request id: approve?} waiting to be sent
 
 
 def usage_line(turn: Turn) -> str:
-    """Tokens (and timing) of a turn, in one short line."""
+    """Tokens, cost and time of a turn, in one short line."""
     parts = []
     if turn.usage:
         u = turn.usage
@@ -35,22 +28,72 @@ def usage_line(turn: Turn) -> str:
     return " · ".join(parts)
 
 
-def render_user(prompt: str) -> None:
+def render_user(prompt: str, images: list[Any] | None = None) -> None:
     """The user's message bubble; text shown as markdown without HTML."""
     with st.chat_message("user"):
         st.markdown(prompt)
+        if images:
+            st.image(images, width=96)
 
 
-def _tool_label(item: Item) -> str:
-    name = item.data.get("name") or ""
-    label = TOOL_LABELS.get(item.type, item.type.replace("_", " "))
-    return f"{label} {name}".strip() + f": {item.status.replace('_', ' ')}"
+def structured(text: str) -> Any:
+    """The parsed JSON of a structured answer, or None when it is not JSON."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
-def _render_tool(item: Item) -> None:
-    state = "error" if item.status == "failed" else "complete" if item.status == "completed" else "running"
-    with st.status(_tool_label(item), state=state, expanded=False):
-        st.code(json.dumps(item.data, indent=2, default=str), language="json")
+def _rows(value: Any) -> list[dict[str, Any]] | None:
+    """A list of objects inside a structured answer, to show as a table."""
+    if isinstance(value, dict) and len(value) == 1:
+        value = next(iter(value.values()))
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return value
+    return None
+
+
+def render_citations(item: Item) -> None:
+    """Numbered links for web sources; file names for file citations, under the answer."""
+    urls: dict[str, str] = {}
+    files: dict[str, str] = {}
+    for note in item.annotations:
+        if note.get("type") == "url_citation":
+            urls.setdefault(note["url"], note.get("title") or note["url"])
+        elif note.get("type") in {"file_citation", "container_file_citation"}:
+            files.setdefault(note.get("file_id", ""), note.get("filename") or note.get("file_id", ""))
+    if urls:
+        st.markdown("  \n".join(f"[{n}] {safe_link(title, url)}" for n, (url, title) in enumerate(urls.items(), 1)))
+    if files:
+        st.caption("Sources: " + ", ".join(escape_markdown(name) for name in files.values()))
+
+
+def render_message(item: Item, *, as_json: bool) -> None:
+    """An assistant message: markdown (never HTML), or JSON and a table for structured output."""
+    value = structured(item.text) if as_json else None
+    if value is not None:
+        st.json(value)
+        if rows := _rows(value):
+            st.dataframe(rows, hide_index=True)
+    elif item.text:
+        st.markdown(item.text)
+    if item.refusal:
+        st.warning(f"Refused: {item.refusal}")
+    render_citations(item)
+
+
+def _render_approval(item: Item, interactive: bool) -> None:
+    render_tool(item)
+    if not interactive:
+        return
+    decisions = st.session_state.setdefault(APPROVALS, {})
+    left, right = st.columns(2)
+    left.button("Approve", key=f"approve_{item.id}", type="primary", icon=":material/check:",
+                on_click=decisions.__setitem__, args=(item.id, True))
+    right.button("Deny", key=f"deny_{item.id}", icon=":material/block:",
+                 on_click=decisions.__setitem__, args=(item.id, False))
 
 
 def _render_ending(turn: Turn) -> None:
@@ -62,22 +105,32 @@ def _render_ending(turn: Turn) -> None:
         st.caption(line)
 
 
-def render_turn(turn: Turn) -> None:
-    """A finished turn: the user's message, then every output item in order, then its ending."""
+def render_item(item: Item, turn: Turn, *, interactive: bool = False) -> None:
+    """One output item in its place in the answer."""
+    if item.type == "message":
+        render_message(item, as_json=turn.structured)
+    elif item.type == "reasoning":
+        if any(item.summary):
+            with st.expander("Thinking", icon=":material/psychology:"):
+                st.markdown("\n\n".join(item.summary))
+    elif item.type == "mcp_approval_request":
+        _render_approval(item, interactive and item.id in {i.id for i in _pending(turn)})
+    elif item.type != "mcp_approval_response":
+        render_tool(item)
+
+
+def _pending(turn: Turn) -> list[Item]:
+    from lib.chat import pending_approvals
+
+    return pending_approvals(turn)
+
+
+def render_turn(turn: Turn, *, interactive: bool = False) -> None:
+    """A finished turn: the user's message, every output item in order, then its ending."""
     render_user(turn.prompt)
     with st.chat_message("assistant"):
         for item in turn.items:
-            if item.type == "message":
-                if item.text:
-                    st.markdown(item.text)
-                if item.refusal:
-                    st.warning(f"Refused: {item.refusal}")
-            elif item.type == "reasoning":
-                if any(item.summary):
-                    with st.expander("Thinking", icon=":material/psychology:"):
-                        st.markdown("\n\n".join(item.summary))
-            else:
-                _render_tool(item)
+            render_item(item, turn, interactive=interactive)
         _render_ending(turn)
 
 
@@ -90,7 +143,7 @@ class LiveTurn:
         self._spinner.caption("Thinking…")
         self._waiting = True
         self._views: dict[str, Any] = {}
-        self._drawn_status: dict[str, str] = {}
+        self._drawn: dict[str, tuple[str, int]] = {}
 
     def update(self, turn: Turn, *, final: bool = False) -> None:
         """Draw what changed; text is paced by LiveMarkdown unless `final`."""
@@ -102,24 +155,42 @@ class LiveTurn:
             if view is None:
                 view = self._views[item.id] = self._make_view(item)
             if item.type == "message":
-                view.update(item.text, final=final)
+                view.update(item, final=final, as_json=turn.structured)
             elif item.type == "reasoning":
                 view.update("\n\n".join(item.summary), final=final)
-            elif self._drawn_status.get(item.id) != item.status or final:
-                self._drawn_status[item.id] = item.status
+            elif (stamp := (item.status, len(item.data))) != self._drawn.get(item.id) or final:
+                self._drawn[item.id] = stamp
                 with view.container():
-                    _render_tool(item)
+                    render_item(item, turn)
         if final:
             with self._bubble:
-                for item in turn.items:
-                    if item.refusal:
-                        st.warning(f"Refused: {item.refusal}")
                 _render_ending(turn)
 
     def _make_view(self, item: Item) -> Any:
         with self._bubble:
             if item.type == "message":
-                return LiveMarkdown(st.container())
+                return _LiveMessage()
             if item.type == "reasoning":
                 return LiveMarkdown(st.expander("Thinking", icon=":material/psychology:").container())
             return st.empty()
+
+
+class _LiveMessage:
+    """A streaming message; when final, its structured view, refusal and citations are drawn too."""
+
+    def __init__(self) -> None:
+        self._holder = st.empty()
+        self._text = LiveMarkdown(self._holder.container())
+        self._extras = st.empty()
+
+    def update(self, item: Item, *, final: bool, as_json: bool) -> None:
+        if final and as_json and structured(item.text) is not None:
+            with self._holder.container():
+                render_message(item, as_json=True)
+            return
+        self._text.update(item.text, final=final)
+        if final and (item.refusal or item.annotations):
+            with self._extras.container():
+                if item.refusal:
+                    st.warning(f"Refused: {item.refusal}")
+                render_citations(item)

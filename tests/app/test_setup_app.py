@@ -50,7 +50,7 @@ def test_save_to_dotenv_writes_a_private_file(app, clean_env, fake_openai_factor
     fake = fake_openai_factory()
     at = open_setup(app, fake)
     at.text_input[0].set_value(GOOD_KEY).run()
-    at.checkbox[0].check()
+    at.checkbox(key="setup_save_dotenv").check()
     next(b for b in at.button if b.label == "Save").click().run()
     dotenv = Path(clean_env / ".env")
     assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600

@@ -1,0 +1,23 @@
+"""Small widgets for function results: a function's `card` names one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+
+def weather_card(value: dict[str, Any]) -> None:
+    """Seed 000's weather widget: temperature, conditions, humidity and wind."""
+    unit = "°F" if value.get("unit") == "fahrenheit" else "°C"
+    with st.container(border=True):
+        left, middle, right = st.columns(3)
+        left.metric(str(value.get("location", "")), f"{value.get('temperature')}{unit}")
+        middle.metric("Humidity", f"{value.get('humidity_percent')} %")
+        right.metric("Wind", f"{value.get('wind_kph')} km/h")
+        source = value.get("source", "")
+        st.caption(f"{value.get('conditions', '')}" + (f" · {source} data" if source else ""))
+
+
+CARDS: dict[str, Callable[[dict[str, Any]], None]] = {"weather": weather_card}
