@@ -14,6 +14,7 @@ from lib.tools import ToolSettings
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5-mini"
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+MODES = ("local", "shared")
 # Offered before the key is checked; after a check, the models the key can see replace them.
 COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
 
@@ -28,6 +29,7 @@ ENV_NAMES = {
     "store": "OPENAI_STORE",
     "mode": "APP_MODE",
     "history_url": "HISTORY_DATABASE_URL",
+    "ttl_minutes": "CONVERSATION_TTL_MINUTES",
 }
 
 
@@ -44,6 +46,7 @@ class Settings:
     store: bool = True
     mode: str = "local"
     history_url: str = ""
+    ttl_minutes: int | None = None  # idle conversations expire after this long; None = never
     tools: ToolSettings = field(default_factory=ToolSettings)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -76,12 +79,16 @@ def _coerce(name: str, raw: Any) -> Any:
         return None
     if name == "temperature":
         return float(raw)
+    if name == "ttl_minutes":
+        return int(raw) or None
     if name == "store":
         return raw if isinstance(raw, bool) else str(raw).strip().lower() not in {"0", "false", "no", "off"}
     value = str(raw).strip()
     if name == "reasoning_effort" and value not in REASONING_EFFORTS:
         raise ValueError(f"OPENAI_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}, not {value!r}")
-    return value
+    if name == "mode" and value.lower() not in MODES:
+        raise ValueError(f"APP_MODE must be local or shared, not {value!r}")
+    return value.lower() if name == "mode" else value
 
 
 def resolve(
@@ -89,15 +96,21 @@ def resolve(
     secrets: Mapping[str, Any],
     environ: Mapping[str, str],
     dotenv: Mapping[str, str | None],
+    *,
+    on_localhost: bool = True,
 ) -> Settings:
-    """Resolve every setting from the first layer that has it (session uses field names)."""
+    """Resolve every setting from the first layer that has it (session uses field names).
+
+    The mode is the deployment's, never a visitor's: it is not read from the session, and an app
+    reached at any address but localhost is shared whatever APP_MODE says.
+    """
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     layers = (("secrets", secrets), ("environment", environ), (".env", dotenv))
     for f in fields(Settings):
         if f.name == "sources":
             continue
-        if f.name in session and session[f.name] is not None:
+        if f.name in session and session[f.name] is not None and f.name != "mode":
             values[f.name], sources[f.name] = session[f.name], "session"
             continue
         if f.name not in ENV_NAMES:  # set in the session (or a profile) only
@@ -107,6 +120,8 @@ def resolve(
             if value is not None:
                 values[f.name], sources[f.name] = value, label
                 break
+    if not on_localhost and values.get("mode") != "shared":
+        values["mode"], sources["mode"] = "shared", "server address"
     return Settings(**values, sources=sources)
 
 
@@ -123,7 +138,7 @@ def save_dotenv(path: Path, settings: Settings) -> None:
     lines = []
     for name, env_name in ENV_NAMES.items():
         value = getattr(settings, name)
-        if value in (None, "") or name in {"mode", "history_url"}:
+        if value in (None, "") or name in {"mode", "history_url", "ttl_minutes"}:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"

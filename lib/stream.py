@@ -42,6 +42,16 @@ class Usage:
 
 
 @dataclass
+class Round:
+    """One response of a turn as it ended (a turn spans several when functions are called)."""
+
+    response_id: str
+    status: str
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None
+
+
+@dataclass
 class Item:
     """One output item: a message, a reasoning summary or a tool call."""
 
@@ -84,6 +94,7 @@ class Turn:
     latency_ms: int | None = None
     cost_usd: float | None = None
     structured: bool = False  # the answer follows a JSON schema
+    rounds: list[Round] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -122,13 +133,16 @@ def _finish_response(turn: Turn, response: Any) -> None:
     _start_response(turn, response)
     for output in response.output or []:
         add_output_item(turn, output)
+    ended = Round(response_id=response.id, status=response.status or "completed")
     if response.usage is not None:
+        ended.usage.add(response.usage)
         turn.usage = turn.usage or Usage()
         turn.usage.add(response.usage)
     if response.error is not None:
-        turn.error = response.error.message
+        turn.error = ended.error = response.error.message
     elif response.status == "incomplete" and response.incomplete_details is not None:
-        turn.error = f"The answer is incomplete: {response.incomplete_details.reason}."
+        turn.error = ended.error = f"The answer is incomplete: {response.incomplete_details.reason}."
+    turn.rounds = [r for r in turn.rounds if r.response_id != response.id] + [ended]
 
 
 def add_output_item(turn: Turn, output: Any) -> Item:

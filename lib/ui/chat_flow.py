@@ -8,11 +8,13 @@ import openai
 import streamlit as st
 
 from lib import chat
-from lib.conversations import Thread, load_chain, load_conversation
+from lib.conversations import Thread, load_chain, load_conversation, title_from
 from lib.errors import explain
+from lib.history import records_for
 from lib.settings import Settings
-from lib.ui import state
+from lib.store import StoreError
 from lib.stream import Turn
+from lib.ui import state
 from lib.ui.transcript import APPROVALS, LiveTurn, render_user
 
 
@@ -46,10 +48,31 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.TRANSCRIPT] = turns
 
 
+def closed_message(current: Settings) -> str | None:
+    """Why the current conversation cannot take a new turn (expired or closed), if it cannot."""
+    conversation_id = state.thread().conversation_id
+    if not conversation_id:
+        return None
+    try:
+        row = state.history(current).conversation(state.owner(current), conversation_id)
+    except StoreError:
+        return None
+    if row and row["status"] in {"expired", "closed"}:
+        why = "expired after a while without use" if row["status"] == "expired" else "was closed"
+        return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
+    return None
+
+
 def send(current: Settings, prompt: str, parts: list[dict] | None = None, images: list | None = None) -> None:
     """Show the prompt, stream the answer, and keep both; on failure put the prompt back in the input."""
+    if blocked := closed_message(current):
+        st.warning(blocked, icon=":material/lock:")
+        st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
+        st.session_state[state.RESTORE_PROMPT] = prompt
+        return
     render_user(prompt, images)
-    turn = _stream(chat.run_turn(state.client(current), current, state.thread(), prompt, parts))
+    thread = state.thread()
+    turn = _stream(current, thread, chat.run_turn(state.client(current), current, thread, prompt, parts))
     if turn.status == "failed":
         st.session_state[state.RESTORE_PROMPT] = prompt
         st.rerun()
@@ -63,11 +86,13 @@ def take_decisions() -> dict[str, bool]:
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
     """Send the approval decisions and stream the rest of the same turn."""
     render_user(turn.prompt)
-    _stream(chat.answer_approvals(state.client(current), current, state.thread(), turn, decisions))
+    thread = state.thread()
+    _stream(current, thread, chat.answer_approvals(state.client(current), current, thread, turn, decisions))
 
 
-def _stream(updates: Iterator[Turn]) -> Turn:
-    """Draw a turn as it grows, then keep it; rerun when it waits for approval so the buttons appear."""
+def _stream(current: Settings, thread: Thread, updates: Iterator[Turn]) -> Turn:
+    """Draw a turn as it grows, keep it and record it; rerun when it waits for approval so the buttons appear."""
+    previous = thread.last_response_id
     live = LiveTurn()
     turn = None
     for turn in updates:
@@ -75,8 +100,22 @@ def _stream(updates: Iterator[Turn]) -> Turn:
     assert turn is not None
     live.update(turn, final=True)
     state.transcript().append(turn)
-    if state.thread().url_params:
-        st.query_params.from_dict(state.thread().url_params)
+    _record(current, thread, turn, previous)
+    if thread.url_params:
+        st.query_params.from_dict(thread.url_params)
     if chat.pending_approvals(turn):
         st.rerun()
     return turn
+
+
+def _record(current: Settings, thread: Thread, turn: Turn, previous: str | None) -> None:
+    """Write the turn's responses to the history store; a store failure never costs the answer."""
+    owner = state.owner(current)
+    store = state.history(current)
+    try:
+        for record in records_for(turn, owner, thread.conversation_id, previous):
+            store.record_response(record)
+        if thread.conversation_id and len(state.transcript()) == 1:
+            store.upsert_conversation(thread.conversation_id, owner, title=title_from(turn.prompt))
+    except StoreError as error:
+        st.warning(str(error), icon=":material/history:")

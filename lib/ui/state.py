@@ -10,7 +10,9 @@ import streamlit as st
 from dotenv import dotenv_values
 from openai import OpenAI
 
+from lib.access import owner_key_in_use, without_owner_key
 from lib.client import ClientCache
+from lib.store import HistoryStore, default_url, owner_for
 from lib.conversations import Thread
 from lib.settings import Settings, resolve, secrets_dict
 from lib.stream import Turn
@@ -26,6 +28,8 @@ CLIENTS = "clients"  # ClientCache: this session's clients only
 FLASH = "flash"  # one message shown once on the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
+ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
+SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SESSION_BUDGET_USD
 
 
 def dotenv_path() -> Path:
@@ -38,10 +42,22 @@ def session_settings() -> dict[str, Any]:
     return st.session_state.setdefault(SETTINGS, {})
 
 
-def settings() -> Settings:
-    """Settings resolved for this session: session > secrets > environment > .env > defaults."""
+def configured_settings() -> Settings:
+    """Settings as configured, the owner's key included: for the gate, not for making clients."""
     dotenv = dotenv_values(dotenv_path()) if dotenv_path().exists() else {}
-    return resolve(session_settings(), secrets_dict(lambda: st.secrets), os.environ, dotenv)
+    return resolve(session_settings(), secrets_dict(lambda: st.secrets), os.environ, dotenv,
+                   on_localhost=served_on_localhost())
+
+
+def settings() -> Settings:
+    """Settings resolved for this session: session > secrets > environment > .env > defaults.
+
+    In shared mode the owner's key is left out until this session has passed the gate.
+    """
+    current = configured_settings()
+    if owner_key_in_use(current) and not st.session_state.get(ACCESS):
+        return without_owner_key(current)
+    return current
 
 
 def client(current: Settings | None = None) -> OpenAI:
@@ -91,3 +107,30 @@ def served_on_localhost() -> bool:
 def can_save_dotenv(current: Settings) -> bool:
     """Saving the key to .env is for one person on their own machine only."""
     return current.mode == "local" and served_on_localhost()
+
+
+@st.cache_resource(show_spinner=False)
+def _history_store(url: str, ttl_minutes: int | None) -> HistoryStore:
+    # One store per process is right: it holds no key, and every query takes the owner.
+    return HistoryStore(url, ttl_minutes=ttl_minutes)
+
+
+def history(current: Settings | None = None) -> HistoryStore:
+    """The history store named by HISTORY_DATABASE_URL (SQLite under .data/ by default)."""
+    current = current or settings()
+    return _history_store(current.history_url or default_url(Path.cwd()), current.ttl_minutes)
+
+
+def signed_in_email() -> str | None:
+    """The signed-in user's email when Streamlit's login is configured and used."""
+    try:
+        return st.user.get("email") if st.user.get("is_logged_in") else None
+    except Exception:  # no [auth] configured, or no browser session (AppTest)
+        return None
+
+
+def owner(current: Settings | None = None) -> str:
+    """Whose history this session sees: the signed-in user, else the key's fingerprint."""
+    current = current or settings()
+    # A key-less local server: everyone on it shares one history, as they share the server.
+    return owner_for(signed_in_email(), current.api_key or "no-key")

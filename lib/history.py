@@ -1,0 +1,48 @@
+"""What the chat writes to the history store: one record per response of a turn."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lib.pricing import cost_usd
+from lib.store import ResponseRecord
+from lib.stream import Round, Turn
+
+# Our turn states that are not API statuses, as the store records them.
+STORED_STATUS = {"interrupted": "incomplete", "pending": "failed", "in_progress": "incomplete"}
+NOT_TOOLS = {"message", "reasoning", "mcp_approval_response"}
+
+
+def records_for(turn: Turn, owner: str, conversation_id: str | None, previous_response_id: str | None) -> list[ResponseRecord]:
+    """The rows for every response the turn produced; a response cut short is recorded as it stood."""
+    rounds = list(turn.rounds)
+    if turn.response_id and turn.response_id not in {r.response_id for r in rounds}:
+        rounds.append(Round(response_id=turn.response_id, status=STORED_STATUS.get(turn.status, turn.status),
+                            error=turn.error))
+    records = []
+    now = datetime.now(UTC)
+    for number, ended in enumerate(rounds):
+        items = [i for i in turn.items if i.response_id == ended.response_id]
+        last = number == len(rounds) - 1
+        usage = ended.usage
+        records.append(ResponseRecord(
+            id=ended.response_id,
+            owner=owner,
+            model=turn.model or "",
+            status=STORED_STATUS.get(ended.status, ended.status),
+            created_at=now,
+            conversation_id=conversation_id,
+            previous_response_id=previous_response_id if number == 0 else rounds[number - 1].response_id,
+            input_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost_usd=cost_usd(turn.model, usage.as_api()) if usage.total_tokens else None,
+            latency_ms=turn.latency_ms if last else None,
+            ttft_ms=turn.ttft_ms if number == 0 else None,
+            tools=tuple(dict.fromkeys(i.type for i in items if i.type not in NOT_TOOLS)),
+            input_preview=turn.prompt,
+            output_preview="\n\n".join(i.text for i in items if i.type == "message" and i.text),
+            error=ended.error or (turn.error if last else None),
+        ))
+    return records

@@ -1,0 +1,338 @@
+"""HistoryStore: every response and conversation the app has seen, scoped by owner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select, true, update
+
+from .engine import WRITE, make_engine, write_lock
+from .migrations import migrate
+from .queries import (
+    expire_idle,
+    response_dict,
+    response_row,
+    select_conversations,
+    select_responses,
+    set_status,
+    tools_each,
+    usage_sums,
+    utc_day,
+    where,
+    write_statements,
+)
+from .records import (
+    CONVERSATION_STATUSES,
+    ConversationClosed,
+    OwnershipError,
+    ResponseFilter,
+    ResponseRecord,
+    utcnow,
+)
+from .schema import conversations, responses
+
+
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in CONVERSATION_STATUSES:
+        raise ValueError(f"unknown conversation status {status!r}; expected one of {CONVERSATION_STATUSES}")
+
+
+class HistoryStore:
+    """The app's own index of responses and conversations, on SQLite or PostgreSQL."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl_minutes: int | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if ttl_minutes is not None and ttl_minutes < 0:
+            raise ValueError("ttl_minutes must be positive, or None/0 for no expiry")
+        self.ttl_minutes = ttl_minutes or None
+        self._clock = clock
+        self._engine = make_engine(url)
+        self._write_engine = self._engine.execution_options(**WRITE)
+        self._dialect = self._engine.dialect.name
+        self._write_lock = write_lock(self._engine)
+        self._sql = write_statements(self._dialect)
+        try:
+            self.schema_version = migrate(self._write_engine)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def engine(self):
+        """The SQLAlchemy engine (for benchmarks and tests; the app should not need it)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record_response(self, record: ResponseRecord) -> None:
+        """Insert or update one response; create or touch its conversation.
+
+        Raises ConversationClosed for a new turn on a closed or expired conversation (the
+        expiry itself is saved first); updating an already recorded response is allowed.
+        """
+        now = self._clock()
+        row = response_row(record)
+        refused: ConversationClosed | None = None
+        with self._write() as conn:
+            if record.conversation_id:
+                refused = self._admit_turn(conn, record, now)
+            # No row back: the id exists under another owner and the upsert's WHERE refused it.
+            if refused is None and conn.execute(self._sql.upsert_response, row).first() is None:
+                raise OwnershipError(f"response {record.id} is recorded under another owner")
+        if refused is not None:
+            raise refused
+
+    def upsert_conversation(
+        self,
+        id: str,
+        owner: str,
+        *,
+        title: str | None = None,
+        model: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Create a conversation, or update the given fields of an existing one (None = keep)."""
+        now = self._clock()
+        with self._write() as conn:
+            self._lock_conversation(conn, id, owner, now, model=model, title=title, metadata=metadata)
+            changes = {k: v for k, v in (("title", title), ("model", model), ("metadata", metadata)) if v is not None}
+            if changes:
+                conn.execute(update(conversations).where(conversations.c.id == id).values(updated_at=now, **changes))
+
+    def set_conversation_status(self, owner: str, id: str, status: str) -> bool:
+        """Close, reopen or expire a conversation; False if the owner has no such conversation."""
+        _check_status(status)
+        with self._write() as conn:
+            return conn.execute(set_status(owner, id, status, self._clock())).rowcount > 0
+
+    def rename_conversation(self, owner: str, id: str, title: str) -> bool:
+        """Set a conversation's title; False if the owner has no such conversation."""
+        stmt = (
+            update(conversations)
+            .where(conversations.c.owner == owner, conversations.c.id == id)
+            .values(title=title, updated_at=self._clock())
+        )
+        with self._write() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def delete_conversation(self, owner: str, id: str) -> bool:
+        """Delete a conversation and its recorded responses; False if the owner has none such."""
+        with self._write() as conn:
+            conn.execute(delete(responses).where(responses.c.owner == owner, responses.c.conversation_id == id))
+            stmt = delete(conversations).where(conversations.c.owner == owner, conversations.c.id == id)
+            return conn.execute(stmt).rowcount > 0
+
+    def delete_response(self, owner: str, id: str) -> bool:
+        """Delete one recorded response; False if the owner has no such response."""
+        with self._write() as conn:
+            stmt = delete(responses).where(responses.c.owner == owner, responses.c.id == id)
+            return conn.execute(stmt).rowcount > 0
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def responses(
+        self,
+        f: ResponseFilter,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        order_by: str = "created_at",
+        descending: bool = True,
+    ) -> list[dict[str, Any]]:
+        """One page of the filtered responses, sorted and sliced in SQL."""
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
+        stmt = select_responses(f, self._dialect, order_by, descending).limit(limit).offset(offset)
+        with self._engine.connect() as conn:
+            return [response_dict(r) for r in conn.execute(stmt)]
+
+    def iter_responses(
+        self, f: ResponseFilter, *, batch: int = 1000, order_by: str = "created_at", descending: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """Every filtered response, streamed in batches (a server-side cursor on PostgreSQL)."""
+        stmt = select_responses(f, self._dialect, order_by, descending)
+        with self._engine.connect() as conn:
+            for row in conn.execution_options(yield_per=batch).execute(stmt):
+                yield response_dict(row)
+
+    def count_responses(self, f: ResponseFilter) -> int:
+        """How many responses match the filter."""
+        stmt = select(func.count()).select_from(responses).where(where(f, self._dialect))
+        with self._engine.connect() as conn:
+            return conn.execute(stmt).scalar_one()
+
+    def response(self, owner: str, id: str) -> dict[str, Any] | None:
+        """One response of this owner, or None."""
+        stmt = select(responses).where(responses.c.owner == owner, responses.c.id == id)
+        with self._engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return response_dict(row) if row else None
+
+    def totals(self, f: ResponseFilter) -> dict[str, Any]:
+        """Sums over the filtered responses: count, tokens, cost."""
+        stmt = select(func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
+        with self._engine.connect() as conn:
+            return dict(conn.execute(stmt).one()._mapping)
+
+    def daily_usage(self, f: ResponseFilter) -> list[dict[str, Any]]:
+        """Per UTC day and model: responses, tokens and cost, summed in SQL."""
+        day = utc_day(self._dialect).label("day")
+        stmt = (
+            select(day, responses.c.model, func.count().label("responses"), *usage_sums())
+            .where(where(f, self._dialect))
+            .group_by(day, responses.c.model)
+            .order_by(day, responses.c.model)
+        )
+        with self._engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        for r in rows:
+            if isinstance(r["day"], str):
+                r["day"] = date.fromisoformat(r["day"])
+        return rows
+
+    def latencies(self, f: ResponseFilter, limit: int = 5000) -> list[int]:
+        """Latencies (ms) of the newest `limit` filtered responses that have one."""
+        stmt = (
+            select(responses.c.latency_ms)
+            .where(where(f, self._dialect), responses.c.latency_ms.is_not(None))
+            .order_by(responses.c.created_at.desc(), responses.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def distinct_models(self, owner: str) -> list[str]:
+        """The models this owner's responses used, sorted."""
+        stmt = select(responses.c.model).where(responses.c.owner == owner).distinct().order_by(responses.c.model)
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def distinct_tools(self, owner: str) -> list[str]:
+        """The tool types this owner's responses used, sorted."""
+        each = tools_each(self._dialect)
+        stmt = (
+            select(each.c.value)
+            .select_from(responses)
+            .join(each, true())
+            .where(responses.c.owner == owner)
+            .distinct()
+            .order_by(each.c.value)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    # -- conversations -------------------------------------------------------------------------
+
+    def conversations(
+        self, owner: str, *, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """This owner's conversations, last used first, with turns, tokens and cost."""
+        _check_status(status)
+        self._expire_idle(owner)
+        stmt = select_conversations(owner)
+        if status is not None:
+            stmt = stmt.where(conversations.c.status == status)
+        stmt = stmt.order_by(conversations.c.last_used_at.desc(), conversations.c.id).limit(limit).offset(offset)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def count_conversations(self, owner: str, *, status: str | None = None) -> int:
+        """How many conversations this owner has (of a status)."""
+        _check_status(status)
+        self._expire_idle(owner)
+        stmt = select(func.count()).select_from(conversations).where(conversations.c.owner == owner)
+        if status is not None:
+            stmt = stmt.where(conversations.c.status == status)
+        with self._engine.connect() as conn:
+            return conn.execute(stmt).scalar_one()
+
+    def conversation(self, owner: str, id: str) -> dict[str, Any] | None:
+        """One conversation with its aggregates, or None; marks it expired first if idle too long."""
+        self._expire_idle(owner, id)
+        stmt = select_conversations(owner).where(conversations.c.id == id)
+        with self._engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return dict(row._mapping) if row else None
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _idle(self, last_used_at: datetime, now: datetime) -> bool:
+        return self.ttl_minutes is not None and now - last_used_at > timedelta(minutes=self.ttl_minutes)
+
+    def _expire_idle(self, owner: str, id: str | None = None) -> None:
+        if self.ttl_minutes is not None:
+            now = self._clock()
+            with self._write() as conn:
+                conn.execute(expire_idle(owner, now - timedelta(minutes=self.ttl_minutes), now, id))
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        # SQLite: one writer at a time in this process, queued on a lock rather than on
+        # SQLite's sleeping busy handler; other processes still wait via busy_timeout.
+        with self._write_lock, self._write_engine.begin() as conn:
+            yield conn
+
+    def _admit_turn(self, conn: Connection, record: ResponseRecord, now: datetime) -> ConversationClosed | None:
+        """Create or touch the record's conversation; the refusal if it cannot take the turn."""
+        cid = record.conversation_id
+        conv, created = self._lock_conversation(conn, cid, record.owner, now, model=record.model, response_id=record.id)
+        if created:
+            return None
+        status = conv.status
+        # Updating a turn already recorded (e.g. a background response finishing) is no new turn.
+        if not conv.known:
+            if status == "active" and self._idle(conv.last_used_at, now):
+                status = "expired"
+                conn.execute(set_status(record.owner, cid, status, now))
+            if status != "active":
+                return ConversationClosed(cid, status, self.ttl_minutes)
+        if status == "active":
+            conn.execute(self._sql.touch_conversation, {"conversation_id": cid, "new_model": record.model, "now": now})
+        return None
+
+    def _lock_conversation(
+        self,
+        conn: Connection,
+        id: str,
+        owner: str,
+        now: datetime,
+        *,
+        model: str | None = None,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        response_id: str = "",
+    ) -> tuple[Row, bool]:
+        """Lock the conversation's row, creating it if missing; return it and whether it is new."""
+        key = {"conversation_id": id, "response_id": response_id}
+        row = conn.execute(self._sql.lock_conversation, key).first()
+        created = False
+        if row is None:
+            # Insert-or-nothing: of two writers racing to create it, both go on.
+            new = {
+                "id": id,
+                "owner": owner,
+                "title": title,
+                "model": model,
+                "status": "active",
+                "metadata": metadata or {},
+                "created_at": now,
+                "updated_at": now,
+                "last_used_at": now,
+            }
+            created = conn.execute(self._sql.insert_conversation, new).first() is not None
+            row = conn.execute(self._sql.lock_conversation, key).one()
+        if row.owner != owner:
+            raise OwnershipError(f"conversation {id} is recorded under another owner")
+        return row, created

@@ -1,0 +1,112 @@
+"""Plain values the history store takes and gives: records, filters, owners, errors."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+RESPONSE_STATUSES = ("completed", "incomplete", "failed", "cancelled", "in_progress", "queued")
+CONVERSATION_STATUSES = ("active", "closed", "expired")
+PREVIEW_CHARS = 200
+ERROR_CHARS = 2000
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def owner_for(user_email: str | None, api_key: str | None) -> str:
+    """Who owns history: the signed-in user, else a short hash of the API key (never the key)."""
+    if user_email and user_email.strip():
+        return "user:" + user_email.strip().lower()
+    if api_key:
+        return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    raise ValueError("no owner: neither a signed-in user nor an API key")
+
+
+class StoreError(Exception):
+    """Base class of the history store's own errors."""
+
+
+class ConversationClosed(StoreError):
+    """A turn was recorded on a conversation that is closed or expired."""
+
+    def __init__(self, conversation_id: str, status: str, ttl_minutes: int | None = None):
+        self.conversation_id = conversation_id
+        self.status = status
+        if status == "expired":
+            idle = f" after {ttl_minutes} minutes without use" if ttl_minutes else ""
+            reason = f"This conversation expired{idle}"
+        else:
+            reason = "This conversation was closed"
+        super().__init__(f"{reason}; it cannot take new turns. Start a new conversation.")
+
+
+class OwnershipError(StoreError):
+    """An id already recorded for one owner was written again under another."""
+
+
+def _require_aware(name: str, value: datetime | None) -> None:
+    # A naive datetime is ambiguous; refusing it beats silently shifting rows by hours.
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value!r}")
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """One finished (or failed, cancelled, ...) response as the history store keeps it."""
+
+    id: str
+    owner: str
+    model: str
+    status: str
+    created_at: datetime = field(default_factory=utcnow)
+    conversation_id: str | None = None
+    previous_response_id: str | None = None
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float | None = None
+    latency_ms: int | None = None
+    ttft_ms: int | None = None
+    tools: tuple[str, ...] = ()
+    input_preview: str = ""
+    output_preview: str = ""
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.owner:
+            raise ValueError("a response record needs an id and an owner")
+        if self.status not in RESPONSE_STATUSES:
+            raise ValueError(f"unknown response status {self.status!r}; expected one of {RESPONSE_STATUSES}")
+        _require_aware("created_at", self.created_at)
+        object.__setattr__(self, "tools", tuple(self.tools))
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    """Which of one owner's responses to see; `since` is inclusive, `until` exclusive."""
+
+    owner: str
+    since: datetime | None = None
+    until: datetime | None = None
+    models: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    conversation_id: str | None = None
+    text: str | None = None
+    tool: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.owner:
+            raise ValueError("a filter needs an owner")
+        _require_aware("since", self.since)
+        _require_aware("until", self.until)
+        # Widgets hand over lists; keep the filter hashable (usable as a cache key).
+        object.__setattr__(self, "models", tuple(self.models))
+        object.__setattr__(self, "statuses", tuple(self.statuses))
+        unknown = set(self.statuses) - set(RESPONSE_STATUSES)
+        if unknown:
+            raise ValueError(f"unknown response status(es) {sorted(unknown)}")

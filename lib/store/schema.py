@@ -1,0 +1,100 @@
+"""The current shape of the history tables, as the queries see it (migrations build it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on engines with (PostgreSQL) and without (SQLite) zones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware UTC datetime")
+        value = value.astimezone(UTC)
+        # SQLite keeps text; a fixed-width naive UTC string sorts and compares correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_type():
+    """JSON text on SQLite, JSONB on PostgreSQL (so array elements can be queried)."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("owner", String(320), nullable=False),
+    Column("title", Text),
+    Column("model", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("metadata", json_type(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=False),
+    Index("ix_conversations_owner_last_used", "owner", "last_used_at"),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("conversation_id", String(200), ForeignKey("conversations.id", ondelete="CASCADE")),
+    Column("previous_response_id", String(200)),
+    Column("owner", String(320), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("cached_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("reasoning_tokens", Integer, nullable=False),
+    Column("cost_usd", Float),
+    Column("latency_ms", Integer),
+    Column("ttft_ms", Integer),
+    Column("tools", json_type(), nullable=False),
+    Column("input_preview", Text, nullable=False),
+    Column("output_preview", Text, nullable=False),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_responses_owner_created", "owner", "created_at"),
+    Index("ix_responses_owner_model", "owner", "model"),
+    Index("ix_responses_owner_status", "owner", "status"),
+    Index("ix_responses_owner_conversation", "owner", "conversation_id"),
+)
