@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import httpx2
@@ -12,16 +14,56 @@ import openai
 from openai import OpenAI
 
 from lib.conversations import Thread, start_conversation
-from lib.errors import explain
+from lib.errors import explain, retry_after_seconds
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
-from lib.settings import Settings, is_reasoning_model
-from lib.stream import Item, Turn, apply
+from lib.settings import Settings, is_reasoning_model, runs_long
+from lib.stream import Item, Turn, apply, finish_response
 from lib.tools import includes_for, tools_for
 
 INTERRUPTED = "The connection dropped before the answer finished; what arrived is kept."
+STOPPED = "Stopped. What arrived before you stopped is kept."
 MAX_ROUNDS = 10  # function-call rounds in one turn before we stop a runaway loop
 RUNAWAY = f"Stopped after {MAX_ROUNDS} rounds of function calls without a final answer."
+RETRIES = 3  # for 429, 5xx and connection failures before any answer arrived
+MAX_RETRY_WAIT = 30.0  # a longer Retry-After is reported, not waited for
+RESUMES = 5  # times a dropped background stream is picked up again
+POLL_SECONDS = 1.0
+
+
+class Stopped(Exception):
+    """The user pressed Stop."""
+
+
+class TurnControl:
+    """Shared between the turn's worker and the page: the Stop request and the stream to close."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._stream: Any = None
+
+    @property
+    def stopped(self) -> bool:
+        """True once Stop was pressed."""
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """Ask the turn to stop, and close the open stream so a blocked read returns now."""
+        self._stop.set()
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # closing from another thread races the reader; either way it ends
+                pass
+
+    def attach(self, stream: Any) -> None:
+        """Remember the open stream, so stop() can close it."""
+        self._stream = stream
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True if Stop was pressed meanwhile."""
+        return self._stop.wait(seconds)
 
 
 def text_format(schema_text: str) -> dict[str, Any] | None:
@@ -50,6 +92,8 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["include"] = include
     if fmt := text_format(settings.tools.json_schema):
         request["text"] = {"format": fmt}
+    if settings.store and (settings.background or runs_long(settings.model, settings.reasoning_effort)):
+        request["background"] = True
     if thread.conversation_id:
         request["conversation"] = thread.conversation_id
     elif thread.last_response_id:
@@ -77,15 +121,17 @@ def pending_approvals(turn: Turn) -> list[Item]:
 
 
 def run_turn(
-    client: OpenAI, settings: Settings, thread: Thread, prompt: str, parts: list[dict[str, Any]] | None = None
+    client: OpenAI, settings: Settings, thread: Thread, prompt: str,
+    parts: list[dict[str, Any]] | None = None, control: TurnControl | None = None,
 ) -> Iterator[Turn]:
     """Yield a new turn as it grows; it always ends final or with `error` set, never raising."""
     turn = Turn(prompt=prompt, model=settings.model, structured=bool(settings.tools.json_schema.strip()))
-    yield from continue_turn(client, settings, thread, turn, [user_message(prompt, parts)])
+    yield from continue_turn(client, settings, thread, turn, [user_message(prompt, parts)], control)
 
 
 def answer_approvals(
-    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, decisions: dict[str, bool]
+    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, decisions: dict[str, bool],
+    control: TurnControl | None = None,
 ) -> Iterator[Turn]:
     """Send the user's MCP approval decisions and continue the same turn."""
     responses = []
@@ -94,51 +140,160 @@ def answer_approvals(
         turn.items.append(Item(id=f"approval_{request_id}", type="mcp_approval_response", status="completed",
                                data=response))
         responses.append(response)
-    yield from continue_turn(client, settings, thread, turn, responses)
+    yield from continue_turn(client, settings, thread, turn, responses, control)
+
+
+def resume_turn(
+    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, control: TurnControl | None = None
+) -> Iterator[Turn]:
+    """Pick up a background response from after its last seen event (after a reload or a drop)."""
+    control = control or TurnControl()
+    started = time.monotonic()
+    yield turn
+    try:
+        yield from _follow(client, turn, None, control, background=True, started=started)
+        _after_round(thread, turn)
+    except Stopped:
+        _stop(client, turn, background=True)
+    except (openai.APIError, httpx2.HTTPError) as error:
+        _fail(turn, error, settings)
+    _finish(turn, started)
+    yield turn
 
 
 def continue_turn(
-    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, input_items: list[dict[str, Any]]
+    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, input_items: list[dict[str, Any]],
+    control: TurnControl | None = None,
 ) -> Iterator[Turn]:
-    """Stream rounds into `turn` until the model answers, asks for approval, fails or loops too long."""
+    """Stream rounds into `turn` until the model answers, asks for approval, fails, stops or loops too long."""
+    control = control or TurnControl()
     started = time.monotonic()
+    background = False
     yield turn
     try:
         if not thread.conversation_id and not thread.chained and not thread.last_response_id:
             thread.conversation_id = start_conversation(client, turn.prompt)
             thread.chained = thread.conversation_id is None
         for _ in range(MAX_ROUNDS):
-            yield from _stream_round(client, build_request(settings, thread, input_items), turn, started)
-            if turn.status in {"completed", "incomplete"}:
-                thread.last_response_id = turn.response_id
-            if turn.status != "completed":
-                break
-            calls = pending_calls(turn, turn.response_id)
+            request = build_request(settings, thread, input_items)
+            background = bool(request.get("background"))
+            turn.background = background
+            stream = yield from _open(client, request, turn, control)
+            yield from _follow(client, turn, stream, control, background=background, started=started)
+            _after_round(thread, turn)
+            calls = pending_calls(turn, turn.response_id) if turn.status == "completed" else []
             if not calls:
                 break
             input_items = _run_functions(calls, settings)
             yield turn
         else:
             turn.status, turn.error = "incomplete", RUNAWAY
+    except Stopped:
+        _stop(client, turn, background=background)
     except (openai.APIError, httpx2.HTTPError) as error:
-        turn.status = "interrupted" if turn.text else "failed"
-        turn.error = explain(error, model=settings.model, endpoint=settings.endpoint)
+        _fail(turn, error, settings)
     _finish(turn, started)
     yield turn
 
 
-def _stream_round(client: OpenAI, request: dict[str, Any], turn: Turn, started: float) -> Iterator[Turn]:
-    """One responses.create stream folded into the turn."""
-    stream = client.with_options(max_retries=0).responses.create(**request)
-    turn.status = "in_progress"
-    with stream:
-        for event in stream:
-            if apply(turn, event):
-                if turn.ttft_ms is None and turn.text:
-                    turn.ttft_ms = int((time.monotonic() - started) * 1000)
-                yield turn
-    if not turn.finished and turn.status != "failed":
-        turn.status, turn.error = "interrupted", INTERRUPTED
+def _retryable(error: Exception) -> bool:
+    return isinstance(error, (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError))
+
+
+def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnControl) -> Generator[Turn, None, Any]:
+    """responses.create with visible, bounded retries that honour Retry-After."""
+    for attempt in range(RETRIES + 1):
+        if control.stopped:
+            raise Stopped
+        try:
+            return client.with_options(max_retries=0).responses.create(**request)
+        except (openai.APIError, httpx2.HTTPError) as error:
+            wait = retry_after_seconds(error) if isinstance(error, openai.APIStatusError) else None
+            if not _retryable(error) or attempt == RETRIES or (wait or 0) > MAX_RETRY_WAIT:
+                raise
+            if wait is None:
+                wait = min(8.0, 0.5 * 2**attempt) * random.uniform(0.8, 1.2)
+            turn.retries += 1
+            turn.notice = f"{explain(error).split(':')[0]}. Retrying in {wait:.0f} s… (retry {attempt + 1} of {RETRIES})"
+            yield turn
+            if control.wait(wait):
+                raise Stopped from None
+            turn.notice = None
+    raise AssertionError("unreachable")
+
+
+def _follow(
+    client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, background: bool, started: float
+) -> Iterator[Turn]:
+    """Fold a stream into the turn; a dropped background stream is resumed, or polled if it cannot be."""
+    turn.status = "in_progress" if turn.status == "pending" else turn.status
+    for resume in range(RESUMES + 1):
+        if stream is None:
+            stream = client.responses.retrieve(turn.response_id, stream=True, starting_after=turn.last_sequence)
+        control.attach(stream)
+        try:
+            with stream:
+                for event in stream:
+                    if control.stopped:
+                        raise Stopped
+                    if apply(turn, event):
+                        if turn.ttft_ms is None and turn.text:
+                            turn.ttft_ms = int((time.monotonic() - started) * 1000)
+                        yield turn
+        except (openai.APIConnectionError, httpx2.HTTPError):
+            if control.stopped:
+                raise Stopped from None
+            if not (background and turn.response_id):
+                raise
+        finally:
+            control.attach(None)
+        if control.stopped:
+            raise Stopped
+        if turn.finished or turn.status == "failed":
+            return
+        if not (background and turn.response_id):
+            turn.status, turn.error = "interrupted", INTERRUPTED
+            return
+        turn.notice = f"The connection dropped; picking the answer up again (try {resume + 1} of {RESUMES})…"
+        yield turn
+        stream = None
+    yield from _poll(client, turn, control)
+
+
+def _poll(client: OpenAI, turn: Turn, control: TurnControl) -> Iterator[Turn]:
+    """Streaming failed for good: poll the background response until it ends."""
+    while True:
+        response = client.responses.retrieve(turn.response_id)
+        turn.status, turn.notice = response.status or turn.status, f"Waiting for the answer: {response.status}…"
+        yield turn
+        if response.status not in {"queued", "in_progress"}:
+            finish_response(turn, response)
+            turn.notice = None
+            return
+        if control.wait(POLL_SECONDS):
+            raise Stopped
+
+
+def _after_round(thread: Thread, turn: Turn) -> None:
+    turn.notice = None
+    if turn.status in {"completed", "incomplete"}:
+        thread.last_response_id = turn.response_id
+
+
+def _stop(client: OpenAI, turn: Turn, *, background: bool) -> None:
+    """Cancel a background response on the server; either way keep what arrived, marked stopped."""
+    if background and turn.response_id and not turn.finished:
+        try:
+            client.responses.cancel(turn.response_id)
+        except openai.APIError:
+            pass  # it may have finished meanwhile; the partial answer is kept either way
+    turn.status, turn.error, turn.notice = "cancelled", STOPPED, None
+
+
+def _fail(turn: Turn, error: Exception, settings: Settings) -> None:
+    turn.status = "interrupted" if turn.text else "failed"
+    turn.error = explain(error, model=settings.model, endpoint=settings.endpoint)
+    turn.notice = None
 
 
 def _run_functions(calls: list[Item], settings: Settings) -> list[dict[str, Any]]:
@@ -154,6 +309,6 @@ def _run_functions(calls: list[Item], settings: Settings) -> list[dict[str, Any]
 
 
 def _finish(turn: Turn, started: float) -> None:
-    turn.latency_ms = int((time.monotonic() - started) * 1000)
+    turn.latency_ms = (turn.latency_ms or 0) + int((time.monotonic() - started) * 1000)
     if turn.usage is not None:
         turn.cost_usd = cost_usd(turn.model, turn.usage.as_api())

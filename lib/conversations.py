@@ -48,7 +48,8 @@ def start_conversation(client: OpenAI, prompt: str) -> str | None:
     return conversation.id
 
 
-def _user_text(data: dict[str, Any]) -> str:
+def user_text(data: dict[str, Any]) -> str:
+    """The text of a user message item, whatever shape its content has."""
     content = data.get("content")
     if isinstance(content, str):
         return content
@@ -60,7 +61,7 @@ def turns_from_items(items: list[dict[str, Any]]) -> list[Turn]:
     turns: list[Turn] = []
     for data in items:
         if data.get("type") == "message" and data.get("role") == "user":
-            turns.append(Turn(prompt=_user_text(data), status="completed"))
+            turns.append(Turn(prompt=user_text(data), status="completed"))
         elif data.get("type") == "message" and data.get("role") in {"system", "developer"}:
             continue
         else:

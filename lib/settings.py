@@ -27,6 +27,7 @@ ENV_NAMES = {
     "temperature": "OPENAI_TEMPERATURE",
     "reasoning_effort": "OPENAI_REASONING_EFFORT",
     "store": "OPENAI_STORE",
+    "background": "OPENAI_BACKGROUND",
     "mode": "APP_MODE",
     "history_url": "HISTORY_DATABASE_URL",
     "ttl_minutes": "CONVERSATION_TTL_MINUTES",
@@ -44,6 +45,7 @@ class Settings:
     temperature: float | None = None
     reasoning_effort: str | None = None
     store: bool = True
+    background: bool = False  # run turns as background responses, which survive drops and reloads
     mode: str = "local"
     history_url: str = ""
     ttl_minutes: int | None = None  # idle conversations expire after this long; None = never
@@ -73,6 +75,16 @@ def is_reasoning_model(model: str) -> bool:
     return name[:2] in {"o1", "o3", "o4"} or name.startswith("gpt-oss")
 
 
+# Known to think for minutes: their turns run in background mode even when it is off.
+LONG_RUNNING_MODELS = ("o3-pro", "o1-pro", "gpt-5-pro", "o3-deep-research", "o4-mini-deep-research")
+
+
+def runs_long(model: str, effort: str | None) -> bool:
+    """True for models and efforts whose answers routinely take minutes."""
+    name = model.lower().rsplit("/", 1)[-1]
+    return name.startswith(LONG_RUNNING_MODELS) or (effort == "high" and is_reasoning_model(model))
+
+
 def _coerce(name: str, raw: Any) -> Any:
     """Turn a text value from env/secrets into the field's type; blank means unset."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -81,7 +93,7 @@ def _coerce(name: str, raw: Any) -> Any:
         return float(raw)
     if name == "ttl_minutes":
         return int(raw) or None
-    if name == "store":
+    if name in {"store", "background"}:
         return raw if isinstance(raw, bool) else str(raw).strip().lower() not in {"0", "false", "no", "off"}
     value = str(raw).strip()
     if name == "reasoning_effort" and value not in REASONING_EFFORTS:

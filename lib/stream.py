@@ -95,6 +95,9 @@ class Turn:
     cost_usd: float | None = None
     structured: bool = False  # the answer follows a JSON schema
     rounds: list[Round] = field(default_factory=list)
+    background: bool = False  # created with background=True: can be resumed and cancelled
+    retries: int = 0  # requests retried after a rate limit or server error
+    notice: str | None = None  # what is happening right now ("Retrying in 4 s…"), cleared when it passes
 
     @property
     def text(self) -> str:
@@ -129,7 +132,8 @@ def _start_response(turn: Turn, response: Any) -> None:
     turn.status = response.status or "in_progress"
 
 
-def _finish_response(turn: Turn, response: Any) -> None:
+def finish_response(turn: Turn, response: Any) -> None:
+    """Fold a final Response (from a terminal event, or from polling) into the turn."""
     _start_response(turn, response)
     for output in response.output or []:
         add_output_item(turn, output)
@@ -190,7 +194,7 @@ def _on_started(turn: Turn, event: Any) -> bool:
 
 
 def _on_finished(turn: Turn, event: Any) -> bool:
-    _finish_response(turn, event.response)
+    finish_response(turn, event.response)
     return True
 
 

@@ -17,15 +17,21 @@ if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
     st.session_state[state.CHAT_INPUT] = restored
 
 prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT)
+busy = state.JOB in st.session_state
+if prompt and busy:
+    st.session_state[state.RESTORE_PROMPT] = prompt
+    st.toast("The last answer is still being written: send again when it is done, or press Stop.")
+    prompt = None
 decisions = chat_flow.take_decisions()
 turns = state.transcript()
-continuing = turns.pop() if decisions and turns else None
-if not turns and not prompt and not continuing:
+continuing = turns.pop() if decisions and turns and not busy else None
+if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
 for number, turn in enumerate(turns, start=1):
-    render_turn(turn, interactive=number == len(turns) and not prompt)
+    render_turn(turn, interactive=number == len(turns) and not (prompt or busy))
 if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)
 elif prompt:
     chat_flow.send(current, prompt)
+chat_flow.follow()

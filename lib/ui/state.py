@@ -28,6 +28,7 @@ CLIENTS = "clients"  # ClientCache: this session's clients only
 FLASH = "flash"  # one message shown once on the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
+JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
 SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SESSION_BUDGET_USD
 
@@ -78,6 +79,8 @@ def thread() -> Thread:
 
 def new_chat() -> None:
     """Forget the current chat (the server keeps it) and clear the URL."""
+    # A turn still being written goes on in its thread and is recorded; it just leaves this page.
+    st.session_state.pop(JOB, None)
     st.session_state[TRANSCRIPT] = []
     st.session_state[THREAD] = Thread()
     st.query_params.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import streamlit as st
@@ -101,8 +102,11 @@ def _render_ending(turn: Turn) -> None:
         st.error(turn.error, icon=":material/error:")
     elif turn.error:
         st.warning(turn.error, icon=":material/warning:")
-    if line := usage_line(turn):
-        st.caption(line)
+    line = usage_line(turn)
+    if turn.retries:
+        line += f" · retried {turn.retries} time{'s' if turn.retries > 1 else ''}"
+    if line:
+        st.caption(line.removeprefix(" · "))
 
 
 def render_item(item: Item, turn: Turn, *, interactive: bool = False) -> None:
@@ -139,17 +143,31 @@ class LiveTurn:
 
     def __init__(self) -> None:
         self._bubble = st.chat_message("assistant")
-        self._spinner = self._bubble.empty()
-        self._spinner.caption("Thinking…")
-        self._waiting = True
+        self._status = self._bubble.empty()
+        self._status.caption("Thinking…")
+        self._started = time.monotonic()
+        self._shown: str | None = "Thinking…"
+        self._notice: str | None = None
         self._views: dict[str, Any] = {}
         self._drawn: dict[str, tuple[str, int]] = {}
 
+    def _show_status(self, text: str | None) -> None:
+        if text != self._shown:
+            if text:
+                self._status.caption(text)
+            else:
+                self._status.empty()
+            self._shown = text
+
+    def tick(self) -> None:
+        """Nothing new arrived: show the time waited (this also lets Stop and reruns through)."""
+        waited = int(time.monotonic() - self._started)
+        self._show_status(self._notice or (f"Thinking… {waited} s" if not self._views else f"Working… {waited} s"))
+
     def update(self, turn: Turn, *, final: bool = False) -> None:
         """Draw what changed; text is paced by LiveMarkdown unless `final`."""
-        if self._waiting and (turn.items or final):
-            self._spinner.empty()
-            self._waiting = False
+        self._notice = turn.notice
+        self._show_status(None if final else turn.notice or (None if turn.items else self._shown))
         for item in turn.items:
             view = self._views.get(item.id)
             if view is None:

@@ -60,19 +60,31 @@ def test_usage_is_shown_under_the_answer(app, configured: FakeOpenAI) -> None:
 
 def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOpenAI) -> None:
     configured.queue(Error(429, "Rate limit reached for requests", code="rate_limit_exceeded", type="requests",
-                           headers={"Retry-After": "7"}))
+                           headers={"Retry-After": "60"}))
     at = chat(app().run(), "Please answer")
     assert not at.exception
     assert at.chat_message[0].markdown[0].value == "Please answer"
     error = at.chat_message[1].error[0].value
-    assert "Rate limited (429)" in error and "in 7 s" in error
+    assert "Rate limited (429)" in error and "in 60 s" in error
     assert at.chat_input[0].value == "Please answer"
+    assert len(configured.response_requests()) == 1  # a wait that long is reported, not sat through
+
+
+def test_rate_limits_are_retried_visibly_then_answered(app, configured: FakeOpenAI) -> None:
+    limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests", headers={"Retry-After": "1"})
+    configured.queue(limit, limit, Text("Finally."))
+    at = chat(app().run(), "Hello")
+    assistant = at.chat_message[1]
+    assert assistant.markdown[0].value == "Finally."
+    assert assistant.caption[0].value.endswith("retried 2 times")
+    assert len(configured.response_requests()) == 3
 
 
 def test_bad_key_names_the_key(app, configured: FakeOpenAI) -> None:
     configured.queue(Error(401, "Incorrect API key provided", code="invalid_api_key"))
     at = chat(app().run(), "Hi")
     assert "API key was refused" in at.chat_message[1].error[0].value
+    assert len(configured.response_requests()) == 1
 
 
 def test_cut_stream_keeps_the_partial_answer(app, configured: FakeOpenAI) -> None:

@@ -52,7 +52,7 @@ def test_failed_and_cut_responses_are_recorded_as_they_ended(app, configured: Fa
 
 
 def test_a_rejected_request_records_nothing(app, configured: FakeOpenAI, clean_env) -> None:
-    configured.queue(Error(429, "Slow down", headers={"Retry-After": "2"}))
+    configured.queue(Error(429, "Slow down", headers={"Retry-After": "120"}))
     app().run().chat_input[0].set_value("Too fast").run()
     assert store_of(clean_env).count_responses(ResponseFilter(owner=owner_for(None, APP_KEY))) == 0
 

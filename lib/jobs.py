@@ -1,0 +1,57 @@
+"""A turn that runs in its own thread, so a rerun, a page switch or a closed tab never loses it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+
+from lib.chat import TurnControl
+from lib.stream import Turn
+
+log = logging.getLogger(__name__)
+
+
+class TurnJob:
+    """Drives a turn's updates to the end in a daemon thread; the page only looks at `turn`."""
+
+    def __init__(self, updates: Iterator[Turn], control: TurnControl, on_done: Callable[[Turn], str | None]) -> None:
+        self.control = control
+        self.turn: Turn | None = None
+        self.version = 0  # bumped on every update, so a renderer can tell whether anything changed
+        self.note: str | None = None  # what on_done had to say (e.g. the history could not be saved)
+        self._updates = updates
+        self._on_done = on_done
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="turn", daemon=True)
+        self._thread.start()
+
+    @property
+    def done(self) -> bool:
+        """True once the turn has ended (answered, failed, stopped or waiting for approval)."""
+        return self._done.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds for the end; True if it ended."""
+        return self._done.wait(timeout)
+
+    def stop(self) -> None:
+        """Ask the turn to stop; it ends soon after, keeping what arrived."""
+        self.control.stop()
+
+    def _run(self) -> None:
+        try:
+            for turn in self._updates:
+                self.turn = turn
+                self.version += 1
+        except Exception:  # run_turn reports its own errors; this is a bug, and must not hang the page
+            log.exception("turn worker failed")
+            if self.turn is not None:
+                self.turn.status, self.turn.error = "failed", "Something went wrong in the app; see its log."
+        finally:
+            try:
+                if self.turn is not None:
+                    self.note = self._on_done(self.turn)
+            except Exception:
+                log.exception("recording the turn failed")
+            self._done.set()
