@@ -10,6 +10,7 @@ st.set_page_config(page_title="Responses Studio", page_icon=":material/forum:", 
 
 PAGES = [
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("pages/files.py", title="Files", icon=":material/folder_open:"),
     st.Page("pages/setup.py", title="Setup", icon=":material/settings:"),
 ]
 

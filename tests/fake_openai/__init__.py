@@ -2,7 +2,49 @@
 
 from __future__ import annotations
 
-from .scripts import Cut, Error, Failed, Incomplete, Script, Text
+from .outputs import (
+    CodeInterpreter,
+    FileSearch,
+    FunctionCall,
+    ImageGeneration,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+    Message,
+    Reasoning,
+    WebSearch,
+    container_file_citation,
+    file_citation,
+    url_citation,
+)
+from .png import tiny_png, tiny_png_b64
+from .scripts import Cut, Error, Failed, Incomplete, Reply, Script, Text
 from .server import DEFAULT_MODELS, FakeOpenAI, Recorded
 
-__all__ = ["DEFAULT_MODELS", "Cut", "Error", "FakeOpenAI", "Failed", "Incomplete", "Recorded", "Script", "Text"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "CodeInterpreter",
+    "Cut",
+    "Error",
+    "FakeOpenAI",
+    "Failed",
+    "FileSearch",
+    "FunctionCall",
+    "ImageGeneration",
+    "Incomplete",
+    "McpApprovalRequest",
+    "McpCall",
+    "McpListTools",
+    "Message",
+    "Reasoning",
+    "Recorded",
+    "Reply",
+    "Script",
+    "Text",
+    "WebSearch",
+    "container_file_citation",
+    "file_citation",
+    "tiny_png",
+    "tiny_png_b64",
+    "url_citation",
+]

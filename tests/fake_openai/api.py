@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
-from .events import Lifecycle, Step, lifecycle, new_response
+from .checks import approvals, check_background, check_tool_items, context_items
+from .events import Lifecycle, Step, Turn, lifecycle, new_response
 from .items import count_words, last_user_text, normalise_input, normalise_item
 from .scripts import Error, Script, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
@@ -26,9 +27,10 @@ class JsonReply:
 
 @dataclass
 class StreamReply:
-    """An SSE answer; `on_done` runs only if every step was written."""
+    """An SSE answer; `on_done` runs before a terminal event is written (a cut stream never stores)."""
 
-    steps: list[Step]
+    # A list, or a generator that blocks until a background job produces its next event.
+    steps: Iterable[Step]
     cut_after: Optional[int] = None
     on_done: Optional[Callable[[], None]] = None
 
@@ -109,16 +111,27 @@ class Api:
         rejection = self._check_create(body, conversation_id)
         if rejection is not None:
             return rejection
+        input_items = normalise_input(body.get("input"))
+        context = context_items(self.store, body.get("previous_response_id"), conversation_id)
+        refusal = check_background(body) or check_tool_items(context, input_items)
+        if refusal is not None:
+            return error(400, refusal.message, refusal.param, refusal.code)
         script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
-        life = lifecycle(script, new_response(body, conversation_id), count_words(body))
-        input_items = normalise_input(body.get("input"))
+        turn = Turn.of(body, approvals(context, input_items))
+        life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn)
 
         def finish() -> None:
             self._keep(body, life, input_items, conversation_id)
 
-        cut_after = script.cut_after if isinstance(script, Text) else None
+        cut_after = getattr(script, "cut_after", None)
+        if body.get("background"):
+            # The job runs whatever happens to this connection: a cut drops only the stream.
+            run = self.store.start_run(life.steps, input_items, finish)
+            if body.get("stream"):
+                return StreamReply(run.follow(-1), cut_after)
+            return JsonReply(200, life.events()[0]["response"])
         if body.get("stream"):
             return StreamReply(life.steps, cut_after, finish)
         time.sleep(sum(pause for pause, _ in life.steps))
@@ -164,6 +177,9 @@ class Api:
         if query.get("stream") == "true":
             # Resuming a stream replays the stored events after `starting_after`, server-side.
             after = int(query.get("starting_after", -1))
+            run = self.store.runs.get(rid)
+            if run is not None:
+                return StreamReply(run.follow(after))
             return StreamReply([(0.0, event) for event in stored.events if event["sequence_number"] > after])
         return JsonReply(200, stored.response)
 
@@ -182,7 +198,14 @@ class Api:
         stored = self.store.response(rid)
         if stored is None:
             return _not_found("Response", rid)
-        return error(400, "Only responses created with background=true can be cancelled.")
+        if not stored.response.get("background"):
+            return error(400, "Only responses created with background=true can be cancelled.")
+        run = self.store.runs.get(rid)
+        if run is not None:
+            # A finished run stays as it ended: cancelling it again is a no-op.
+            run.cancel()
+        current = self.store.response(rid)
+        return JsonReply(200, current.response) if current else _not_found("Response", rid)
 
     def create_conversation(self, body: Any, **_: Any) -> Reply:
         body = body if isinstance(body, dict) else {}

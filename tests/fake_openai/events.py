@@ -5,13 +5,41 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable
 
+from . import emit_tools
+from .emit import Emitter, Step, Turn, function_call, message, reasoning
 from .items import new_id
-from .scripts import Failed, Incomplete, Text, split_text
+from .outputs import (
+    CodeInterpreter,
+    FileSearch,
+    FunctionCall,
+    ImageGeneration,
+    Json,
+    McpApprovalRequest,
+    McpCall,
+    McpListTools,
+    Message,
+    Output,
+    Reasoning,
+    WebSearch,
+)
+from .scripts import Failed, Incomplete, Reply, Script, Text
 
-# (seconds to sleep before writing, event dict or SSE comment line)
-Step = tuple[float, Union[dict[str, Any], str]]
+__all__ = ["Lifecycle", "Step", "Turn", "lifecycle", "new_response", "usage"]
+
+BUILDERS: dict[type, Callable[[Emitter, Any], Json]] = {
+    Message: message,
+    Reasoning: reasoning,
+    FunctionCall: function_call,
+    WebSearch: emit_tools.web_search,
+    FileSearch: emit_tools.file_search,
+    CodeInterpreter: emit_tools.code_interpreter,
+    ImageGeneration: emit_tools.image_generation,
+    McpListTools: emit_tools.mcp_list_tools,
+    McpApprovalRequest: emit_tools.mcp_approval_request,
+    McpCall: emit_tools.mcp_call,
+}
 
 
 @dataclass
@@ -64,74 +92,74 @@ def new_response(body: dict[str, Any], conversation_id: str | None) -> dict[str,
     }
 
 
-def usage(input_tokens: int, output_tokens: int, override: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A complete usage object; `override` replaces it as given."""
-    if override is not None:
-        return copy.deepcopy(override)
+def usage(
+    input_tokens: int, output_tokens: int, override: dict[str, Any] | None = None, reasoning_tokens: int = 0
+) -> dict[str, Any]:
+    """A complete usage object; fields in `override` win, missing ones are filled so it stays valid."""
+    override = override or {}
+    cached = {"cached_tokens": 0, "cache_write_tokens": 0, **override.get("input_tokens_details", {})}
+    input_tokens = override.get("input_tokens", input_tokens)
+    output_tokens = override.get("output_tokens", output_tokens)
     return {
         "input_tokens": input_tokens,
         # This SDK requires cache_write_tokens next to cached_tokens.
-        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "input_tokens_details": cached,
         "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": input_tokens + output_tokens,
+        "output_tokens_details": {"reasoning_tokens": reasoning_tokens, **override.get("output_tokens_details", {})},
+        "total_tokens": override.get("total_tokens", input_tokens + output_tokens),
     }
 
 
-def lifecycle(script: Text | Failed | Incomplete, response: dict[str, Any], input_tokens: int) -> Lifecycle:
+def as_reply(script: Text | Reply) -> Reply:
+    """A Text is a Reply of one message."""
+    if isinstance(script, Reply):
+        return script
+    message_out = Message(script.text, deltas=script.deltas)
+    return Reply(message_out, usage=script.usage, delay=script.delay, cut_after=script.cut_after, extra=script.extra)
+
+
+def lifecycle(script: Script, response: Json, input_tokens: int, turn: Turn | None = None) -> Lifecycle:
     """All steps from `response.created` to the terminal event, numbered from 0."""
-    steps: list[Step] = [
-        (0.0, {"type": "response.created", "response": copy.deepcopy(response)}),
-        (0.0, {"type": "response.in_progress", "response": copy.deepcopy(response)}),
-    ]
-    final = copy.deepcopy(response)
-    if isinstance(script, Text):
-        steps += [(0.0, copy.deepcopy(extra)) for extra in script.extra]
-        pieces = script.pieces()
-        item = _message_steps(steps, pieces, script.delay, status="completed")
-        final.update(status="completed", completed_at=int(time.time()), output=[item])
-        final["usage"] = usage(input_tokens, len(pieces), script.usage)
-        terminal = "response.completed"
-    elif isinstance(script, Incomplete):
-        pieces = script.pieces()
-        item = _message_steps(steps, pieces, 0.0, status="incomplete")
-        final.update(status="incomplete", output=[item], incomplete_details={"reason": script.reason})
-        final["usage"] = usage(input_tokens, len(pieces), script.usage)
-        terminal = "response.incomplete"
+    background = bool(response.get("background"))
+    steps: list[Step] = []
+    if background:
+        # A background response is announced queued, then starts when a worker picks it up.
+        queued = {**copy.deepcopy(response), "status": "queued"}
+        steps += [(0.0, {"type": "response.created", "response": queued}),
+                  (0.0, {"type": "response.queued", "response": copy.deepcopy(queued)})]
     else:
-        pieces = split_text(script.text, None)
+        steps.append((0.0, {"type": "response.created", "response": copy.deepcopy(response)}))
+    pause = script.queued if background and isinstance(script, Reply) else 0.0
+    steps.append((pause, {"type": "response.in_progress", "response": copy.deepcopy(response)}))
+    final = copy.deepcopy(response)
+    emit = Emitter(steps, turn or Turn())
+    if isinstance(script, (Text, Reply)):
+        reply = as_reply(script)
+        steps += [(0.0, copy.deepcopy(extra)) for extra in reply.extra]
+        emit.delay = reply.delay
+        output = [_build(emit, out) for out in reply.outputs]
+        final.update(status="completed", completed_at=int(time.time()), output=output)
+        terminal, override = "response.completed", reply.usage
+    elif isinstance(script, Incomplete):
+        item = message(emit, Message(script.text, deltas=script.deltas), status="incomplete")
+        final.update(status="incomplete", output=[item], incomplete_details={"reason": script.reason})
+        terminal, override = "response.incomplete", script.usage
+    else:
+        assert isinstance(script, Failed), f"no lifecycle for {script!r}"
         # A failure mid-message leaves the item in progress, with no *.done events.
-        output = [_message_steps(steps, pieces, 0.0, status=None)] if pieces else []
+        output = [message(emit, Message(script.text), status=None)] if script.text else []
         final.update(status="failed", output=output)
         final["error"] = {"code": script.code, "message": script.message}
-        final["usage"] = usage(input_tokens, len(pieces))
-        terminal = "response.failed"
+        terminal, override = "response.failed", None
+    final["usage"] = usage(input_tokens, emit.output_tokens, override, emit.reasoning_tokens)
     steps.append((0.0, {"type": terminal, "response": final}))
     _number(steps)
     return Lifecycle(steps=steps, final=copy.deepcopy(final))
 
 
-def _message_steps(steps: list[Step], pieces: list[str], delay: float, status: str | None) -> dict[str, Any]:
-    """Append the events of one assistant message; return the item as it ends (status None: unfinished)."""
-    item_id = new_id("msg")
-    where = {"item_id": item_id, "output_index": 0, "content_index": 0}
-    item: dict[str, Any] = {"id": item_id, "type": "message", "status": "in_progress", "content": []}
-    item["role"] = "assistant"
-    steps.append((0.0, {"type": "response.output_item.added", "output_index": 0, "item": copy.deepcopy(item)}))
-    part: dict[str, Any] = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
-    steps.append((0.0, {"type": "response.content_part.added", **where, "part": copy.deepcopy(part)}))
-    for index, piece in enumerate(pieces):
-        event = {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
-        steps.append((delay if index else 0.0, event))
-    part["text"] = "".join(pieces)
-    item["content"] = [part]
-    if status is None:
-        return item
-    steps.append((0.0, {"type": "response.output_text.done", **where, "text": part["text"], "logprobs": []}))
-    steps.append((0.0, {"type": "response.content_part.done", **where, "part": copy.deepcopy(part)}))
-    item["status"] = status
-    steps.append((0.0, {"type": "response.output_item.done", "output_index": 0, "item": copy.deepcopy(item)}))
-    return item
+def _build(emit: Emitter, out: Output) -> Json:
+    """The events of one output item; the item as it ends."""
+    return BUILDERS[type(out)](emit, out)
 
 
 def _number(steps: list[Step]) -> None:

@@ -41,7 +41,8 @@ def normalise_item(item: dict[str, Any]) -> dict[str, Any]:
     stored = copy.deepcopy(item)
     stored["type"] = kind
     stored.setdefault("id", new_id(_ITEM_PREFIX.get(kind, "item")))
-    if kind != "item_reference":
+    # References and approval answers carry no status in the API's item types.
+    if kind not in ("item_reference", "mcp_approval_response"):
         stored.setdefault("status", "completed")
     return stored
 

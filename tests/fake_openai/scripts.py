@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-# A leading-whitespace-plus-word split keeps every character, so joined deltas equal the text.
-_WORD = re.compile(r"\s*\S+")
+from .outputs import OUTPUT_KINDS, Output
+from .text import check_deltas, split_text
+
+__all__ = ["Cut", "Error", "Failed", "Incomplete", "Reply", "Script", "Text", "error_body", "split_text"]
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,7 @@ class Text:
     extra: tuple[dict[str, Any] | str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.deltas is not None and not 1 <= self.deltas <= max(len(self.text), 1):
-            raise ValueError(f"deltas must be between 1 and len(text), got {self.deltas}")
+        check_deltas(self.text, self.deltas)
         if self.cut_after is not None and self.cut_after < 0:
             raise ValueError("cut_after must be >= 0")
 
@@ -77,32 +77,38 @@ def Cut(text: str, after: int) -> Text:  # noqa: N802 - reads like the other scr
     return Text(text, cut_after=after)
 
 
-Script = Union[Text, Error, Failed, Incomplete]
+class Reply:
+    """A response whose output items stream in order, each with its tool's own event family."""
+
+    def __init__(
+        self,
+        *outputs: Output,
+        usage: dict[str, Any] | None = None,
+        delay: float = 0.0,
+        cut_after: int | None = None,
+        extra: tuple[dict[str, Any] | str, ...] = (),
+        queued: float = 0.0,
+    ) -> None:
+        for output in outputs:
+            if not isinstance(output, OUTPUT_KINDS):
+                raise TypeError(f"not an output kind: {output!r}")
+        if cut_after is not None and cut_after < 0:
+            raise ValueError("cut_after must be >= 0")
+        self.outputs = tuple(outputs)
+        self.usage = usage
+        # Seconds between deltas (and between a hosted tool's steps).
+        self.delay = delay
+        # Events sent before the server drops the connection (a background job goes on).
+        self.cut_after = cut_after
+        self.extra = tuple(extra)
+        # Seconds a background response stays `queued` before it starts.
+        self.queued = queued
+
+    def __repr__(self) -> str:
+        return f"Reply{self.outputs!r}"
 
 
-def _even_pieces(text: str, count: int) -> list[str]:
-    """Split text into `count` near-equal pieces."""
-    size, extra = divmod(len(text), count)
-    pieces, start = [], 0
-    for index in range(count):
-        end = start + size + (1 if index < extra else 0)
-        pieces.append(text[start:end])
-        start = end
-    return pieces
-
-
-def split_text(text: str, deltas: int | None) -> list[str]:
-    """Split `text` into `deltas` pieces, or one piece per word (whitespace kept) when None."""
-    if not text:
-        return []
-    if deltas is not None:
-        return _even_pieces(text, deltas)
-    words = _WORD.findall(text)
-    if not words:
-        return [text]
-    # Trailing whitespace belongs to the last word so nothing is lost.
-    words[-1] += text[len("".join(words)) :]
-    return words
+Script = Union[Text, Error, Failed, Incomplete, Reply]
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:

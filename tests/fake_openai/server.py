@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, DropReply, JsonReply, Reply, StreamReply, error
 from .auth import auth_error
+from .files_api import FilesApi, RawBytes, parse_multipart
 from .items import new_id
 from .scripts import Script, error_body
 from .store import Store
@@ -69,6 +70,8 @@ class FakeOpenAI:
         self._log: list[Recorded] = []
         self.store = Store()
         self._api = Api(self.models, conversations, self.store, self._next_script)
+        self.files = FilesApi()  # /v1/files and /v1/vector_stores; scripted as fake.files.fail(...)
+        self._api.routes.extend(self.files.routes)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -127,12 +130,20 @@ class FakeOpenAI:
         """The JSON bodies of `POST /v1/responses` requests, oldest first."""
         return [r.body for r in self.requests if r.method == "POST" and route_of(r.path) == "/responses"]
 
+    def last_input(self) -> Any:
+        """The `input` of the last `POST /v1/responses` (a list of items, or a string as sent)."""
+        bodies = self.response_requests()
+        if not bodies:
+            raise LookupError("no POST /v1/responses received yet")
+        return bodies[-1].get("input") if isinstance(bodies[-1], dict) else None
+
     def reset(self) -> None:
         """Forget queued scripts, recorded requests, stored responses and conversations."""
         with self._lock:
             self._queue.clear()
             self._log.clear()
         self.store.clear()
+        self.files.clear()
 
     def _next_script(self) -> Script | None:
         with self._lock:
@@ -186,7 +197,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
-            body = json.loads(raw) if raw else None
+            content_type = self.headers.get("content-type", "")
+            if raw and content_type.startswith("multipart/form-data"):
+                body = parse_multipart(content_type, raw)
+            else:
+                body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         headers = {name.lower(): value for name, value in self.headers.items()}
@@ -212,9 +227,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
 
     def _write_json(self, reply: JsonReply) -> None:
-        data = json.dumps(reply.body).encode()
+        raw = isinstance(reply.body, RawBytes)  # file content goes out as-is
+        data = reply.body if raw else json.dumps(reply.body).encode()
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", new_id("req"))
         for name, value in reply.headers.items():
@@ -234,13 +250,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         sent = 0
-        for index, (pause, event) in enumerate(reply.steps):
+        for pause, event in reply.steps:
             if reply.cut_after is not None and sent >= reply.cut_after:
                 self._drop()
                 return
             if pause:
                 time.sleep(pause)
-            if index == len(reply.steps) - 1 and reply.on_done is not None:
+            if reply.on_done is not None and isinstance(event, dict) and event["type"] in _TERMINAL:
                 # Store before the terminal event leaves, so a client's next request already sees it.
                 reply.on_done()
             self._send_body(_sse(event))
@@ -260,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.wfile.flush()
         self.connection.shutdown(socket.SHUT_RDWR)
+
+
+_TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
 
 def _sse(event: dict[str, Any] | str) -> bytes:

@@ -6,8 +6,10 @@ import copy
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
+from .background import Run, Runs
+from .emit import Step
 from .items import new_id
 
 
@@ -42,9 +44,11 @@ class Store:
         self._lock = threading.RLock()
         self._responses: dict[str, StoredResponse] = {}
         self._conversations: dict[str, StoredConversation] = {}
+        self.runs = Runs()
 
     def clear(self) -> None:
-        """Forget everything."""
+        """Forget everything, stopping background runs first."""
+        self.runs.cancel_all()
         with self._lock:
             self._responses.clear()
             self._conversations.clear()
@@ -53,6 +57,24 @@ class Store:
         """Keep a finished response."""
         with self._lock:
             self._responses[stored.response["id"]] = copy.deepcopy(stored)
+
+    def replace_response(self, stored: StoredResponse) -> bool:
+        """Update a response still stored; False when it is gone (deleted or forgotten)."""
+        with self._lock:
+            if stored.response["id"] not in self._responses:
+                return False
+            self._responses[stored.response["id"]] = copy.deepcopy(stored)
+            return True
+
+    def start_run(self, steps: list[Step], input_items: list[dict[str, Any]], finish: Callable[[], None]) -> Run:
+        """Store a background response as queued and start producing its events."""
+        first = next(event for _, event in steps if isinstance(event, dict))["response"]
+        self.put_response(StoredResponse(first, input_items, []))
+
+        def publish(snapshot: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+            return self.replace_response(StoredResponse(snapshot, input_items, events))
+
+        return self.runs.add(first["id"], Run(steps, publish, finish))
 
     def response(self, response_id: str) -> StoredResponse | None:
         """A stored response, or None."""

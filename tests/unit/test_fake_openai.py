@@ -88,8 +88,7 @@ def test_streamed_text_parses_into_typed_events(fake_openai: FakeOpenAI) -> None
     "script",
     [
         Text("one two three"),
-        Text("", usage={"input_tokens": 1, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-                        "output_tokens": 0, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1}),
+        Text("", usage={"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4}}),
         Incomplete("cut short here"),
         Failed("The model crashed", code="server_error", text="partial answer"),
         Failed(),
@@ -111,6 +110,16 @@ def test_deltas_count_and_usage_override(fake_openai: FakeOpenAI) -> None:
     assert [e.delta for e in events if e.type == "response.output_text.delta"] == ["abcd", "efg", "hij"]
     final = events[-1].response
     assert final.usage.input_tokens_details.cached_tokens == 40 and final.usage.total_tokens == 107
+
+
+def test_partial_usage_override_is_completed(fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue(Text("a b", usage={"input_tokens": 12, "output_tokens_details": {"reasoning_tokens": 5}}))
+    events, _ = raw_stream(client_for(fake_openai), input="x")
+    usage = events[-1]["response"]["usage"]
+    assert usage["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
+    assert (usage["output_tokens"], usage["total_tokens"]) == (2, 14)
+    assert usage["output_tokens_details"]["reasoning_tokens"] == 5
+    validate(events)
 
 
 def test_stream_helper_accepts_the_lifecycle(fake_openai: FakeOpenAI) -> None:

@@ -1,0 +1,246 @@
+"""View as code: the Python and the curl that reproduce one `responses.create` request, without secrets."""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import shlex
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lib.settings import DEFAULT_BASE_URL
+
+WIDTH = 88
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
+AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
+AZURE_API_VERSION = "preview"
+REDACTED = "<redacted>"
+# Tool fields that carry credentials (MCP servers and connectors); their values never reach the code.
+_SECRET_TOOL_FIELDS = ("authorization", "headers")
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """A value the generated code reads from the environment instead of spelling it out."""
+
+    name: str
+
+
+def env_name(*parts: str) -> str:
+    """An environment variable name built from free text: `my-server`, `X-Api-Key` -> MY_SERVER_X_API_KEY."""
+    return "_".join(re.sub(r"[^A-Za-z0-9]+", "_", part).strip("_").upper() for part in parts if part)
+
+
+def scrub(request: dict[str, Any], redact: Iterable[str] = ()) -> dict[str, Any]:
+    """A copy of the request with tool credentials as EnvVar placeholders and known secrets redacted."""
+    secrets = [s for s in redact if s]
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        if isinstance(value, str) and any(secret in value for secret in secrets):
+            return REDACTED
+        return value
+
+    scrubbed = walk(request)
+    for index, tool in enumerate(scrubbed.get("tools") or []):
+        if not isinstance(tool, dict):
+            continue
+        label = str(tool.get("server_label") or tool.get("connector_id") or f"tool {index}")
+        if "authorization" in tool:
+            tool["authorization"] = EnvVar(env_name("MCP", label, "authorization"))
+        if isinstance(tool.get("headers"), dict):
+            tool["headers"] = {h: EnvVar(env_name("MCP", label, h)) for h in tool["headers"]}
+    return scrubbed
+
+
+def env_vars(request: dict[str, Any]) -> list[str]:
+    """The names of the environment variables the generated code reads for tool credentials."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, EnvVar):
+            found.append(value.name)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(scrub(request))
+    return list(dict.fromkeys(found))
+
+
+# -- Python literals ---------------------------------------------------------------------------
+
+
+def _flat(value: Any) -> str:
+    """The value as a one-line Python literal."""
+    if isinstance(value, EnvVar):
+        return f"os.environ[{_py_str(value.name)}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flat(k)}: {_flat(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flat(v) for v in value) + "]"
+    if isinstance(value, str):
+        return _py_str(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    raise TypeError(f"cannot render {type(value).__name__} as a request literal")
+
+
+def _py_str(text: str) -> str:
+    """repr(), but in double quotes whenever the text has none of its own (house style)."""
+    literal = repr(text)
+    # Without a double quote in the text, repr used single quotes only because it had no reason not to.
+    return f'"{literal[1:-1]}"' if literal[0] == "'" and '"' not in text else literal
+
+
+def _string_lines(text: str) -> list[str]:
+    """A text's lines with their newlines kept, so joining them gives the text back exactly."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
+def render(value: Any, indent: int = 0, lead: int = 0) -> str:
+    """A Python literal for a JSON-like value, on one line when it fits, else one entry per line.
+
+    `lead` is how many characters precede the value on its first line (a key, `name=`).
+    """
+    flat = _flat(value)
+    pad, inner = " " * indent, " " * (indent + 4)
+    multiline_text = isinstance(value, str) and len(_string_lines(value)) > 1
+    if indent + lead + len(flat) + 1 <= WIDTH and not (multiline_text and len(flat) > 40):
+        return flat
+    if isinstance(value, str):
+        if not multiline_text:
+            return flat  # one long line: splitting it would not make it easier to read
+        # Adjacent literals in parentheses: each line of the text on its own line, exact to the byte.
+        return "(\n" + "".join(f"{inner}{_py_str(line)}\n" for line in _string_lines(value)) + pad + ")"
+    if isinstance(value, dict):
+        if not value:
+            return flat
+        entries = []
+        for k, v in value.items():
+            key = _flat(k) + ": "
+            entries.append(f"{inner}{key}{render(v, indent + 4, len(key))},\n")
+        return "{\n" + "".join(entries) + pad + "}"
+    if isinstance(value, (list, tuple)) and value:
+        return "[\n" + "".join(f"{inner}{render(v, indent + 4)},\n" for v in value) + pad + "]"
+    return flat
+
+
+def _arguments(request: dict[str, Any], indent: int) -> str:
+    """Keyword arguments, one per line; keys that are not identifiers go through `**{...}`."""
+    pad = " " * indent
+    named = {k: v for k, v in request.items() if k.isidentifier() and not keyword.iskeyword(k)}
+    others = {k: v for k, v in request.items() if k not in named}
+    lines = [f"{pad}{k}={render(v, indent, len(k) + 1)},\n" for k, v in named.items()]
+    if others:
+        lines.append(f"{pad}**{render(others, indent, 2)},\n")
+    return "".join(lines)
+
+
+def _is_default(base_url: str | None) -> bool:
+    return not base_url or base_url.rstrip("/") == DEFAULT_BASE_URL
+
+
+def _is_azure_classic(base_url: str | None, azure: bool) -> bool:
+    """Azure without its `/openai/v1` URL: the SDK's AzureOpenAI client, with an api-version."""
+    return azure and not (base_url or "").rstrip("/").endswith("/openai/v1")
+
+
+def _client_lines(base_url: str | None, azure: bool, api_version: str | None) -> list[str]:
+    if _is_azure_classic(base_url, azure):
+        endpoint = (base_url or "").rstrip("/")
+        return [
+            "from openai import AzureOpenAI",
+            "",
+            "client = AzureOpenAI(",
+            f'    api_key=os.environ["{AZURE_KEY_ENV}"],',
+            f"    azure_endpoint={_py_str(endpoint)},",
+            f"    api_version={_py_str(api_version or AZURE_API_VERSION)},",
+            ")",
+        ]
+    key_env = AZURE_KEY_ENV if azure else OPENAI_KEY_ENV
+    client = f'client = OpenAI(api_key=os.environ["{key_env}"])'
+    if not _is_default(base_url):
+        client = f'client = OpenAI(\n    api_key=os.environ["{key_env}"],\n    base_url={_py_str(base_url or "")},\n)'
+    return ["from openai import OpenAI", "", client]
+
+
+def python_code(
+    request: dict[str, Any],
+    *,
+    base_url: str | None,
+    azure: bool = False,
+    api_version: str | None = None,
+    redact: Iterable[str] = (),
+) -> str:
+    """Python that sends exactly this request; keys come from the environment, never from the text."""
+    scrubbed = scrub(request, redact)
+    streaming = scrubbed.get("stream") is True
+    target = "stream" if streaming else "response"
+    lines = ["import os", "", *_client_lines(base_url, azure, api_version), ""]
+    lines.append(f"{target} = client.responses.create(\n{_arguments(scrubbed, 4)})")
+    if streaming:
+        lines += [
+            "for event in stream:",
+            '    if event.type == "response.output_text.delta":',
+            '        print(event.delta, end="", flush=True)',
+            "print()",
+        ]
+    else:
+        lines.append("print(response.output_text)")
+    return "\n".join(lines) + "\n"
+
+
+# -- curl --------------------------------------------------------------------------------------
+
+
+def responses_url(base_url: str | None, *, azure: bool = False, api_version: str | None = None) -> str:
+    """Where `responses.create` posts for this endpoint."""
+    if _is_azure_classic(base_url, azure):
+        return f"{(base_url or '').rstrip('/')}/openai/responses?api-version={api_version or AZURE_API_VERSION}"
+    return f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/responses"
+
+
+def curl_command(
+    request: dict[str, Any],
+    *,
+    base_url: str | None,
+    azure: bool = False,
+    api_version: str | None = None,
+    redact: Iterable[str] = (),
+) -> str:
+    """The same request as a curl command; the key and tool credentials are shell variables."""
+    nonce = uuid.uuid4().hex
+    names: dict[str, str] = {}
+
+    def placeholder(value: Any) -> Any:
+        # A unique marker in the JSON, swapped for a shell expansion once the body is quoted.
+        if isinstance(value, EnvVar):
+            marker = f"@@{nonce}:{value.name}@@"
+            names[marker] = value.name
+            return marker
+        raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+    body = json.dumps(scrub(request, redact), indent=2, ensure_ascii=False, default=placeholder)
+    quoted = shlex.quote(body)
+    for marker, name in names.items():
+        # Close the single quotes, expand the variable inside double quotes, reopen them.
+        quoted = quoted.replace(marker, f"'\"${name}\"'")
+    if azure and _is_azure_classic(base_url, azure):
+        auth = f'-H "api-key: ${AZURE_KEY_ENV}"'
+    else:
+        auth = f'-H "Authorization: Bearer ${AZURE_KEY_ENV if azure else OPENAI_KEY_ENV}"'
+    parts = [f"curl {shlex.quote(responses_url(base_url, azure=azure, api_version=api_version))}"]
+    if request.get("stream") is True:
+        parts.append("-N")  # print events as they arrive instead of buffering them
+    parts += [auth, '-H "Content-Type: application/json"', f"-d {quoted}"]
+    return " \\\n  ".join(parts) + "\n"

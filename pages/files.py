@@ -1,0 +1,59 @@
+"""Files: vector stores for file search, uploads into them and their indexing status."""
+
+from __future__ import annotations
+
+import openai
+import streamlit as st
+
+from lib import files
+from lib.ui import files_view as view
+from lib.ui import state
+
+current = state.settings()
+if not current.api_key:
+    state.flash("Add your OpenAI API key first: the Files page needs it to reach your vector stores.")
+    st.switch_page("pages/setup.py")
+
+st.title("Files")
+state.show_flash()
+st.caption("Vector stores hold indexed files that the model searches with the file search tool.")
+client = state.client(current)
+try:
+    stores = files.list_stores(client)
+except openai.APIError as error:
+    view.show_error(error, current)
+    st.stop()
+
+st.subheader("Vector stores")
+if stores:
+    st.dataframe(view.stores_frame(stores), hide_index=True, width="stretch")
+with st.expander("New store", expanded=not stores, icon=":material/add:"):
+    view.create_store_form(client, current)
+if not stores:
+    st.info("Create a store to upload files into.")
+    st.stop()
+
+store = view.pick_store(stores)
+view.manage_store(client, store, current)
+try:
+    store_rows = files.store_files(client, store.id)
+except openai.APIError as error:
+    view.show_error(error, current)
+    store_rows = []
+
+st.subheader(f"Upload into {store.label}")
+picked = st.file_uploader(
+    "Files to index",
+    accept_multiple_files=True,
+    key=view.uploader_key(),
+    help=f"File search reads: {', '.join(sorted(files.FILE_SEARCH_EXTENSIONS))}.",
+)
+if st.button("Upload and index", icon=":material/upload:", disabled=not picked):
+    view.upload(client, store, picked or [], [row.name for row in store_rows])
+view.status_table(client, current)
+
+st.subheader(f"Files in {store.label}")
+view.store_files_section(client, store, store_rows, current)
+
+st.subheader("Use in chat")
+view.use_in_chat_section(stores, store, current)
