@@ -178,6 +178,7 @@ def continue_turn(
             request = build_request(settings, thread, input_items)
             background = bool(request.get("background"))
             turn.background = background
+            turn.requests.append(request)
             stream = yield from _open(client, request, turn, control)
             yield from _follow(client, turn, stream, control, background=background, started=started)
             _after_round(thread, turn)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dotenv import dotenv_values
 
 from lib.settings import DEFAULT_BASE_URL, DEFAULT_MODEL, Settings, resolve
+from lib.settings import MISSING_KEY as APP_MISSING_KEY
 from lib.stream import Turn
 
 # The SDK (and lib.chat) take a second to import: imported where a chat needs them, so --help answers at once.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Recorder = Callable[[Settings, Turn, "str | None", "str | None"], None]
 
 MISSING_KEY = (
-    "Add your OpenAI API key first: the chat needs it to talk to the model. "
+    f"{APP_MISSING_KEY} "
     "Set OPENAI_API_KEY in the environment or in .env in this directory (or in .streamlit/secrets.toml)."
 )
 NO_CONVERSATIONS = (
@@ -62,8 +63,7 @@ def history_recorder(cwd: Path) -> Recorder:
     stores: dict[str, Any] = {}
 
     def record(settings: Settings, turn: Turn, conversation_id: str | None, previous_id: str | None) -> None:
-        from lib.conversations import title_from
-        from lib.history import records_for
+        from lib.history import record_turn
         from lib.store import HistoryStore, default_url, owner_for
 
         url = settings.history_url or default_url(cwd)
@@ -72,10 +72,7 @@ def history_recorder(cwd: Path) -> Recorder:
         store = stores[url]
         # No signed-in user in a terminal: the key's fingerprint, the app's owner for the same key.
         owner = owner_for(None, settings.api_key or "no-key")
-        for row in records_for(turn, owner, conversation_id, previous_id):
-            store.record_response(row)
-        if conversation_id and not (store.conversation(owner, conversation_id) or {}).get("title"):
-            store.upsert_conversation(conversation_id, owner, title=title_from(turn.prompt))
+        record_turn(store, owner, turn, conversation_id, previous_id)
 
     return record
 
@@ -266,7 +263,8 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
     try:
         thread, history, created = open_thread(client, args)
     except openai.APIError as error:
-        print(explain(error, model=settings.model, endpoint=settings.endpoint), file=sys.stderr)
+        print(explain(error, model=settings.model, endpoint=settings.endpoint, key_hint="OPENAI_API_KEY"),
+              file=sys.stderr)
         if isinstance(error, openai.AuthenticationError):
             print(f"The key came from: {settings.source_of('api_key')}.", file=sys.stderr)
         return 1

@@ -24,10 +24,10 @@ def _detail(error: openai.APIStatusError) -> str:
     return str(message).strip().rstrip(".")
 
 
-def explain(error: Exception, *, model: str = "", endpoint: str = "") -> str:
+def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: str = "the key on the Setup page") -> str:
     """A short, specific message for the chat; never includes the key."""
     if isinstance(error, openai.AuthenticationError):
-        return "The API key was refused (401). Check the key on the Setup page."
+        return f"The API key was refused (401). Check {key_hint}."
     if isinstance(error, openai.PermissionDeniedError):
         return f"This key is not allowed to do that (403): {_detail(error)}."
     if isinstance(error, openai.NotFoundError):

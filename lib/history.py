@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lib.conversations import title_from
 from lib.pricing import cost_usd
-from lib.store import ResponseRecord
+from lib.store import HistoryStore, ResponseRecord
 from lib.stream import Round, Turn
 
 # Our turn states that are not API statuses, as the store records them.
@@ -46,3 +47,22 @@ def records_for(turn: Turn, owner: str, conversation_id: str | None, previous_re
             error=ended.error or (turn.error if last else None),
         ))
     return records
+
+
+def record_turn(
+    store: HistoryStore, owner: str, turn: Turn, conversation_id: str | None, previous_response_id: str | None
+) -> None:
+    """Write the turn's responses; the first turn of a conversation also names it."""
+    for record in records_for(turn, owner, conversation_id, previous_response_id):
+        store.record_response(record)
+    if conversation_id and not (store.conversation(owner, conversation_id) or {}).get("title"):
+        store.upsert_conversation(conversation_id, owner, title=title_from(turn.prompt))
+
+
+def closed_reason(store: HistoryStore, owner: str, conversation_id: str | None) -> str | None:
+    """Why a conversation takes no new turns (closed, or expired after its TTL), or None if it does."""
+    row = store.conversation(owner, conversation_id) if conversation_id else None
+    if row and row["status"] in {"expired", "closed"}:
+        why = "expired after a while without use" if row["status"] == "expired" else "was closed"
+        return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
+    return None

@@ -18,6 +18,8 @@ MODES = ("local", "shared")
 # Offered before the key is checked; after a check, the models the key can see replace them.
 COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
 
+MISSING_KEY = "Add your OpenAI API key first: the chat needs it to talk to the model."
+
 # Setting name -> the environment/secrets variable it is read from.
 ENV_NAMES = {
     "api_key": "OPENAI_API_KEY",

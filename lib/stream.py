@@ -98,6 +98,8 @@ class Turn:
     background: bool = False  # created with background=True: can be resumed and cancelled
     retries: int = 0  # requests retried after a rate limit or server error
     notice: str | None = None  # what is happening right now ("Retrying in 4 s…"), cleared when it passes
+    requests: list[dict[str, Any]] = field(default_factory=list)  # what was sent, for "View as code"
+    images: list[bytes] = field(default_factory=list)  # images attached to the prompt, for thumbnails
 
     @property
     def text(self) -> str:

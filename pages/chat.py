@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.attachments import chat_file_types
+from lib.settings import MISSING_KEY
 from lib.ui import chat_flow, state
 from lib.ui.transcript import render_turn
 
 current = state.settings()
 if not current.api_key:
-    state.flash("Add your OpenAI API key first: the chat needs it to talk to the model.")
+    state.flash(MISSING_KEY)
     st.switch_page("pages/setup.py")
 
 chat_flow.resume_from_url(current)
 if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
     st.session_state[state.CHAT_INPUT] = restored
 
-prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT)
+prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
+                       file_type=chat_file_types())
 busy = state.JOB in st.session_state
 if prompt and busy:
-    st.session_state[state.RESTORE_PROMPT] = prompt
+    st.session_state[state.RESTORE_PROMPT] = prompt.text
     st.toast("The last answer is still being written: send again when it is done, or press Stop.")
     prompt = None
 decisions = chat_flow.take_decisions()
@@ -29,9 +32,10 @@ if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
 for number, turn in enumerate(turns, start=1):
-    render_turn(turn, interactive=number == len(turns) and not (prompt or busy))
+    render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
 if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)
 elif prompt:
     chat_flow.send(current, prompt)
-chat_flow.follow()
+chat_flow.follow(current)
+chat_flow.offer_indexing(current)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import streamlit as st
 
 from lib import chat
-from lib.conversations import Thread, load_chain, load_conversation, title_from, user_text
+from lib.conversations import Thread, load_chain, load_conversation, user_text
+from lib.attachments import ChatFile, prepare
 from lib.errors import explain
-from lib.history import records_for
+from lib.files import Upload, upload_files, vision_uploader
+from lib.history import closed_reason, record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
@@ -69,28 +72,62 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
 
 def closed_message(current: Settings) -> str | None:
     """Why the current conversation cannot take a new turn (expired or closed), if it cannot."""
-    conversation_id = state.thread().conversation_id
-    if not conversation_id:
-        return None
     try:
-        row = state.history(current).conversation(state.owner(current), conversation_id)
+        return closed_reason(state.history(current), state.owner(current), state.thread().conversation_id)
     except StoreError:
         return None
-    if row and row["status"] in {"expired", "closed"}:
-        why = "expired after a while without use" if row["status"] == "expired" else "was closed"
-        return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
-    return None
 
 
-def send(current: Settings, prompt: str, parts: list[dict] | None = None) -> None:
-    """Start a turn for the prompt, unless the conversation takes no more turns."""
+def send(current: Settings, submitted: Any) -> None:
+    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
+    prompt = getattr(submitted, "text", submitted) or ""
     if blocked := closed_message(current):
         st.warning(blocked, icon=":material/lock:")
         st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
+    client = state.client(current)
+    files = [ChatFile.of(f) for f in getattr(submitted, "files", None) or []]
+    prepared = prepare(prompt, files, upload_image=vision_uploader(client))
+    for file, reason in prepared.refused:
+        st.warning(f"{file.name} was not sent: {reason}", icon=":material/block:")
+    if prepared.to_index:
+        st.session_state[state.TO_INDEX] = prepared.to_index
+    if not prompt and not prepared.has_media:
+        return
+    extra = [part for part in prepared.parts if part["type"] != "input_text"]
     thread, control = state.thread(), chat.TurnControl()
-    _launch(current, thread, chat.run_turn(state.client(current), current, thread, prompt, parts, control), control)
+    updates = chat.run_turn(client, current, thread, prompt, extra, control)
+    _launch(current, thread, _with_images(updates, [f.data for f in prepared.images]), control)
+
+
+def _with_images(updates: Iterator[Turn], images: list[bytes]) -> Iterator[Turn]:
+    for turn in updates:
+        turn.images = images
+        yield turn
+
+
+def offer_indexing(current: Settings) -> None:
+    """Documents dropped into the chat: one click indexes them into the active vector store."""
+    documents = st.session_state.get(state.TO_INDEX)
+    if not documents:
+        return
+    names = ", ".join(d.name for d in documents)
+    stores = current.tools.vector_store_ids if current.tools.file_search else ()
+    with st.container(border=True):
+        if not stores:
+            st.info(f"{names}: the model cannot read these directly. Pick a vector store on the Files page "
+                    "(\"Use in chat\") to index them for file search.", icon=":material/description:")
+        elif st.button(f"Index {names} into the active vector store for file search", icon=":material/upload_file:"):
+            rows = upload_files(state.client(current), stores[0], [Upload(d.name, d.data) for d in documents])
+            failed = [r for r in rows if r.status == "failed"]
+            st.session_state.pop(state.TO_INDEX)
+            st.toast(f"Indexing {len(rows) - len(failed)} file(s); see the Files page for their status.")
+            for row in failed:
+                st.warning(f"{row.name}: {row.error}")
+        if st.button("Dismiss", key="dismiss_index"):
+            st.session_state.pop(state.TO_INDEX, None)
+            st.rerun()
 
 
 def take_decisions() -> dict[str, bool]:
@@ -107,25 +144,25 @@ def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) 
 
 def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl) -> None:
     store, owner = state.history(current), state.owner(current)
-    previous, first = thread.last_response_id, not state.transcript()
+    previous = thread.last_response_id
 
     def record(turn: Turn) -> str | None:
-        return _record(store, owner, thread, turn, previous, first)
+        return _record(store, owner, thread, turn, previous)
 
     st.session_state[state.JOB] = TurnJob(updates, control, record)
 
 
-def follow() -> None:
+def follow(current: Settings) -> None:
     """Draw the running turn until it ends (Stop ends it early), then move it into the transcript."""
     job: TurnJob | None = st.session_state.get(state.JOB)
     if job is None:
         return
     while job.turn is None and not job.wait(0.01):
         pass
-    render_user(job.turn.prompt)
+    render_user(job.turn.prompt, job.turn.images)
     if not job.done and st.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
-    live, seen, last_touch = LiveTurn(), -1, time.monotonic()
+    live, seen, last_touch = LiveTurn(current), -1, time.monotonic()
     while not job.done:
         if job.version != seen:
             seen = job.version
@@ -163,13 +200,10 @@ def _collect(job: TurnJob) -> None:
         st.rerun()
 
 
-def _record(store: HistoryStore, owner: str, thread: Thread, turn: Turn, previous: str | None, first: bool) -> str | None:
+def _record(store: HistoryStore, owner: str, thread: Thread, turn: Turn, previous: str | None) -> str | None:
     """Write the turn's responses to the history store (from the worker); a failure never costs the answer."""
     try:
-        for record in records_for(turn, owner, thread.conversation_id, previous):
-            store.record_response(record)
-        if thread.conversation_id and first:
-            store.upsert_conversation(thread.conversation_id, owner, title=title_from(turn.prompt))
+        record_turn(store, owner, turn, thread.conversation_id, previous)
     except StoreError as error:
         return f"This turn was not saved to the history: {error}"
     return None

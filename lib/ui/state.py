@@ -28,6 +28,7 @@ CLIENTS = "clients"  # ClientCache: this session's clients only
 FLASH = "flash"  # one message shown once on the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
+TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
 SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SESSION_BUDGET_USD

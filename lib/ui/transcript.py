@@ -8,7 +8,9 @@ from typing import Any
 
 import streamlit as st
 
+from lib.settings import Settings
 from lib.stream import Item, Turn
+from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
 from lib.ui.tool_cards import escape_markdown, render_tool, safe_link
 
@@ -129,19 +131,22 @@ def _pending(turn: Turn) -> list[Item]:
     return pending_approvals(turn)
 
 
-def render_turn(turn: Turn, *, interactive: bool = False) -> None:
-    """A finished turn: the user's message, every output item in order, then its ending."""
-    render_user(turn.prompt)
+def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None) -> None:
+    """A finished turn: the user's message, every output item in order, its ending, and its code."""
+    render_user(turn.prompt, turn.images)
     with st.chat_message("assistant"):
         for item in turn.items:
             render_item(item, turn, interactive=interactive)
         _render_ending(turn)
+        if current is not None:
+            render_code(turn, current)
 
 
 class LiveTurn:
     """The assistant's bubble while it streams: one element per output item, redrawn in batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, current: Settings | None = None) -> None:
+        self._current = current
         self._bubble = st.chat_message("assistant")
         self._status = self._bubble.empty()
         self._status.caption("Thinking…")
@@ -183,6 +188,8 @@ class LiveTurn:
         if final:
             with self._bubble:
                 _render_ending(turn)
+                if self._current is not None:
+                    render_code(turn, self._current)
 
     def _make_view(self, item: Item) -> Any:
         with self._bubble:

@@ -1,0 +1,23 @@
+""""View as code": the Python and curl that reproduce a turn's requests, with no secret in them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.codegen import curl_command, python_code
+from lib.settings import Settings
+from lib.stream import Turn
+
+
+def render_code(turn: Turn, current: Settings) -> None:
+    """A collapsed section with each request of the turn as Python and as curl."""
+    if not turn.requests:
+        return
+    with st.expander("View as code", icon=":material/code:"):
+        base_url = current.base_url or None
+        for number, request in enumerate(turn.requests, start=1):
+            if len(turn.requests) > 1:
+                st.caption(f"Request {number} of {len(turn.requests)}")
+            python_tab, curl_tab = st.tabs(["Python", "curl"])
+            python_tab.code(python_code(request, base_url=base_url, redact=[current.api_key]), language="python")
+            curl_tab.code(curl_command(request, base_url=current.endpoint, redact=[current.api_key]), language="bash")

@@ -1,0 +1,26 @@
+"""View as code: the Python shown under a turn reproduces the app's request exactly, without the key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.app.conftest import APP_KEY
+from tests.fake_openai import FakeOpenAI
+
+
+def test_shown_python_sends_the_same_request(app, configured: FakeOpenAI, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Be brief.")
+    at = app().run()
+    at.chat_input[0].set_value("Show me the code").run()
+    python, curl = (block.value for block in at.chat_message[1].code)
+    assert "client.responses.create(" in python and 'os.environ["OPENAI_API_KEY"]' in python
+    assert "$OPENAI_API_KEY" in curl
+    assert APP_KEY not in python and APP_KEY not in curl
+    env = {**os.environ, "OPENAI_API_KEY": APP_KEY}
+    subprocess.run([sys.executable, "-c", python], env=env, check=True, capture_output=True, timeout=60)
+    sent_by_app, sent_by_code = configured.response_requests()
+    assert sent_by_code == sent_by_app
+    assert sent_by_app["instructions"] == "Be brief." and sent_by_app["input"] == [
+        {"role": "user", "content": "Show me the code"}]
