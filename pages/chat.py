@@ -39,3 +39,4 @@ elif prompt:
     chat_flow.send(current, prompt)
 chat_flow.follow(current)
 chat_flow.offer_indexing(current)
+chat_flow.show_closed(current)

@@ -78,14 +78,19 @@ def closed_message(current: Settings) -> str | None:
         return None
 
 
-def send(current: Settings, submitted: Any) -> None:
-    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
-    prompt = getattr(submitted, "text", submitted) or ""
+def show_closed(current: Settings) -> None:
+    """Say so when the conversation takes no more turns, with a way on."""
     if blocked := closed_message(current):
         st.warning(blocked, icon=":material/lock:")
         st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
+
+
+def send(current: Settings, submitted: Any) -> None:
+    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
+    prompt = getattr(submitted, "text", submitted) or ""
+    if closed_message(current):  # the page says why; keep what was typed
         st.session_state[state.RESTORE_PROMPT] = prompt
-        return
+        st.rerun()
     client = state.client(current)
     files = [ChatFile.of(f) for f in getattr(submitted, "files", None) or []]
     prepared = prepare(prompt, files, upload_image=vision_uploader(client))
