@@ -165,7 +165,8 @@ def follow(current: Settings) -> None:
     while job.turn is None and not job.wait(0.01):
         pass
     render_user(job.turn.prompt, job.turn.images)
-    if not job.done and st.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
+    stop_slot = st.empty()
+    if not job.done and stop_slot.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
     live, seen, last_touch = LiveTurn(current), -1, time.monotonic()
     while not job.done:
@@ -177,6 +178,7 @@ def follow(current: Settings) -> None:
             live.tick()
             last_touch = time.monotonic()
         job.wait(0.03)
+    stop_slot.empty()
     live.update(job.turn, final=True)
     _collect(job)
 

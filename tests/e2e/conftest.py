@@ -55,13 +55,19 @@ def e2e_fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture(scope="module")
-def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_extra_env() -> dict[str, str]:
+    """Extra environment for the app of a test module; override it in a module to configure the app."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory, app_extra_env: dict[str, str]) -> Iterator[str]:
     """`streamlit run Home.py` on a free port, configured by environment to talk to the double."""
     data = tmp_path_factory.mktemp("app-data")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
     env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": e2e_fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
-            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"}
+            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"} | app_extra_env
     log = (data / "streamlit.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
