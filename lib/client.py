@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import openai
-from openai import OpenAI
+from openai import AzureOpenAI, OpenAI
 
 from lib.settings import Settings
 
@@ -19,13 +19,22 @@ def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
-def client_key(settings: Settings) -> tuple[str, str]:
-    """What makes two clients interchangeable: the endpoint and the key's fingerprint."""
-    return settings.endpoint, key_hash(settings.api_key)
+def client_key(settings: Settings) -> tuple[str, str, str, str]:
+    """What makes two clients interchangeable: provider, endpoint, API version and the key's fingerprint."""
+    return settings.provider, settings.endpoint, settings.api_version, key_hash(settings.api_key)
 
 
 def build_client(settings: Settings) -> OpenAI:
     """A client with everything explicit, so nothing is picked up from os.environ."""
+    if settings.provider == "azure" and settings.api_version != "v1":
+        # The SDK's Azure client: /openai/... paths, `api-version` query and `api-key` header.
+        return AzureOpenAI(
+            api_key=settings.api_key or "none",
+            azure_endpoint=settings.azure_endpoint.rstrip("/"),
+            api_version=settings.api_version,
+            timeout=TIMEOUT,
+            max_retries=MAX_RETRIES,
+        )
     return OpenAI(
         api_key=settings.api_key or "none",
         base_url=settings.endpoint,

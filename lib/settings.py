@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from lib.tools import ToolSettings
 
@@ -19,10 +20,15 @@ MODES = ("local", "shared")
 COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
 
 MISSING_KEY = "Add your OpenAI API key first: the chat needs it to talk to the model."
+PROVIDERS = {"openai": "OpenAI", "azure": "Azure OpenAI", "compatible": "OpenAI-compatible server"}
+DEFAULT_AZURE_API_VERSION = "preview"
 
 # Setting name -> the environment/secrets variable it is read from.
 ENV_NAMES = {
+    "provider": "OPENAI_PROVIDER",
     "api_key": "OPENAI_API_KEY",
+    "azure_endpoint": "AZURE_OPENAI_ENDPOINT",
+    "api_version": "OPENAI_API_VERSION",
     "base_url": "OPENAI_BASE_URL",
     "model": "OPENAI_MODEL",
     "instructions": "OPENAI_INSTRUCTIONS",
@@ -41,7 +47,10 @@ class Settings:
     """Everything a chat turn needs; the key is never shown in repr."""
 
     api_key: str = field(default="", repr=False)
+    provider: str = "openai"  # openai | azure | compatible
     base_url: str = ""
+    azure_endpoint: str = ""  # https://<resource>.openai.azure.com
+    api_version: str = DEFAULT_AZURE_API_VERSION  # Azure only; "v1" means the /openai/v1 base URL
     model: str = DEFAULT_MODEL
     instructions: str = ""
     temperature: float | None = None
@@ -57,6 +66,8 @@ class Settings:
     @property
     def endpoint(self) -> str:
         """The base URL requests go to."""
+        if self.provider == "azure":
+            return self.azure_endpoint.rstrip("/") + "/openai" + ("/v1" if self.api_version == "v1" else "")
         return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
 
     def source_of(self, name: str) -> str:
@@ -102,7 +113,37 @@ def _coerce(name: str, raw: Any) -> Any:
         raise ValueError(f"OPENAI_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}, not {value!r}")
     if name == "mode" and value.lower() not in MODES:
         raise ValueError(f"APP_MODE must be local or shared, not {value!r}")
-    return value.lower() if name == "mode" else value
+    if name == "provider" and value.lower() not in PROVIDERS:
+        raise ValueError(f"OPENAI_PROVIDER must be one of {', '.join(PROVIDERS)}, not {value!r}")
+    return value.lower() if name in {"mode", "provider"} else value
+
+
+def _env_names(name: str, provider: str) -> tuple[str, ...]:
+    """The variables a setting is read from; Azure's key has its own name (the SDK's)."""
+    if name == "api_key" and provider == "azure":
+        return ("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY")
+    return (ENV_NAMES[name],)
+
+
+def missing_setting(settings: Settings) -> str | None:
+    """The one setting that stops a chat, named with where to set it and an example; None if all is set."""
+    if settings.provider == "azure":
+        endpoint = settings.azure_endpoint
+        if not endpoint:
+            return ("Set the Azure OpenAI endpoint (AZURE_OPENAI_ENDPOINT, or on the Setup page), "
+                    "e.g. https://my-resource.openai.azure.com")
+        url = urlparse(endpoint)
+        local = url.scheme == "http" and url.hostname in {"localhost", "127.0.0.1"}
+        if not (url.scheme == "https" or local) or not url.hostname or " " in endpoint:
+            return (f"AZURE_OPENAI_ENDPOINT must be an https:// URL such as https://my-resource.openai.azure.com, "
+                    f"not {endpoint!r}")
+        if not settings.api_key:
+            return "Add your Azure OpenAI key (AZURE_OPENAI_API_KEY, or on the Setup page): the chat needs it."
+    elif not settings.api_key and settings.provider != "compatible":
+        return MISSING_KEY
+    if settings.provider == "compatible" and not settings.base_url:
+        return "Set the server's base URL (OPENAI_BASE_URL, or on the Setup page), e.g. http://localhost:8000/v1"
+    return None
 
 
 def resolve(
@@ -121,19 +162,23 @@ def resolve(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     layers = (("secrets", secrets), ("environment", environ), (".env", dotenv))
-    for f in fields(Settings):
-        if f.name == "sources":
+    names = [f.name for f in fields(Settings) if f.name != "sources"]
+    for name in sorted(names, key=lambda n: n != "provider"):  # the provider decides where the key is read
+        if name in session and session[name] is not None and name != "mode":
+            values[name], sources[name] = session[name], "session"
             continue
-        if f.name in session and session[f.name] is not None and f.name != "mode":
-            values[f.name], sources[f.name] = session[f.name], "session"
+        if name not in ENV_NAMES:  # set in the session (or a profile) only
             continue
-        if f.name not in ENV_NAMES:  # set in the session (or a profile) only
-            continue
+        provider = values.get("provider") or ("azure" if any(l.get("AZURE_OPENAI_ENDPOINT") for _, l in layers)
+                                              else "openai")
         for label, layer in layers:
-            value = _coerce(f.name, layer.get(ENV_NAMES[f.name]))
+            value = next((v for v in (_coerce(name, layer.get(n)) for n in _env_names(name, provider))
+                          if v is not None), None)
             if value is not None:
-                values[f.name], sources[f.name] = value, label
+                values[name], sources[name] = value, label
                 break
+    if "provider" not in values and values.get("azure_endpoint"):
+        values["provider"], sources["provider"] = "azure", sources["azure_endpoint"]
     if not on_localhost and values.get("mode") != "shared":
         values["mode"], sources["mode"] = "shared", "server address"
     return Settings(**values, sources=sources)
@@ -150,10 +195,11 @@ def secrets_dict(get_secrets: Any) -> dict[str, Any]:
 def save_dotenv(path: Path, settings: Settings) -> None:
     """Write the key and settings to a .env file readable by its owner only."""
     lines = []
-    for name, env_name in ENV_NAMES.items():
+    for name in ENV_NAMES:
         value = getattr(settings, name)
         if value in (None, "") or name in {"mode", "history_url", "ttl_minutes"}:
             continue
+        env_name = _env_names(name, settings.provider)[0]
         if isinstance(value, bool):
             value = "true" if value else "false"
         escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.attachments import chat_file_types
-from lib.settings import MISSING_KEY
+from lib.settings import missing_setting
 from lib.ui import chat_flow, state
 from lib.ui.transcript import render_turn
 
 current = state.settings()
-if not current.api_key:
-    state.flash(MISSING_KEY)
+if problem := missing_setting(current):
+    state.flash(problem)
     st.switch_page("pages/setup.py")
 
 chat_flow.resume_from_url(current)
@@ -31,6 +31,8 @@ continuing = turns.pop() if decisions and turns and not busy else None
 if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
+if state.thread().chained:
+    st.caption("This server has no Conversations API: turns are chained with previous_response_id.")
 for number, turn in enumerate(turns, start=1):
     render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
 if continuing:
