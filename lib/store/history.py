@@ -24,6 +24,7 @@ from .queries import (
     where,
     write_statements,
 )
+from .profiles import Profiles
 from .records import (
     CONVERSATION_STATUSES,
     ConversationClosed,
@@ -69,6 +70,11 @@ class HistoryStore:
     def engine(self):
         """The SQLAlchemy engine (for benchmarks and tests; the app should not need it)."""
         return self._engine
+
+    @property
+    def profiles(self) -> Profiles:
+        """Saved profiles, in the same database."""
+        return Profiles(self)
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -76,8 +76,23 @@ def _v1_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v2_profiles(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "profiles",
+        md,
+        Column("owner", String(320), primary_key=True),
+        Column("name", String(200), primary_key=True),
+        Column("data", json_type(), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
+    (2, "profiles", _v2_profiles),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

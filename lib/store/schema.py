@@ -98,3 +98,13 @@ responses = Table(
     Index("ix_responses_owner_status", "owner", "status"),
     Index("ix_responses_owner_conversation", "owner", "conversation_id"),
 )
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("owner", String(320), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("data", json_type(), nullable=False),  # everything but the key; see lib/profiles.py
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

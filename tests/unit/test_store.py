@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from lib.store import (
+    LATEST_VERSION,
     ConversationClosed,
     HistoryStore,
     OwnershipError,
@@ -529,9 +530,9 @@ def test_migrations_are_idempotent_and_match_the_schema(make_store):
     make_store()
     assert again.response(A, "kept") is not None
     with again.engine.connect() as conn:
-        assert conn.execute(select(schema_version.c.version)).scalars().all() == [1]
+        assert conn.execute(select(schema_version.c.version)).scalars().all() == list(range(1, LATEST_VERSION + 1))
         found = inspect(conn)
-        for table in ("conversations", "responses"):
+        for table in ("conversations", "responses", "profiles"):
             assert {c["name"] for c in found.get_columns(table)} == set(current_metadata.tables[table].c.keys())
             want = {ix.name for ix in current_metadata.tables[table].indexes}
             assert want <= {ix["name"] for ix in found.get_indexes(table)}
@@ -555,7 +556,7 @@ def test_concurrent_start_up_migrates_once(make_store):
         t.join()
     assert errors == []
     with make_store().engine.connect() as conn:
-        assert conn.execute(select(schema_version.c.version)).scalars().all() == [1]
+        assert conn.execute(select(schema_version.c.version)).scalars().all() == list(range(1, LATEST_VERSION + 1))
 
 
 def test_a_newer_database_is_refused(make_store, store_url):  # noqa: F811
@@ -625,7 +626,7 @@ def test_sqlite_processes_start_and_write_at_once(tmp_path):
         assert store.count_responses(ResponseFilter(owner="key:x")) == 200
         assert sum(c["turns"] for c in store.conversations("key:x")) == 100
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema_version.c.version)).scalars().all() == [1]
+            assert conn.execute(select(schema_version.c.version)).scalars().all() == list(range(1, LATEST_VERSION + 1))
     finally:
         store.close()
 

@@ -1,0 +1,54 @@
+"""Profiles: a named assistant (provider, model, instructions, tools, options) without any secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from lib.settings import Settings
+from lib.tools import McpServer, ToolSettings
+
+FORMAT = 1
+BUILTIN_DIR = Path(__file__).resolve().parents[1] / "profiles"
+# Settings a profile carries; the key, MCP headers, mode and storage belong to the person or the deployment.
+FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "temperature",
+          "reasoning_effort", "store", "background")
+
+
+def to_data(settings: Settings) -> dict[str, Any]:
+    """The JSON-ready profile of these settings."""
+    tools = dataclasses.asdict(settings.tools)
+    for server in tools["mcp_servers"]:
+        server.pop("headers")  # secrets, like the key: never in a profile or its export
+    return {"format": FORMAT, **{name: getattr(settings, name) for name in FIELDS}, "tools": tools}
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def from_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Session settings from a profile; raises ValueError naming what is wrong."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f'Not a Responses Studio profile: it needs "format": {FORMAT}.')
+    unknown = set(data) - {*FIELDS, "tools", "format", "name"}
+    if unknown:
+        raise ValueError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+    chosen = {name: data[name] for name in FIELDS if name in data}
+    raw_tools = dict(data.get("tools") or {})
+    known = {f.name for f in dataclasses.fields(ToolSettings)}
+    if bad := set(raw_tools) - known:
+        raise ValueError(f"Unknown tool settings: {', '.join(sorted(bad))}.")
+    servers = tuple(McpServer(**{k: _tuples(v) for k, v in s.items()}) for s in raw_tools.pop("mcp_servers", []))
+    try:
+        chosen["tools"] = ToolSettings(**{k: _tuples(v) for k, v in raw_tools.items()}, mcp_servers=servers)
+    except TypeError as error:
+        raise ValueError(f"Bad tool settings: {error}.") from error
+    return chosen
+
+
+def builtin() -> dict[str, dict[str, Any]]:
+    """The example profiles shipped with the app, by name (read-only, for everyone)."""
+    return {path.stem: json.loads(path.read_text()) for path in sorted(BUILTIN_DIR.glob("*.json"))}

@@ -1,0 +1,56 @@
+"""Profiles round-trip without secrets, are owner-scoped in the store, and the shipped ones load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.profiles import builtin, from_data, to_data
+from lib.settings import Settings
+from lib.store import HistoryStore
+from lib.tools import McpServer, ToolSettings
+from tests.db import store_url  # noqa: F401 - fixture
+
+TOOLS = ToolSettings(web_search=True, web_search_location=(("country", "GB"),), file_search=True,
+                     vector_store_ids=("vs_1",), functions=("get_weather",),
+                     mcp_servers=(McpServer("deepwiki", "https://mcp.example/sse", ("ask",),
+                                            (("Authorization", "Bearer secret-mcp"),), "never"),))
+
+
+def test_round_trip_keeps_everything_but_secrets() -> None:
+    settings = Settings(api_key="sk-never", model="gpt-4.1", instructions="Be kind.", temperature=0.2, tools=TOOLS)
+    data = json.loads(json.dumps(to_data(settings)))
+    assert "sk-never" not in json.dumps(data) and "secret-mcp" not in json.dumps(data)
+    restored = from_data(data)
+    assert (restored["model"], restored["instructions"], restored["temperature"]) == ("gpt-4.1", "Be kind.", 0.2)
+    expected = ToolSettings(**{**TOOLS.__dict__, "mcp_servers": (McpServer("deepwiki", "https://mcp.example/sse",
+                                                                           ("ask",), (), "never"),)})
+    assert restored["tools"] == expected
+
+
+def test_bad_profiles_are_named() -> None:
+    with pytest.raises(ValueError, match='"format": 1'):
+        from_data({"model": "x"})
+    with pytest.raises(ValueError, match="Unknown profile fields: api_key"):
+        from_data({"format": 1, "api_key": "sk"})
+    with pytest.raises(ValueError, match="Unknown tool settings: teleport"):
+        from_data({"format": 1, "tools": {"teleport": True}})
+
+
+def test_shipped_profiles_load() -> None:
+    shipped = builtin()
+    assert set(shipped) == {"assistant", "file-search"}
+    assert from_data(shipped["file-search"])["tools"].file_search is True
+
+
+def test_store_is_owner_scoped(store_url: str) -> None:  # noqa: F811
+    profiles = HistoryStore(store_url).profiles
+    profiles.save("key:a", "demo", {"format": 1, "model": "m1"})
+    profiles.save("key:a", "demo", {"format": 1, "model": "m2"})
+    profiles.save("key:b", "other", {"format": 1})
+    assert profiles.names("key:a") == ["demo"] and profiles.get("key:a", "demo")["model"] == "m2"
+    assert profiles.get("key:b", "demo") is None and profiles.names("key:b") == ["other"]
+    assert profiles.rename("key:a", "demo", "show") and profiles.names("key:a") == ["show"]
+    assert not profiles.delete("key:b", "show") and profiles.delete("key:a", "show")
+    assert profiles.names("key:a") == []
