@@ -1,19 +1,36 @@
-"""The sidebar every page shares."""
+"""The sidebar every page shares: new chat, and the recent conversations of this owner."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from lib.settings import missing_setting
+from lib.store import StoreError
 from lib.ui import state
+
+RECENT = 12
 
 
 def render_sidebar() -> None:
-    """New chat, and what the current chat talks to."""
+    """New chat, what the chat talks to, and the recent conversations to reopen."""
+    current = state.settings()
     with st.sidebar:
         if st.button("New chat", icon=":material/add_comment:", width="stretch"):
             state.new_chat()
             st.switch_page("pages/chat.py")
-        current = state.settings()
         st.caption(f"Model: `{current.model}`")
-        if thread_id := state.thread().conversation_id:
-            st.caption(f"Conversation: `{thread_id}`")
+        if missing_setting(current):
+            return
+        try:
+            recent = state.history(current).conversations(state.owner(current), limit=RECENT)
+        except StoreError:
+            return
+        if not recent:
+            return
+        st.caption("Recent conversations")
+        active = state.thread().conversation_id
+        for row in recent:
+            title = row.get("title") or row["id"]
+            label = title if len(title) <= 32 else title[:31] + "…"
+            st.page_link("pages/chat.py", label=label, help=title, query_params={"conversation": row["id"]},
+                         icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:")

@@ -1,0 +1,18 @@
+"""The sidebar lists this owner's recent conversations as links that reopen them."""
+
+from __future__ import annotations
+
+from tests.fake_openai import FakeOpenAI, Text
+
+
+def test_recent_conversations_link_to_the_chat(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("Paris is the capital."))
+    first = app().run()
+    first.chat_input[0].set_value("Capital of France?").run()
+    conversation = first.query_params["conversation"]
+    fresh = app().run()
+    links = fresh.sidebar.get("page_link")
+    assert [(link.proto.label, link.proto.query_string) for link in links] == [
+        ("Capital of France?", f"conversation={conversation}")]
+    reopened = app(conversation=conversation).run()
+    assert [m.markdown[0].value for m in reopened.chat_message] == ["Capital of France?", "Paris is the capital."]
