@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.ui import gate
+from lib.ui.profiles_view import open_from_url
 from lib.ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Responses Studio", page_icon=":material/forum:", layout="centered")
+st.set_page_config(page_title="Responses Studio", page_icon=":material/forum:")
+gate.guard()  # shared mode: sign in or app password before any page; stops here until passed
+open_from_url()  # ?profile=name: a saved assistant, for demos
 
 PAGES = [
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
@@ -15,5 +19,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+# One layout per run, set here: a page overriding the frame's layout makes it flicker between reruns.
+st.set_page_config(layout="wide" if page.url_path == "history" else "centered")
 render_sidebar()
 page.run()

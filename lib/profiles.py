@@ -36,7 +36,8 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - {*FIELDS, "tools", "format", "name"}
     if unknown:
         raise ValueError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
-    chosen = {name: data[name] for name in FIELDS if name in data}
+    # Empty values mean "not part of this profile": the deployment's own endpoint and key still apply.
+    chosen = {name: data[name] for name in FIELDS if data.get(name) not in (None, "")}
     raw_tools = dict(data.get("tools") or {})
     known = {f.name for f in dataclasses.fields(ToolSettings)}
     if bad := set(raw_tools) - known:

@@ -5,34 +5,46 @@ from __future__ import annotations
 import openai
 import streamlit as st
 
+from lib.access import describe_sources, owner_key_in_use
 from lib.client import build_client, list_models
 from lib.errors import explain
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, save_dotenv
-from lib.ui import state
+from lib.ui import gate, state
+from lib.ui.profiles_view import profiles_section
 from lib.ui.tools_form import tools_form
 
 MODELS = "setup_models"  # models the checked key can see, kept across reruns
+MODE_NOTES = {
+    "local": "Local: one person on this machine. Setup may save the key to a private .env file.",
+    "shared": "Shared: nothing is written to disk. A key typed here stays in this browser session only.",
+}
 
 st.title("Setup")
 state.show_flash()
 current = state.settings()
 
 
-def masked(key: str) -> str:
-    """Enough of a key to recognise it, never enough to use it."""
+def masked(settings) -> str:
+    """Enough of a key to recognise it, never enough to use it; nothing at all of the app owner's."""
+    key = settings.api_key
+    if owner_key_in_use(settings):
+        return "the app's key"
     return f"…{key[-4:]}" if len(key) > 8 else "set"
 
 
-connection, model_tab, tools_tab = st.tabs(["Connection", "Model", "Tools"])
+connection, model_tab, tools_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Profiles"])
 with connection:
-    key_note = f"Current key: {masked(current.api_key)} (from {current.source_of('api_key')})." if current.api_key else ""
+    key_note = f"Current key: {masked(current)} (from {current.source_of('api_key')})." if current.api_key else ""
     api_key = st.text_input("OpenAI API key", type="password", placeholder="sk-…",
                             help="Kept in this browser session only. " + key_note)
     base_url = st.text_input("Base URL", value=current.base_url, placeholder="https://api.openai.com/v1",
                              help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.")
     if key_note:
         st.caption(key_note)
+    with st.expander(f"Mode: {current.mode}. Where each setting comes from", icon=":material/info:"):
+        st.caption(MODE_NOTES[current.mode])
+        st.table(describe_sources(current, gate.config()))
     candidate = current.with_changes(api_key=api_key or current.api_key, base_url=base_url.strip())
     if st.button("Check key", icon=":material/key:", disabled=not candidate.api_key):
         try:
@@ -59,6 +71,8 @@ with model_tab:
 
 with tools_tab:
     tools = tools_form(current.tools, state.client(candidate) if candidate.api_key else None, reasoning=reasoning)
+with profiles_tab:
+    profiles_section()
 
 save_to_file = False
 if state.can_save_dotenv(current):
@@ -85,7 +99,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
     if not saved.api_key:
         st.warning("Saved, but there is no API key yet: the chat needs one.")
     else:
-        if save_to_file:
+        if save_to_file and state.can_save_dotenv(saved):
             save_dotenv(state.dotenv_path(), saved)
             st.toast("Saved to .env")
         state.flash("Settings saved.")

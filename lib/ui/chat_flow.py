@@ -11,6 +11,7 @@ import streamlit as st
 
 from lib import chat
 from lib.conversations import Thread, load_chain, load_conversation, user_text
+from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
 from lib.errors import explain
 from lib.files import Upload, upload_files, vision_uploader
@@ -19,7 +20,7 @@ from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
-from lib.ui import state
+from lib.ui import gate, state
 from lib.ui.transcript import APPROVALS, LiveTurn, render_user
 
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
@@ -35,6 +36,10 @@ def resume_from_url(current: Settings) -> None:
             st.query_params.from_dict(thread.url_params)
         return
     if (conversation_id or None, response_id or None) in {(thread.conversation_id, None), (None, thread.last_response_id)}:
+        return
+    if not _may_open(current, conversation_id, response_id):
+        state.new_chat()
+        st.error(NOT_YOURS, icon=":material/lock:")
         return
     client = state.client(current)
     try:
@@ -52,6 +57,16 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.TRANSCRIPT] = turns
     if pending := params.get("pending"):
         _resume_pending(current, resumed, turns, pending)
+
+
+def _may_open(current: Settings, conversation_id: str | None, response_id: str | None) -> bool:
+    """A shared link opens only for the owner the history store recorded it under."""
+    store, owner = state.history(current), state.owner(current)
+    try:
+        known = store.conversation(owner, conversation_id) if conversation_id else store.response(owner, response_id)
+    except StoreError:
+        known = None
+    return gate.can_open(owner if known else None)
 
 
 def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], response_id: str) -> None:
@@ -88,6 +103,10 @@ def show_closed(current: Settings) -> None:
 def send(current: Settings, submitted: Any) -> None:
     """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
     prompt = getattr(submitted, "text", submitted) or ""
+    if refusal := gate.turn_allowed():
+        st.warning(refusal, icon=":material/savings:")
+        st.session_state[state.RESTORE_PROMPT] = prompt
+        return
     if closed_message(current):  # the page says why; keep what was typed
         st.session_state[state.RESTORE_PROMPT] = prompt
         st.rerun()
@@ -197,6 +216,7 @@ def _collect(job: TurnJob) -> None:
     del st.session_state[state.JOB]
     turn = job.turn
     state.transcript().append(turn)
+    gate.add_spend(turn.cost_usd)
     st.query_params.from_dict(state.thread().url_params)
     if job.note:
         st.warning(job.note, icon=":material/history:")

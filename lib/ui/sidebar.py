@@ -7,6 +7,8 @@ import streamlit as st
 from lib.settings import missing_setting
 from lib.store import StoreError
 from lib.ui import state
+from lib.ui.profiles_view import LOADED
+from lib.ui.share import render_share_link
 
 RECENT = 12
 
@@ -19,6 +21,7 @@ def render_sidebar() -> None:
             state.new_chat()
             st.switch_page("pages/chat.py")
         st.caption(f"Model: `{current.model}`")
+        render_share_link(state.thread(), st.session_state.get(LOADED))
         if missing_setting(current):
             return
         try:

@@ -10,7 +10,7 @@ import streamlit as st
 from dotenv import dotenv_values
 from openai import OpenAI
 
-from lib.access import owner_key_in_use, without_owner_key
+from lib.access import is_local, owner_key_in_use, without_owner_key
 from lib.client import ClientCache
 from lib.store import HistoryStore, default_url, owner_for
 from lib.conversations import Thread
@@ -98,14 +98,23 @@ def show_flash() -> None:
         st.info(message)
 
 
+def _peer_ip() -> str | None:
+    """The TCP peer of this session's websocket, which the page cannot forge; None when unknown."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    try:  # st.context.ip_address hides loopback peers as None, so ask the session's client directly
+        ctx = get_script_run_ctx()
+        client = runtime.get_instance().get_client(ctx.session_id) if ctx and runtime.exists() else None
+        peer = getattr(getattr(client, "client_context", None), "remote_ip", None)
+    except Exception:  # noqa: BLE001 - internals may move; unknown then, as in tests
+        return None
+    return peer if isinstance(peer, str) else None
+
+
 def served_on_localhost() -> bool:
     """True when the browser reached the app on this machine (or there is no browser, as in tests)."""
-    url = st.context.url
-    if not url:
-        return True
-    from urllib.parse import urlparse
-
-    return (urlparse(url).hostname or "") in {"localhost", "127.0.0.1", "::1"}
+    return is_local(st.context.url, _peer_ip())
 
 
 def can_save_dotenv(current: Settings) -> bool:

@@ -1,0 +1,245 @@
+"""Who may use the app and the owner's key, and how much of it: pure rules, no Streamlit."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from lib.settings import Settings
+
+# What the gate asks of a visitor before the pages run.
+OPEN, LOGIN, PASSWORD, REFUSE = "open", "login", "password", "refuse"
+
+REFUSAL = (
+    "This app has an OpenAI key of its own but nothing that protects it, so it will not use it. "
+    "Owner: add an `[auth]` section (Streamlit login) or `APP_PASSWORD` to the app's secrets. "
+    "Visitors: add your own key on Setup; it stays in your browser session."
+)
+NOT_YOURS = "That chat belongs to someone else, or is not known to this app; it was not opened."
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_local(url: str | None, peer_ip: str | None) -> bool:
+    """Served to a browser on this machine: the URL it shows names localhost and, when known, the
+    connection's peer is loopback. The URL alone is not enough: the browser (or a script posing as
+    one) sends it; the peer address comes from the TCP connection itself."""
+    if peer_ip is not None:
+        try:
+            if not ipaddress.ip_address(peer_ip.split("%")[0]).is_loopback:
+                return False
+        except ValueError:
+            return False
+    if not url:
+        return True  # no browser at all: a local client, or a test
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host in LOCAL_HOSTS or host.endswith(".localhost")
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """How a shared deployment is protected; read from secrets, then the environment."""
+
+    password: str = field(default="", repr=False)
+    login: bool = False  # an [auth] section is configured: Streamlit's st.login
+    allowed_emails: tuple[str, ...] = ()  # addresses, or "@domain" for a whole domain; empty: anyone signed in
+    budget_usd: float | None = None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+def parse_budget(raw: Any) -> float | None:
+    """SESSION_BUDGET_USD as dollars; blank means no cap."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = float(str(raw).strip().lstrip("$"))
+    except ValueError:
+        raise ValueError(f"SESSION_BUDGET_USD must be a number of dollars, like 0.50, not {raw!r}") from None
+    if value < 0 or value != value:
+        raise ValueError(f"SESSION_BUDGET_USD must be zero or more, not {raw!r}")
+    return value
+
+
+def access_config(secrets: Mapping[str, Any], environ: Mapping[str, str], *, login: bool) -> AccessConfig:
+    """The password, allowed e-mails and budget from the first layer that has each."""
+    found: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in ("APP_PASSWORD", "ALLOWED_EMAILS", "SESSION_BUDGET_USD"):
+        for label, layer in (("secrets", secrets), ("environment", environ)):
+            value = layer.get(name)
+            if value is not None and str(value).strip():
+                found[name], sources[name] = value, label
+                break
+    emails = found.get("ALLOWED_EMAILS", "")
+    if isinstance(emails, str):
+        emails = emails.replace(";", ",").split(",")
+    return AccessConfig(
+        password=str(found.get("APP_PASSWORD", "")),
+        login=login,
+        allowed_emails=tuple(e.strip().lower() for e in emails if str(e).strip()),
+        budget_usd=parse_budget(found.get("SESSION_BUDGET_USD")),
+        sources=sources,
+    )
+
+
+def owner_key_in_use(settings: Settings) -> bool:
+    """In shared mode any key the visitor did not type (secrets, environment, .env) is the owner's."""
+    return settings.mode == "shared" and bool(settings.api_key) and settings.source_of("api_key") != "session"
+
+
+def without_owner_key(settings: Settings) -> Settings:
+    """The settings with the owner's key taken out, marked as withheld."""
+    return replace(settings, api_key="", sources=dict(settings.sources) | {"api_key": "withheld"})
+
+
+def gate_for(settings: Settings, config: AccessConfig) -> str:
+    """What the visitor must pass: login, password, nothing, or a refusal to use the owner's key."""
+    if settings.mode != "shared":
+        return OPEN
+    if config.login:
+        return LOGIN
+    if config.password:
+        return PASSWORD
+    if owner_key_in_use(settings):
+        return REFUSE
+    return OPEN  # every visitor brings their own key
+
+
+def email_allowed(email: str | None, allowed: tuple[str, ...]) -> bool:
+    """Anyone signed in when no list is set; else the address or its @domain must be listed."""
+    if not email:
+        return not allowed
+    if not allowed:
+        return True
+    email = email.strip().lower()
+    return email in allowed or ("@" + email.rpartition("@")[2]) in allowed
+
+
+def password_matches(attempt: str, expected: str) -> bool:
+    """Constant-time check; hashing first means neither the content nor the length leaks."""
+    if not expected:
+        return False
+    return hmac.compare_digest(hashlib.sha256(attempt.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one password try."""
+
+    ok: bool
+    wait_s: float = 0.0  # seconds before the next try is looked at
+    checked: bool = True  # False when the try came too soon and was not compared at all
+
+
+class PasswordThrottle:
+    """Wrong tries per caller; each one doubles the wait before the next try is even compared.
+
+    Process-wide on purpose: a reload starts a new session, so counting per session would let a
+    guesser reset the wait by reloading.
+    """
+
+    def __init__(self, base_s: float = 1.0, max_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.base_s, self.max_s, self._clock = base_s, max_s, clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, float]] = {}  # caller -> (wrong tries, next try allowed at)
+
+    def delay_after(self, failures: int) -> float:
+        """The wait after `failures` wrong tries in a row: base, 2×base, 4×base, … up to max."""
+        return 0.0 if failures <= 0 else min(self.base_s * 2 ** (failures - 1), self.max_s)
+
+    def wait_left(self, caller: str) -> float:
+        """Seconds until `caller` may try again."""
+        with self._lock:
+            _, allowed_at = self._failures.get(caller, (0, 0.0))
+        return max(allowed_at - self._clock(), 0.0)
+
+    def attempt(self, caller: str, attempt: str, expected: str) -> Attempt:
+        """Compare a try unless it came too soon; a wrong one makes the next wait longer."""
+        with self._lock:
+            now = self._clock()
+            failures, allowed_at = self._failures.get(caller, (0, 0.0))
+            if now < allowed_at:
+                return Attempt(ok=False, wait_s=allowed_at - now, checked=False)
+            if password_matches(attempt, expected):
+                self._failures.pop(caller, None)
+                return Attempt(ok=True)
+            failures += 1
+            wait = self.delay_after(failures)
+            self._failures[caller] = (failures, now + wait)
+            if len(self._failures) > 10_000:  # forget callers whose wait is long over
+                self._failures = {k: v for k, v in self._failures.items() if v[1] > now - 3600}
+            return Attempt(ok=False, wait_s=wait)
+
+
+def budget_left(spent_usd: float, cap_usd: float | None) -> float | None:
+    """Dollars left of the cap (never below zero); None when there is no cap."""
+    if cap_usd is None:
+        return None
+    return max(cap_usd - spent_usd, 0.0)
+
+
+def budget_refusal(spent_usd: float, cap_usd: float | None) -> str | None:
+    """The message that stops a new turn once the cap is reached, else None."""
+    left = budget_left(spent_usd, cap_usd)
+    if left is None or left > 1e-9:  # float sums of many small costs land a hair off
+        return None
+    return (
+        f"This session has used ${spent_usd:,.4f} of its ${cap_usd:,.2f} budget on the app's key, so new "
+        "messages are paused. Your chat is kept. To go on, add your own key on Setup."
+    )
+
+
+def may_open(viewer: str | None, stored_owner: str | None, *, shared: bool) -> bool:
+    """A chat opens from a link only for its owner; a local, single-person app opens any."""
+    if not shared:
+        return True
+    return bool(viewer and stored_owner) and hmac.compare_digest(str(viewer), str(stored_owner))
+
+
+def mask_url(url: str) -> str:
+    """A URL with any password in it replaced, for showing where a setting points."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "set"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str, str]]:
+    """Rows of setting, value and origin for the Setup page; secrets are never shown."""
+    key = settings.api_key
+    if not key:
+        key_value = "withheld" if settings.source_of("api_key") == "withheld" else "not set"
+    elif settings.source_of("api_key") == "session":
+        key_value = f"…{key[-4:]}" if len(key) > 8 else "set"
+    else:
+        key_value = "the app's key"  # not even its last characters: visitors must not learn it
+    cap = config.budget_usd
+    rows = [
+        ("Mode", settings.mode, settings.source_of("mode")),
+        ("API key", key_value, settings.source_of("api_key")),
+        ("Base URL", mask_url(settings.endpoint), settings.source_of("base_url")),
+        ("Model", settings.model, settings.source_of("model")),
+        ("History database", mask_url(settings.history_url) if settings.history_url else "SQLite under .data/",
+         settings.source_of("history_url")),
+        ("Login", "Streamlit login ([auth])" if config.login else "not configured", "secrets" if config.login else ""),
+        ("App password", "set" if config.password else "not set", config.sources.get("APP_PASSWORD", "")),
+        ("Spending cap per session", f"${cap:,.2f}" if cap is not None else "none",
+         config.sources.get("SESSION_BUDGET_USD", "")),
+    ]
+    return [{"Setting": name, "Value": value, "From": origin or "default"} for name, value, origin in rows]
