@@ -15,6 +15,7 @@ open_from_url()  # ?profile=name: a saved assistant, for demos
 PAGES = [
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
     st.Page("pages/files.py", title="Files", icon=":material/folder_open:"),
+    st.Page("pages/history.py", title="History", icon=":material/history:"),
     st.Page("pages/setup.py", title="Setup", icon=":material/settings:"),
 ]
 

@@ -1,0 +1,34 @@
+"""History: every recorded response and conversation, filtered, paged and sorted in the database."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.ui import history_charts, history_conversations, history_detail, history_view, state
+
+current = state.settings()
+if not current.api_key:
+    state.flash("Add your OpenAI API key first: the History page shows what was sent with it.")
+    st.switch_page("pages/setup.py")
+
+st.title("History")
+state.show_flash()
+history_detail.show_notice()
+store, owner, client = state.history(current), state.owner(current), state.client(current)
+
+responses_tab, conversations_tab = st.tabs(["Responses", "Conversations"], key="history_tab", on_change="rerun")
+if responses_tab.open:
+    with responses_tab:
+        version = history_view.data_version(store, owner)
+        selected_filter = history_view.filters_form(store, owner, version)
+        figures = history_view.aggregates(store, selected_filter, version)
+        history_charts.summary(figures)
+        selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
+        history_view.export_buttons(store, selected_filter)
+        if selected is not None:
+            history_detail.show(client, current, store, owner, selected)
+        else:
+            st.caption("Select a row to see the whole response.")
+if conversations_tab.open:
+    with conversations_tab:
+        history_conversations.show(client, current, store, owner)
