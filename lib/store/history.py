@@ -247,10 +247,11 @@ class HistoryStore:
         """This owner's conversations, last used first, with turns, tokens and cost."""
         _check_status(status)
         self._expire_idle(owner)
-        stmt = select_conversations(owner)
+        order = (conversations.c.last_used_at.desc(), conversations.c.id)
+        page = select(conversations.c.id).where(conversations.c.owner == owner)
         if status is not None:
-            stmt = stmt.where(conversations.c.status == status)
-        stmt = stmt.order_by(conversations.c.last_used_at.desc(), conversations.c.id).limit(limit).offset(offset)
+            page = page.where(conversations.c.status == status)
+        stmt = select_conversations(owner, page.order_by(*order).limit(limit).offset(offset)).order_by(*order)
         with self._engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
 
@@ -267,7 +268,7 @@ class HistoryStore:
     def conversation(self, owner: str, id: str) -> dict[str, Any] | None:
         """One conversation with its aggregates, or None; marks it expired first if idle too long."""
         self._expire_idle(owner, id)
-        stmt = select_conversations(owner).where(conversations.c.id == id)
+        stmt = select_conversations(owner, select(conversations.c.id).where(conversations.c.id == id))
         with self._engine.connect() as conn:
             row = conn.execute(stmt).first()
         return dict(row._mapping) if row else None

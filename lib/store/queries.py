@@ -157,11 +157,17 @@ def usage_sums() -> tuple:
     )
 
 
-def select_conversations(owner: str) -> Select:
-    """This owner's conversations with turns, tokens and cost of their recorded responses."""
+def select_conversations(owner: str, page: Select | None = None) -> Select:
+    """This owner's conversations with turns, tokens and cost of their recorded responses.
+
+    The conversations are chosen first (`page`: a query of their ids, e.g. one page of them) and only
+    their responses are summed, through the (owner, conversation_id) index: summing every response
+    of the owner before joining made PostgreSQL walk the whole table for one page.
+    """
+    chosen = (page if page is not None else select(conversations.c.id).where(conversations.c.owner == owner)).subquery()
     usage = (
         select(responses.c.conversation_id, func.count().label("turns"), *usage_sums())
-        .where(responses.c.owner == owner, responses.c.conversation_id.is_not(None))
+        .where(responses.c.owner == owner, responses.c.conversation_id.in_(select(chosen.c.id)))
         .group_by(responses.c.conversation_id)
         .subquery()
     )
@@ -175,7 +181,7 @@ def select_conversations(owner: str) -> Select:
             func.coalesce(usage.c.cost_usd, 0.0).label("cost_usd"),
         )
         .select_from(conversations.outerjoin(usage, usage.c.conversation_id == conversations.c.id))
-        .where(conversations.c.owner == owner)
+        .where(conversations.c.owner == owner, conversations.c.id.in_(select(chosen.c.id)))
     )
 
 
