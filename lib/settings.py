@@ -19,7 +19,7 @@ MODES = ("local", "shared")
 # Offered before the key is checked; after a check, the models the key can see replace them.
 COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
 
-MISSING_KEY = "Add your OpenAI API key first: the chat needs it to talk to the model."
+MISSING_KEY = "Add your OpenAI API key first: the app needs it to talk to the model."
 PROVIDERS = {"openai": "OpenAI", "azure": "Azure OpenAI", "compatible": "OpenAI-compatible server"}
 DEFAULT_AZURE_API_VERSION = "preview"
 

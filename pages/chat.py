@@ -5,14 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.attachments import chat_file_types
-from lib.settings import missing_setting
 from lib.ui import chat_flow, state
 from lib.ui.transcript import render_turn
 
-current = state.settings()
-if problem := missing_setting(current):
-    state.flash(problem)
-    st.switch_page("pages/setup.py")
+current = state.ready_settings()
 
 chat_flow.resume_from_url(current)
 if restored := st.session_state.pop(state.RESTORE_PROMPT, None):

@@ -9,10 +9,7 @@ from lib import files
 from lib.ui import files_view as view
 from lib.ui import state
 
-current = state.settings()
-if not current.api_key:
-    state.flash("Add your OpenAI API key first: the Files page needs it to reach your vector stores.")
-    st.switch_page("pages/setup.py")
+current = state.ready_settings()
 
 st.title("Files")
 state.show_flash()

@@ -6,10 +6,7 @@ import streamlit as st
 
 from lib.ui import history_charts, history_conversations, history_detail, history_view, state
 
-current = state.settings()
-if not current.api_key:
-    state.flash("Add your OpenAI API key first: the History page shows what was sent with it.")
-    st.switch_page("pages/setup.py")
+current = state.ready_settings()
 
 st.title("History")
 state.show_flash()

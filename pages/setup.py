@@ -103,4 +103,4 @@ if st.button("Save", type="primary", icon=":material/save:"):
             save_dotenv(state.dotenv_path(), saved)
             st.toast("Saved to .env")
         state.flash("Settings saved.")
-        st.switch_page("pages/chat.py")
+        st.switch_page(state.CHAT_PAGE)

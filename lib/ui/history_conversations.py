@@ -12,6 +12,7 @@ from openai import OpenAI
 from lib.errors import explain
 from lib.settings import Settings
 from lib.store import CONVERSATION_STATUSES, HistoryStore
+from lib.ui import state
 from lib.ui.history_detail import notice
 from lib.ui.history_view import GENERATION, PAGE_SIZES, chat_link, pager, status_badge, status_text, styled, table_key
 
@@ -110,7 +111,7 @@ def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str,
             rename(client, current, store, owner, cid, title)
             st.rerun()
         row_of_actions = st.container(horizontal=True, vertical_alignment="center")
-        row_of_actions.page_link("pages/chat.py", label="Open in chat", icon=":material/chat:",
+        row_of_actions.page_link(state.CHAT_PAGE, label="Open in chat", icon=":material/chat:",
                                  query_params={"conversation": cid})
         if row["status"] == "active":
             row_of_actions.button("Close", key="history_conv_close", icon=":material/lock:",

@@ -14,6 +14,7 @@ from lib.errors import explain
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.stream import Turn
+from lib.ui import state
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.transcript import render_item, render_user
 
@@ -137,7 +138,7 @@ def actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, 
     """Open the conversation in the chat; delete the response (after a confirm step)."""
     chat_params = {"conversation": row["conversation_id"]} if row["conversation_id"] else {"response": row["id"]}
     row_of_actions = st.container(horizontal=True, vertical_alignment="center")
-    row_of_actions.page_link("pages/chat.py", label="Open conversation in chat", icon=":material/chat:",
+    row_of_actions.page_link(state.CHAT_PAGE, label="Open conversation in chat", icon=":material/chat:",
                    query_params=chat_params, disabled=not row["conversation_id"] and detail.on_api is False)
     row_of_actions.button("Delete", key="history_delete", icon=":material/delete:", type="secondary",
                  on_click=st.session_state.__setitem__, args=(CONFIRM, row["id"]))

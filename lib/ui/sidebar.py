@@ -19,7 +19,7 @@ def render_sidebar() -> None:
     with st.sidebar:
         if st.button("New chat", icon=":material/add_comment:", width="stretch"):
             state.new_chat()
-            st.switch_page("pages/chat.py")
+            st.switch_page(state.CHAT_PAGE)
         st.caption(f"Model: `{current.model}`")
         render_share_link(state.thread(), st.session_state.get(LOADED))
         if missing_setting(current):
@@ -35,5 +35,5 @@ def render_sidebar() -> None:
         for row in recent:
             title = row.get("title") or row["id"]
             label = title if len(title) <= 32 else title[:31] + "…"
-            st.page_link("pages/chat.py", label=label, help=title, query_params={"conversation": row["id"]},
+            st.page_link(state.CHAT_PAGE, label=label, help=title, query_params={"conversation": row["id"]},
                          icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:")

@@ -14,11 +14,14 @@ from lib.access import is_local, owner_key_in_use, without_owner_key
 from lib.client import ClientCache
 from lib.store import HistoryStore, default_url, owner_for
 from lib.conversations import Thread
-from lib.settings import Settings, resolve, secrets_dict
+from lib.settings import Settings, missing_setting, resolve, secrets_dict
 from lib.stream import Turn
 
 # Like Streamlit's own .streamlit/secrets.toml, .env is looked up where the app is started.
 DOTENV_NAME = ".env"
+
+CHAT_PAGE = "pages/chat.py"
+SETUP_PAGE = "pages/setup.py"
 
 # Plain keys: they outlive the page that set them (widget keys do not).
 SETTINGS = "settings"  # dict of field -> value chosen in this session
@@ -37,6 +40,15 @@ SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SE
 def dotenv_path() -> Path:
     """The .env file of the directory the app was started in."""
     return Path.cwd() / DOTENV_NAME
+
+
+def ready_settings() -> Settings:
+    """The settings, when they are enough to talk to the API; otherwise off to Setup with the reason."""
+    current = settings()
+    if problem := missing_setting(current):
+        flash(problem)
+        st.switch_page(SETUP_PAGE)
+    return current
 
 
 def session_settings() -> dict[str, Any]:

@@ -42,7 +42,7 @@ def status_frame(at: AppTest):  # noqa: ANN201
 def test_no_key_sends_the_user_to_setup(app, clean_env: Path) -> None:
     at = open_files(app)
     assert not at.exception
-    assert at.title[0].value == "Setup" and "Files page" in at.info[0].value
+    assert at.title[0].value == "Setup" and "Add your OpenAI API key" in at.info[0].value
 
 
 def test_create_a_store_with_expiry(app, configured: FakeOpenAI) -> None:

@@ -74,7 +74,7 @@ def apply_filters(at: AppTest, **values: Any) -> AppTest:
 def test_no_key_sends_the_user_to_setup(app, clean_env: Path) -> None:
     at = open_history(app)
     assert not at.exception
-    assert at.title[0].value == "Setup" and "History page" in at.info[0].value
+    assert at.title[0].value == "Setup" and "Add your OpenAI API key" in at.info[0].value
 
 
 def test_the_table_shows_only_this_owners_rows(app, configured: FakeOpenAI, clean_env: Path) -> None:

@@ -18,6 +18,9 @@ from tests.fake_openai import FakeOpenAI
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 E2E_KEY = "sk-e2e-browser-key-0001"
+# Headless, and no background network: this machine's closed network refuses it, many times a second.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,11 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict:
     """Debian's Chromium, headless, with no background network on this offline machine."""
-    return {
-        "executable_path": str(CHROMIUM),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    }
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 def free_port() -> int:
