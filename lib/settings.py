@@ -199,6 +199,8 @@ def save_dotenv(path: Path, settings: Settings) -> None:
         value = getattr(settings, name)
         if value in (None, "") or name in {"mode", "history_url", "ttl_minutes"}:
             continue
+        if name in {"azure_endpoint", "api_version"} and settings.provider != "azure":
+            continue
         env_name = _env_names(name, settings.provider)[0]
         if isinstance(value, bool):
             value = "true" if value else "false"

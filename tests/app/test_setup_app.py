@@ -66,3 +66,19 @@ def test_reasoning_model_offers_effort_not_temperature(app, configured) -> None:
     at.selectbox[0].set_value("gpt-4.1-mini").run()
     assert "Reasoning effort" not in [s.label for s in at.selectbox]
     assert [t.label for t in at.toggle][0] == "Custom temperature"
+
+
+def test_azure_provider_names_what_is_missing_then_chats(app, clean_env, fake_openai_factory) -> None:
+    fake = fake_openai_factory(api_keys={"azure-key-1"})
+    at = app().run()
+    at.radio[0].set_value("azure").run()
+    at.text_input[0].set_value("azure-key-1").run()
+    assert any("AZURE_OPENAI_ENDPOINT" in c.value and "e.g. https://" in c.value for c in at.caption)
+    at.text_input[1].set_value(fake.base_url.removesuffix("/v1")).run()
+    next(b for b in at.button if b.label == "Check key").click().run()
+    assert at.success[0].value.startswith("The key works")
+    next(b for b in at.button if b.label == "Save").click().run()
+    at.chat_input[0].set_value("Hello Azure").run()
+    post = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/responses")][-1]
+    assert post.path == "/openai/responses" and post.query["api-version"] == "preview"
+    assert post.headers["api-key"] == "azure-key-1"

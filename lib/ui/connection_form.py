@@ -1,0 +1,60 @@
+"""Setup's Connection tab: provider, endpoint and key, and a check of them against the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+import streamlit as st
+
+from lib.access import owner_key_in_use
+from lib.client import build_client, list_models
+from lib.errors import explain
+from lib.settings import PROVIDERS, Settings, missing_setting
+
+MODELS = "setup_models"  # models the checked key can see, kept across reruns
+
+
+def masked(settings: Settings) -> str:
+    """Enough of a key to recognise it, never enough to use it; nothing at all of the app owner's."""
+    key = settings.api_key
+    if owner_key_in_use(settings):
+        return "the app's key"
+    return f"…{key[-4:]}" if len(key) > 8 else "set"
+
+
+def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
+    """The connection settings as edited (the key only when typed), and the settings they make."""
+    providers = list(PROVIDERS)
+    provider = st.radio("Provider", providers, index=providers.index(current.provider), format_func=PROVIDERS.get,
+                        horizontal=True)
+    chosen: dict[str, Any] = {"provider": provider}
+    key_note = f"Current key: {masked(current)} (from {current.source_of('api_key')})." if current.api_key else ""
+    label = {"azure": "Azure OpenAI key", "compatible": "API key (optional)"}.get(provider, "OpenAI API key")
+    api_key = st.text_input(label, type="password", placeholder="sk-…", help="Kept in this browser session only.")
+    if key_note:
+        st.caption(key_note)
+    if api_key:
+        chosen["api_key"] = api_key
+    if provider == "azure":
+        chosen["azure_endpoint"] = st.text_input(
+            "Azure OpenAI endpoint", value=current.azure_endpoint, placeholder="https://my-resource.openai.azure.com")
+        chosen["api_version"] = st.text_input(
+            "API version", value=current.api_version,
+            help="`preview` or a dated version for the Azure client; `v1` for the /openai/v1 base URL.").strip()
+        st.caption("The model is your deployment's name.")
+    else:
+        chosen["base_url"] = st.text_input(
+            "Base URL", value=current.base_url,
+            placeholder="http://localhost:8000/v1" if provider == "compatible" else "https://api.openai.com/v1",
+            help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.").strip()
+    candidate = current.with_changes(**chosen)
+    if problem := missing_setting(candidate):
+        st.caption(problem)
+    if st.button("Check key", icon=":material/key:", disabled=bool(missing_setting(candidate))):
+        try:
+            st.session_state[MODELS] = list_models(build_client(candidate))
+            st.success(f"The key works: {len(st.session_state[MODELS])} models available at {candidate.endpoint}.")
+        except openai.APIError as error:
+            st.error(explain(error, endpoint=candidate.endpoint))
+    return chosen, candidate
