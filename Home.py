@@ -13,10 +13,10 @@ gate.guard()  # shared mode: sign in or app password before any page; stops here
 open_from_url()  # ?profile=name: a saved assistant, for demos
 
 PAGES = [
-    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
-    st.Page("pages/files.py", title="Files", icon=":material/folder_open:"),
-    st.Page("pages/history.py", title="History", icon=":material/history:"),
-    st.Page("pages/setup.py", title="Setup", icon=":material/settings:"),
+    st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("app_pages/files.py", title="Files", icon=":material/folder_open:"),
+    st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+    st.Page("app_pages/setup.py", title="Setup", icon=":material/settings:"),
 ]
 
 page = st.navigation(PAGES)

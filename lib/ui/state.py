@@ -20,8 +20,8 @@ from lib.stream import Turn
 # Like Streamlit's own .streamlit/secrets.toml, .env is looked up where the app is started.
 DOTENV_NAME = ".env"
 
-CHAT_PAGE = "pages/chat.py"
-SETUP_PAGE = "pages/setup.py"
+CHAT_PAGE = "app_pages/chat.py"
+SETUP_PAGE = "app_pages/setup.py"
 
 # Plain keys: they outlive the page that set them (widget keys do not).
 SETTINGS = "settings"  # dict of field -> value chosen in this session

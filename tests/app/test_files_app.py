@@ -14,7 +14,7 @@ THREE = [("a.md", b"# A", "text/markdown"), ("b.txt", b"bravo", "text/plain"), (
 
 def open_files(app) -> AppTest:  # noqa: ANN001 - the conftest factory
     at = app()
-    at.switch_page("pages/files.py")
+    at.switch_page("app_pages/files.py")
     return at.run()
 
 
@@ -115,13 +115,13 @@ def test_remove_a_file_and_delete_it_too(app, configured: FakeOpenAI) -> None:
 
 def test_use_in_chat_sets_file_search_in_the_session(app, configured: FakeOpenAI) -> None:
     at = create_store(create_store(open_files(app), "Alpha"), "Beta")
-    assert at.caption[-1].value == "File search in chat is off."
+    assert at.main.caption[-1].value == "File search in chat is off."
     ids = list(at.dataframe[0].value["ID"])
     at.multiselect[0].set_value(ids).run()
     at = button(at, "Use in chat").click().run()
     tools = at.session_state["settings"]["tools"]
     assert tools.file_search and set(tools.vector_store_ids) == set(ids)
-    assert at.caption[-1].value in ("File search in chat uses: Alpha, Beta", "File search in chat uses: Beta, Alpha")
+    assert at.main.caption[-1].value in ("File search in chat uses: Alpha, Beta", "File search in chat uses: Beta, Alpha")
     at.multiselect[0].set_value([]).run()
     at = button(at, "Use in chat").click().run()
     tools = at.session_state["settings"]["tools"]

@@ -46,7 +46,7 @@ def seed(clean_env: Path, count: int, owner: str = OWNER, prefix: str = "resp_mi
 
 def open_history(app) -> AppTest:  # noqa: ANN001 - the conftest factory
     at = app()
-    at.switch_page("pages/history.py")
+    at.switch_page("app_pages/history.py")
     return at.run()
 
 
@@ -166,7 +166,7 @@ def chat_then_history(app, fake: FakeOpenAI, answer: str) -> tuple[AppTest, str]
     at = app().run()
     at.chat_input[0].set_value("What is the answer?").run()
     conversation = at.query_params["conversation"]
-    at.switch_page("pages/history.py")
+    at.switch_page("app_pages/history.py")
     return at.run(), conversation
 
 
@@ -184,7 +184,7 @@ def test_detail_shows_the_output_and_delete_removes_it_here_and_on_the_api(
     paths = [r.path for r in configured.requests if r.method == "GET"]
     assert f"/v1/responses/{response_id}" in paths and f"/v1/responses/{response_id}/input_items" in paths
     link = next(p for p in at.get("page_link") if p.proto.label == "Open conversation in chat")
-    assert link.proto.page == "chat" and f"conversation={conversation}" in link.proto.query_string
+    assert link.proto.page == ""  # the chat is the default page: the app root and f"conversation={conversation}" in link.proto.query_string
 
     at = button(at, "Delete").click().run()
     assert "from this history and from the API" in at.warning[0].value

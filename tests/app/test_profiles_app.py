@@ -13,7 +13,7 @@ from tests.fake_openai import FakeOpenAI
 
 def setup_page(app, **query):
     at = app(**query).run()
-    at.switch_page("pages/setup.py").run()
+    at.switch_page("app_pages/setup.py").run()
     return at
 
 
@@ -25,7 +25,7 @@ def test_save_then_load_in_a_new_session(app, configured: FakeOpenAI) -> None:
     at = setup_page(app)
     at.text_area[0].set_value("Speak like a pirate.").run()
     button(at, "Save").click().run()  # settings saved for the session, then the chat opens
-    at.switch_page("pages/setup.py").run()
+    at.switch_page("app_pages/setup.py").run()
     at.text_input(key="profile_name").set_value("pirate").run()
     button(at, "Save profile").click().run()
     fresh = setup_page(app)

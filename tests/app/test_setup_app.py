@@ -60,7 +60,7 @@ def test_save_to_dotenv_writes_a_private_file(app, clean_env, fake_openai_factor
 
 def test_reasoning_model_offers_effort_not_temperature(app, configured) -> None:
     at = app().run()
-    at.switch_page("pages/setup.py").run()
+    at.switch_page("app_pages/setup.py").run()
     labels = [s.label for s in at.selectbox]
     assert "Reasoning effort" in labels and not at.slider
     at.selectbox[0].set_value("gpt-4.1-mini").run()

@@ -177,7 +177,7 @@ def test_served_off_localhost_is_shared_even_with_the_key_in_the_environment(app
 def test_setup_shows_mode_and_sources_but_no_secret(app, shared_env, monkeypatch) -> None:
     at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, SESSION_BUDGET_USD="0.25")
     at = enter_password(at.run(), PASSWORD)
-    at.switch_page("pages/setup.py").run()
+    at.switch_page("app_pages/setup.py").run()
     assert not at.exception
     assert at.expander[0].label.startswith("Mode: shared")
     text = tree_text(at)

@@ -172,7 +172,7 @@ def profile_rerun(thread: Thread, turns: list[Turn], top: int = 14) -> str:
     entries = []
     for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
         path = filename.replace(str(ROOT) + "/", "")
-        if path.startswith(("lib/", "pages/", "Home.py")):
+        if path.startswith(("lib/", "app_pages/", "Home.py")):
             entries.append((cumtime, tottime, calls, f"{path}:{name}"))
     total = max((e[0] for e in entries), default=0.0)
     lines = [f"    {'cumulative':>10} {'own':>8} {'calls':>7}  function (project code; total {total * 1000:.0f} ms)"]

@@ -101,7 +101,7 @@ def open_history():
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
     if _components:
         at._bidi_component_manager = _components[0]  # noqa: SLF001 - benchmark only: skip the rescan
-    at.switch_page("pages/history.py")
+    at.switch_page("app_pages/history.py")
     return at
 
 

@@ -16,7 +16,7 @@ def test_two_uploaded_files_complete(page: Page, app_url: str, fake: FakeOpenAI,
     notes.write_text("# Notes\nThe launch is on Tuesday.\n")
     guide.write_text("Press the green button to start.\n")
 
-    # Through the sidebar: a first visit straight to /files runs pages/files.py as a legacy page, without Home.py.
+    # Through the sidebar, as a person would.
     page.goto(app_url)
     wait_idle(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Files").click()
