@@ -29,7 +29,8 @@ if not turns and not prompt and not continuing and not busy:
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
 if state.thread().chained:
     st.caption("This server has no Conversations API: turns are chained with previous_response_id.")
-for number, turn in enumerate(turns, start=1):
+first = chat_flow.first_shown(len(turns))
+for number, turn in enumerate(turns[first:], start=first + 1):
     render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
 if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)

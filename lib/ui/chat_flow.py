@@ -23,6 +23,7 @@ from lib.stream import Turn
 from lib.ui import gate, state
 from lib.ui.transcript import APPROVALS, LiveTurn, render_user
 
+RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
 
 
@@ -83,6 +84,16 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
                 status="in_progress", background=True)
     control = chat.TurnControl()
     _launch(current, thread, chat.resume_turn(client, current, thread, turn, control), control)
+
+
+def first_shown(count: int) -> int:
+    """Index of the first turn to draw; a button above offers the earlier ones."""
+    if st.session_state.get(state.SHOW_ALL) or count <= RECENT_TURNS:
+        return 0
+    hidden = count - RECENT_TURNS
+    st.button(f"Show {hidden} earlier turn{'s' if hidden > 1 else ''}", icon=":material/expand_less:",
+              type="tertiary", on_click=st.session_state.__setitem__, args=(state.SHOW_ALL, True))
+    return hidden
 
 
 def closed_message(current: Settings) -> str | None:

@@ -32,6 +32,7 @@ FLASH = "flash"  # one message shown once on the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
 TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
+SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns of a long chat
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
 SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SESSION_BUDGET_USD
@@ -96,6 +97,7 @@ def new_chat() -> None:
     st.session_state.pop(JOB, None)
     st.session_state[TRANSCRIPT] = []
     st.session_state[THREAD] = Thread()
+    st.session_state.pop(SHOW_ALL, None)
     st.query_params.clear()
 
 

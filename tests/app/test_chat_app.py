@@ -120,3 +120,18 @@ def test_without_conversations_api_turns_chain_by_previous_response_id(app, clea
         response_id = at.query_params["response"]
         fresh = app(response=response_id).run()
         assert [m.markdown[0].value for m in fresh.chat_message] == ["One", "Echo: One", "Two", "Echo: Two"]
+
+
+def test_a_long_chat_draws_its_recent_turns_and_offers_the_rest(app, configured: FakeOpenAI) -> None:
+    from lib.ui.chat_flow import RECENT_TURNS
+
+    at = app().run()
+    for number in range(RECENT_TURNS + 3):
+        at.chat_input[0].set_value(f"Turn {number}").run()
+    at.run()
+    assert len(at.chat_message) == 2 * RECENT_TURNS
+    assert at.chat_message[0].markdown[0].value == "Turn 3"
+    more = next(b for b in at.button if b.label == "Show 3 earlier turns")
+    more.click().run()
+    assert len(at.chat_message) == 2 * (RECENT_TURNS + 3)
+    assert at.chat_message[0].markdown[0].value == "Turn 0"
