@@ -24,7 +24,7 @@ from lib.tools import includes_for, tools_for
 INTERRUPTED = "The connection dropped before the answer finished; what arrived is kept."
 STOPPED = "Stopped. What arrived before you stopped is kept."
 MAX_ROUNDS = 10  # function-call rounds in one turn before we stop a runaway loop
-RUNAWAY = f"Stopped after {MAX_ROUNDS} rounds of function calls without a final answer."
+RUNAWAY = f"Stopped calling functions after {MAX_ROUNDS} rounds: the model was asked to answer with what it has."
 RETRIES = 3  # for 429, 5xx and connection failures before any answer arrived
 MAX_RETRY_WAIT = 30.0  # a longer Retry-After is reported, not waited for
 RESUMES = 5  # times a dropped background stream is picked up again
@@ -174,8 +174,13 @@ def continue_turn(
         if not thread.conversation_id and not thread.chained and not thread.last_response_id:
             thread.conversation_id = start_conversation(client, turn.prompt)
             thread.chained = thread.conversation_id is None
-        for _ in range(MAX_ROUNDS):
+        for round_number in range(MAX_ROUNDS + 1):
             request = build_request(settings, thread, input_items)
+            if round_number == MAX_ROUNDS:
+                # The last outputs still go back, or the thread keeps calls without outputs and the API
+                # refuses every later prompt; no tools this time, so the model has to answer.
+                request["tool_choice"] = "none"
+                turn.error = RUNAWAY
             background = bool(request.get("background"))
             turn.background = background
             turn.requests.append(request)
@@ -185,10 +190,11 @@ def continue_turn(
             calls = pending_calls(turn, turn.response_id) if turn.status == "completed" else []
             if not calls:
                 break
+            if round_number == MAX_ROUNDS:
+                turn.status = "incomplete"
+                break
             input_items = _run_functions(calls, settings)
             yield turn
-        else:
-            turn.status, turn.error = "incomplete", RUNAWAY
     except Stopped:
         _stop(client, turn, background=background)
     except (openai.APIError, httpx2.HTTPError) as error:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import mimetypes
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from openai import OpenAI
 
 from lib.registry import registry
 from lib.stream import Item
@@ -20,6 +23,10 @@ def _running(item: Item) -> bool:
     return item.status in RUNNING
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def tool_label(item: Item) -> str:
     """What the tool is doing or did, in words."""
     d, running = item.data, _running(item)
@@ -30,19 +37,19 @@ def tool_label(item: Item) -> str:
             return "Searching the web…"
         sources = len(action.get("sources") or [])
         query = action.get("query") or "the web"
-        return f"Searched the web: {query}" + (f" · {sources} sources" if sources else "")
+        return f"Searched the web: {query}" + (f" · {_count(sources, 'source')}" if sources else "")
     if item.type == "file_search_call":
         if running:
             return "Searching your files…"
         results = d.get("results")
-        found = f" · {len(results)} results" if results is not None else ""
+        found = f" · {_count(len(results), 'result')}" if results is not None else ""
         return f"Searched your files: {', '.join(d.get('queries') or [])}{found}"
     if item.type == "code_interpreter_call":
         return "Running code…" if running else "Ran code"
     if item.type == "image_generation_call":
         return "Generating an image…" if running else "Generated an image"
     if item.type == "mcp_list_tools":
-        return f"{server}: {len(d.get('tools') or [])} tools available"
+        return f"{server}: {_count(len(d.get('tools') or []), 'tool')} available"
     if item.type == "mcp_approval_request":
         return f"{server} asks to run {name}"
     if item.type == "mcp_call":
@@ -55,61 +62,80 @@ def tool_label(item: Item) -> str:
     return f"{item.type.replace('_', ' ')}: {item.status.replace('_', ' ')}"
 
 
+def is_running(item: Item) -> bool:
+    """True while the call is under way (a function call until its output is in)."""
+    return _running(item) or (item.type == "function_call" and "output" not in item.data)
+
+
 def _state(item: Item) -> str:
     if item.status == "failed" or item.data.get("error"):
         return "error"
-    return "running" if _running(item) or (item.type == "function_call" and "output" not in item.data) else "complete"
+    return "running" if is_running(item) else "complete"
 
 
-def _json(value: Any) -> None:
+def _json(where: Any, value: Any) -> None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            st.code(value)
+            where.code(value, language="text")
             return
-    st.json(value, expanded=2)
+    where.json(value, expanded=2)
 
 
-def _web_search(d: dict[str, Any]) -> None:
+def _web_search(where: Any, d: dict[str, Any]) -> None:
     for number, source in enumerate((d.get("action") or {}).get("sources") or [], start=1):
         url = source.get("url", "")
-        st.markdown(f"{number}. {safe_link(url, url)}")
+        where.markdown(f"{number}. {safe_link(url, url)}")
 
 
-def _file_search(d: dict[str, Any]) -> None:
+def _file_search(where: Any, d: dict[str, Any]) -> None:
     if results := d.get("results"):
-        st.dataframe(
+        where.dataframe(
             [{"file": r.get("filename"), "score": r.get("score"), "text": (r.get("text") or "")[:300]} for r in results],
             hide_index=True,
         )
 
 
-def _code(d: dict[str, Any]) -> None:
-    st.code(d.get("code") or "", language="python")
+def _code(where: Any, d: dict[str, Any]) -> None:
+    where.code(d.get("code") or "", language="python")
     for output in d.get("outputs") or []:
         if output.get("type") == "logs":
-            st.code(output.get("logs", ""), language="text")
+            where.code(output.get("logs", ""), language="text")
         elif output.get("type") == "image":
-            st.image(output.get("url"))
+            where.image(output.get("url"))
 
 
-def _mcp_tools(d: dict[str, Any]) -> None:
+def _mcp_tools(where: Any, d: dict[str, Any]) -> None:
     for described in d.get("tools") or []:
-        st.markdown(f"- `{escape_markdown(described.get('name', ''))}`: {escape_markdown(described.get('description') or '')}")
+        about = described.get("description")
+        name = str(described.get("name", "")).replace("`", "'")  # a code span shows backslashes, so no escaping
+        where.markdown(f"- `{name}`" + (f": {escape_markdown(about)}" if about else ""))
 
 
-def _call(d: dict[str, Any]) -> None:
-    st.caption("Arguments")
-    _json(d.get("arguments") or "{}")
+def error_text(error: Any) -> str:
+    """A call's error as words: function errors are text, MCP errors an object with text content."""
+    if isinstance(error, dict):
+        texts = [c.get("text", "") for c in error.get("content") or [] if isinstance(c, dict)]
+        return " ".join(t for t in texts if t) or error.get("message") or json.dumps(error)
+    return str(error)
+
+
+def _call(where: Any, d: dict[str, Any]) -> None:
+    where.caption("Arguments")
+    _json(where, d.get("arguments") or "{}")
     if d.get("error"):
-        st.error(str(d["error"]))
+        where.error(error_text(d["error"]))
     elif d.get("output") is not None:
-        st.caption("Result")
-        _json(d["output"])
+        where.caption("Result")
+        _json(where, d["output"])
 
 
-DETAILS: dict[str, Callable[[dict[str, Any]], None]] = {
+def _raw(where: Any, d: dict[str, Any]) -> None:
+    where.json(d, expanded=False)
+
+
+DETAILS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "web_search_call": _web_search,
     "file_search_call": _file_search,
     "code_interpreter_call": _code,
@@ -120,26 +146,54 @@ DETAILS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-def render_tool(item: Item) -> None:
-    """The card for a tool call, and what it produced that belongs outside the card."""
-    with st.status(tool_label(item), state=_state(item), expanded=item.type == "mcp_approval_request"):
-        DETAILS.get(item.type, lambda d: st.json(d, expanded=False))(item.data)
+def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None) -> None:
+    """The card for a tool call, and what it produced that belongs outside the card.
+
+    `ended`: the turn is over, so a call still marked running was cut off and is shown so.
+    `decision`: the user's answer to an MCP approval request, once given (the card then folds away).
+    """
+    label, state = tool_label(item), _state(item)
+    if ended and state == "running":
+        label, state = f"{label.removesuffix('…')} (did not finish)", "error"
+    if decision is not None:
+        label = f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} on {item.data.get('server_label', '')}"
+    waiting = item.type == "mcp_approval_request" and decision is None
+    card = st.status(label, state=state, expanded=waiting)
+    # Filled without `with card:`: leaving that block marks a running card complete (after a 50 ms sleep).
+    DETAILS.get(item.type, _raw)(card, item.data)
     if item.type == "function_call" and (tool := registry().get(item.data.get("name", ""))) and tool.card:
         if isinstance(item.data.get("value"), dict) and not item.data.get("error"):
             CARDS[tool.card](item.data["value"])
     if item.type == "image_generation_call":
-        _image(item)
+        _image(item, ended=ended)
 
 
-def _image(item: Item) -> None:
+def _image(item: Item, *, ended: bool) -> None:
     encoded = item.data.get("result") or item.data.get("partial_image_b64")
     if not encoded:
         return
     png = base64.b64decode(encoded)
-    st.image(png, caption=None if item.data.get("result") else "Drawing…")
+    draft = "A draft: the image did not finish" if ended else "Drawing…"
+    st.image(png, caption=None if item.data.get("result") else draft)
     if item.data.get("result"):
         st.download_button("Download image", png, file_name=f"{item.id}.png", mime="image/png",
-                           key=f"download_{item.id}", icon=":material/download:")
+                           key=f"download_{item.id}", icon=":material/download:", on_click="ignore")
+
+
+def container_file(client: OpenAI, container_id: str, file_id: str) -> bytes:
+    """The content of a file the code interpreter wrote into its container."""
+    return client.containers.files.content.retrieve(file_id, container_id=container_id).read()
+
+
+def container_downloads(item: Item, client: OpenAI) -> None:
+    """A download button per container file the answer cites; the file is fetched only when clicked."""
+    cited = {(n.get("container_id", ""), n.get("file_id", "")): n.get("filename") or n.get("file_id", "")
+             for n in item.annotations if n.get("type") == "container_file_citation"}
+    for (container_id, file_id), name in cited.items():
+        # A callable makes the download deferred: no request until the click, and none on reruns.
+        st.download_button(f"Download {name}", functools.partial(container_file, client, container_id, file_id),
+                           file_name=name, mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                           key=f"download_{item.id}_{file_id}", icon=":material/download:", on_click="ignore")
 
 
 def safe_link(title: str, url: str) -> str:

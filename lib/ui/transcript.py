@@ -12,7 +12,7 @@ from lib.settings import Settings
 from lib.stream import Item, Turn
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
-from lib.ui.tool_cards import escape_markdown, render_tool, safe_link
+from lib.ui.tool_cards import container_downloads, escape_markdown, is_running, render_tool, safe_link
 
 APPROVALS = "mcp_decisions"  # session key: {approval request id: approve?} waiting to be sent
 
@@ -65,12 +65,16 @@ def render_citations(item: Item) -> None:
     for note in item.annotations:
         if note.get("type") == "url_citation":
             urls.setdefault(note["url"], note.get("title") or note["url"])
-        elif note.get("type") in {"file_citation", "container_file_citation"}:
+        elif note.get("type") == "file_citation":
             files.setdefault(note.get("file_id", ""), note.get("filename") or note.get("file_id", ""))
     if urls:
         st.markdown("  \n".join(f"[{n}] {safe_link(title, url)}" for n, (url, title) in enumerate(urls.items(), 1)))
     if files:
         st.caption("Sources: " + ", ".join(escape_markdown(name) for name in files.values()))
+    if any(note.get("type") == "container_file_citation" for note in item.annotations):
+        from lib.ui import state  # the session's own client fetches the files, on click
+
+        container_downloads(item, state.client())
 
 
 def render_message(item: Item, *, as_json: bool) -> None:
@@ -87,8 +91,10 @@ def render_message(item: Item, *, as_json: bool) -> None:
     render_citations(item)
 
 
-def _render_approval(item: Item, interactive: bool) -> None:
-    render_tool(item)
+def _render_approval(item: Item, turn: Turn, interactive: bool) -> None:
+    decision = next((i.data.get("approve") for i in turn.items if i.type == "mcp_approval_response"
+                     and i.data.get("approval_request_id") == item.id), None)
+    render_tool(item, decision=decision)
     if not interactive:
         return
     decisions = st.session_state.setdefault(APPROVALS, {})
@@ -111,8 +117,8 @@ def _render_ending(turn: Turn) -> None:
         st.caption(line.removeprefix(" · "))
 
 
-def render_item(item: Item, turn: Turn, *, interactive: bool = False) -> None:
-    """One output item in its place in the answer."""
+def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: bool = False) -> None:
+    """One output item in its place in the answer; `ended`: the turn is over, nothing still runs."""
     if item.type == "message":
         render_message(item, as_json=turn.structured)
     elif item.type == "reasoning":
@@ -120,9 +126,9 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False) -> None:
             with st.expander("Thinking", icon=":material/psychology:"):
                 st.markdown("\n\n".join(item.summary))
     elif item.type == "mcp_approval_request":
-        _render_approval(item, interactive and item.id in {i.id for i in _pending(turn)})
+        _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
     elif item.type != "mcp_approval_response":
-        render_tool(item)
+        render_tool(item, ended=ended)
 
 
 def _pending(turn: Turn) -> list[Item]:
@@ -136,7 +142,7 @@ def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | No
     render_user(turn.prompt, turn.images)
     with st.chat_message("assistant"):
         for item in turn.items:
-            render_item(item, turn, interactive=interactive)
+            render_item(item, turn, interactive=interactive, ended=True)
         _render_ending(turn)
         if current is not None:
             render_code(turn, current)
@@ -154,7 +160,7 @@ class LiveTurn:
         self._shown: str | None = "Thinking…"
         self._notice: str | None = None
         self._views: dict[str, Any] = {}
-        self._drawn: dict[str, tuple[str, int]] = {}
+        self._drawn: dict[str, tuple[str, bool, dict[str, Any]]] = {}
 
     def _show_status(self, text: str | None) -> None:
         if text != self._shown:
@@ -181,15 +187,23 @@ class LiveTurn:
                 view.update(item, final=final, as_json=turn.structured)
             elif item.type == "reasoning":
                 view.update("\n\n".join(item.summary), final=final)
-            elif (stamp := (item.status, len(item.data))) != self._drawn.get(item.id) or final:
-                self._drawn[item.id] = stamp
+            elif self._stale(item, cut_off := final and is_running(item)):
+                self._drawn[item.id] = (item.status, cut_off, item.data)
                 with view.container():
-                    render_item(item, turn)
+                    render_item(item, turn, ended=cut_off)
         if final:
             with self._bubble:
                 _render_ending(turn)
                 if self._current is not None:
                     render_code(turn, self._current)
+
+    def _stale(self, item: Item, cut_off: bool) -> bool:
+        """True when a tool card changed since it was drawn (the reducer replaces `data` on every change).
+
+        Drawing an unchanged card again (say, on the final update) would repeat its widgets' keys in one run.
+        """
+        status, was_cut_off, data = self._drawn.get(item.id, (None, False, None))
+        return status != item.status or was_cut_off != cut_off or (data is not item.data and data != item.data)
 
     def _make_view(self, item: Item) -> Any:
         with self._bubble:

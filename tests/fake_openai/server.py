@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, DropReply, JsonReply, Reply, StreamReply, error
 from .auth import auth_error
+from .containers_api import ContainersApi
 from .files_api import FilesApi, RawBytes, parse_multipart
 from .items import new_id
 from .scripts import Script, error_body
@@ -72,6 +73,8 @@ class FakeOpenAI:
         self._api = Api(self.models, conversations, self.store, self._next_script)
         self.files = FilesApi()  # /v1/files and /v1/vector_stores; scripted as fake.files.fail(...)
         self._api.routes.extend(self.files.routes)
+        self.containers = ContainersApi()  # code-interpreter files; scripted as fake.containers.put(...)
+        self._api.routes.extend(self.containers.routes)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -144,6 +147,7 @@ class FakeOpenAI:
             self._log.clear()
         self.store.clear()
         self.files.clear()
+        self.containers.clear()
 
     def _next_script(self) -> Script | None:
         with self._lock:
