@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -71,7 +72,8 @@ def text_format(schema_text: str) -> dict[str, Any] | None:
     if not schema_text.strip():
         return None
     schema = json.loads(schema_text)
-    name = str(schema.get("title") or "answer").replace(" ", "_")[:64]
+    # The API takes only [A-Za-z0-9_-]{1,64} as the format's name; a schema title may hold anything.
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", str(schema.get("title") or "")).strip("_")[:64] or "answer"
     return {"type": "json_schema", "name": name, "schema": schema, "strict": True}
 
 
@@ -126,7 +128,7 @@ def run_turn(
 ) -> Iterator[Turn]:
     """Yield a new turn as it grows; it always ends final or with `error` set, never raising."""
     turn = Turn(prompt=prompt, model=settings.model, structured=bool(settings.tools.json_schema.strip()))
-    yield from continue_turn(client, settings, thread, turn, [user_message(prompt, parts)], control)
+    yield from continue_turn(client, settings, thread, turn, [*thread.unsent, user_message(prompt, parts)], control)
 
 
 def answer_approvals(
@@ -186,6 +188,7 @@ def continue_turn(
             turn.requests.append(request)
             stream = yield from _open(client, request, turn, control)
             yield from _follow(client, turn, stream, control, background=background, started=started)
+            thread.unsent = []  # the server has this round's input now
             _after_round(thread, turn)
             calls = pending_calls(turn, turn.response_id) if turn.status == "completed" else []
             if not calls:
@@ -193,7 +196,7 @@ def continue_turn(
             if round_number == MAX_ROUNDS:
                 turn.status = "incomplete"
                 break
-            input_items = _run_functions(calls, settings)
+            input_items = thread.unsent = _run_functions(calls, settings)
             yield turn
     except Stopped:
         _stop(client, turn, background=background)

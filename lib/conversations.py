@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -20,6 +20,9 @@ class Thread:
     conversation_id: str | None = None
     last_response_id: str | None = None
     chained: bool = False  # True when the provider has no Conversations API
+    # Function outputs the server has not received (their round failed): the thread's calls need them,
+    # so they go out with the next input, or the API refuses every later prompt.
+    unsent: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def url_params(self) -> dict[str, str]:

@@ -7,13 +7,23 @@ import streamlit as st
 from lib.codegen import curl_command, python_code
 from lib.settings import Settings
 from lib.stream import Turn
+from lib.ui import state
 
 
 def render_code(turn: Turn, current: Settings) -> None:
-    """A collapsed section with each request of the turn as Python and as curl."""
+    """A "View as code" button; once pressed, each request of the turn as Python and as curl.
+
+    The code is built only when asked for: building it for every past turn on every rerun was over half
+    of a long chat's rerun time.
+    """
     if not turn.requests:
         return
-    with st.expander("View as code", icon=":material/code:"):
+    opened: set[int] = st.session_state.setdefault(state.CODE_SHOWN, set())
+    if id(turn) not in opened:
+        st.button("View as code", key=f"code_{id(turn)}", icon=":material/code:", type="tertiary",
+                  on_click=opened.add, args=(id(turn),))
+        return
+    with st.expander("View as code", icon=":material/code:", expanded=True):
         base_url = current.base_url or None
         for number, request in enumerate(turn.requests, start=1):
             if len(turn.requests) > 1:

@@ -32,6 +32,7 @@ FLASH = "flash"  # one message shown once on the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
 TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
+CODE_SHOWN = "code_shown"  # ids of the turns whose "View as code" is open
 SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns of a long chat
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)

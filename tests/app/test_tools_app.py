@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.chat import MAX_ROUNDS, RUNAWAY
 from lib.tools import McpServer, ToolSettings
 from tests.fake_openai import (
     CodeInterpreter,
+    Error,
     FakeOpenAI,
     FileSearch,
     FunctionCall,
@@ -22,11 +24,10 @@ from tests.fake_openai import (
     Reply,
     container_file_citation,
     file_citation,
-    tiny_png,
     tiny_png_b64,
+    WebSearch,
     url_citation,
 )
-from tests.fake_openai import WebSearch
 
 NOTES = {"file_id": "file-notes1", "filename": "notes.md", "score": 0.87, "text": "Cats sleep 16 hours a day."}
 DOCS = McpServer(label="docs", url="https://mcp.example.com/sse", require_approval="always")
@@ -52,6 +53,10 @@ def cards(block) -> list[tuple[str, str]]:
 
 def markdown(block) -> list[str]:
     return [m.value for m in block.markdown]
+
+
+def approval_buttons(block) -> list[str]:
+    return [b.label for b in block.button if b.label in ("Approve", "Deny")]
 
 
 # --- hosted tools --------------------------------------------------------------------------------------------
@@ -245,6 +250,17 @@ def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app,
     assert "Hi." in markdown(follow_up)
 
 
+def test_a_failed_round_after_function_calls_leaves_the_chat_usable(app, configured: FakeOpenAI) -> None:
+    configured.queue(Reply(FunctionCall("calculate", {"expression": "1 + 1"}, call_id="call_sum")),
+                     Error(400, "Invalid value for 'input'."), Reply(Message("Hi.")))
+    at = chat(start(app, functions=("calculate",)), "Add")
+    assert "Invalid value" in at.chat_message[1].error[0].value
+    at = chat(at, "Hello again")
+    # The API refuses a thread whose function calls have no outputs: the next prompt must carry them.
+    assert not at.chat_message[3].error, at.chat_message[3].error[0].value
+    assert configured.last_input()[0] == {"type": "function_call_output", "call_id": "call_sum", "output": "2.0"}
+
+
 # --- remote MCP approvals --------------------------------------------------------------------------------------
 
 
@@ -256,7 +272,7 @@ def _approval_turn(app, configured: FakeOpenAI) -> AppTest:
     card = reply.get("status")[0]
     assert card.proto.expanded
     assert card.json[0].value == json.dumps({"query": "rate limits"})
-    assert [b.label for b in reply.button] == ["Approve", "Deny"]
+    assert [b.label for b in reply.button] == ["Approve", "Deny", "View as code"]
     return at
 
 
@@ -276,7 +292,7 @@ def test_mcp_approve_sends_the_approval_and_the_call_and_answer_render(app, conf
     reply = at.chat_message[1]
     assert cards(reply) == [("Approved: search_docs on docs", "complete"), ("Called search_docs on docs", "complete")]
     assert not reply.get("status")[0].proto.expanded
-    assert not reply.button  # answered: no buttons any more
+    assert not approval_buttons(reply)  # answered: no buttons any more
     assert "The limit is 500 requests a minute." in markdown(reply)
     assert len(at.chat_message) == 2
 
@@ -290,7 +306,7 @@ def test_mcp_deny_sends_a_refusal(app, configured: FakeOpenAI) -> None:
                                         "approval_request_id": _approval_request_id(configured)}]
     reply = at.chat_message[1]
     assert cards(reply) == [("Denied: search_docs on docs", "complete")]
-    assert not reply.button
+    assert not approval_buttons(reply)
     assert "Understood, I will not search." in markdown(reply)
 
 
@@ -308,7 +324,7 @@ def test_a_failed_mcp_call_shows_its_error_text(app, configured: FakeOpenAI) -> 
 # --- structured output ---------------------------------------------------------------------------------------
 
 CITIES = {
-    "type": "object", "title": "City list",
+    "type": "object", "title": "City list (v2)",
     "properties": {"cities": {"type": "array", "items": {
         "type": "object", "properties": {"name": {"type": "string"}, "people": {"type": "integer"}},
         "required": ["name", "people"], "additionalProperties": False}}},
@@ -324,4 +340,4 @@ def test_structured_answer_is_shown_as_json_and_as_a_table(app, configured: Fake
     assert json.loads(reply.json[0].value) == answer
     assert reply.dataframe[0].value.to_dict("records") == answer["cities"]
     assert configured.response_requests()[0]["text"] == {
-        "format": {"type": "json_schema", "name": "City_list", "schema": CITIES, "strict": True}}
+        "format": {"type": "json_schema", "name": "City_list_v2", "schema": CITIES, "strict": True}}

@@ -123,8 +123,7 @@ def test_tools_chosen_on_setup_are_the_tools_the_chat_sends(app, configured: Fak
 
     send(at, "Use your tools")
     request = configured.response_requests()[0]
-    weather, calculate = (next(fn.to_api() for fn in all_tools() if fn.name == name)
-                          for name in ("get_weather", "calculate"))
+    functions = {fn.name: fn.to_api() for fn in all_tools()}
     assert request["tools"] == [
         {"type": "web_search", "search_context_size": "high",
          "user_location": {"type": "approximate", "country": "GB", "timezone": "Europe/London"}},
@@ -132,12 +131,12 @@ def test_tools_chosen_on_setup_are_the_tools_the_chat_sends(app, configured: Fak
         {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse",
          "require_approval": "never", "allowed_tools": ["search_docs", "fetch_page"],
          "headers": {"Authorization": SECRET}},
-        *[fn.to_api() for fn in all_tools() if fn.name in ("get_weather", "calculate")],
+        functions["calculate"], functions["get_weather"],  # in the order Setup lists them
     ]
-    assert weather in request["tools"] and calculate in request["tools"]
     assert request["include"] == ["file_search_call.results", "web_search_call.action.sources"]
+    by_label(at.button, "View as code").click().run()
     page = every_value(at)
-    assert "View as code" in page and "docs" in page  # the search below sees the whole page
+    assert '"server_label": "docs"' in page  # the search sees the code shown for the request
     assert "mcp-secret-token" not in page
 
     # Back on Setup, everything is as saved, and the header is kept without being shown anywhere.

@@ -14,6 +14,8 @@ def test_shown_python_sends_the_same_request(app, configured: FakeOpenAI, monkey
     monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Be brief.")
     at = app().run()
     at.chat_input[0].set_value("Show me the code").run()
+    assert not at.chat_message[1].code  # built only when asked for
+    next(b for b in at.button if b.label == "View as code").click().run()
     python, curl = (block.value for block in at.chat_message[1].code)
     assert "client.responses.create(" in python and 'os.environ["OPENAI_API_KEY"]' in python
     assert "$OPENAI_API_KEY" in curl
