@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.attachments import chat_file_types
 from lib.ui import chat_flow, state
-from lib.ui.transcript import render_turn
+from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 
 current = state.ready_settings()
 
@@ -16,9 +16,11 @@ if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
 
 prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
                        file_type=chat_file_types())
+if st.session_state.pop(state.CONTINUE, False) and not prompt:
+    prompt = CONTINUE_PROMPT
 busy = state.JOB in st.session_state
 if prompt and busy:
-    st.session_state[state.RESTORE_PROMPT] = prompt.text
+    st.session_state[state.RESTORE_PROMPT] = getattr(prompt, "text", prompt)
     st.toast("The last answer is still being written: send again when it is done, or press Stop.")
     prompt = None
 decisions = chat_flow.take_decisions()

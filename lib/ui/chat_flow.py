@@ -21,7 +21,7 @@ from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import gate, state
-from lib.ui.transcript import APPROVALS, LiveTurn, render_user
+from lib.ui.transcript import LiveTurn, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
@@ -167,7 +167,7 @@ def offer_indexing(current: Settings) -> None:
 
 def take_decisions() -> dict[str, bool]:
     """MCP approval decisions clicked since the last run (each is sent once)."""
-    return st.session_state.pop(APPROVALS, None) or {}
+    return st.session_state.pop(state.APPROVALS, None) or {}
 
 
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:

@@ -10,11 +10,12 @@ import streamlit as st
 
 from lib.settings import Settings
 from lib.stream import Item, Turn
+from lib.ui import state
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
 from lib.ui.tool_cards import container_downloads, escape_markdown, is_running, render_tool, safe_link
 
-APPROVALS = "mcp_decisions"  # session key: {approval request id: approve?} waiting to be sent
+CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
 
 
 def usage_line(turn: Turn) -> str:
@@ -72,8 +73,6 @@ def render_citations(item: Item) -> None:
     if files:
         st.caption("Sources: " + ", ".join(escape_markdown(name) for name in files.values()))
     if any(note.get("type") == "container_file_citation" for note in item.annotations):
-        from lib.ui import state  # the session's own client fetches the files, on click
-
         container_downloads(item, state.client())
 
 
@@ -97,7 +96,7 @@ def _render_approval(item: Item, turn: Turn, interactive: bool) -> None:
     render_tool(item, decision=decision)
     if not interactive:
         return
-    decisions = st.session_state.setdefault(APPROVALS, {})
+    decisions = st.session_state.setdefault(state.APPROVALS, {})
     left, right = st.columns(2)
     left.button("Approve", key=f"approve_{item.id}", type="primary", icon=":material/check:",
                 on_click=decisions.__setitem__, args=(item.id, True))
@@ -105,7 +104,11 @@ def _render_approval(item: Item, turn: Turn, interactive: bool) -> None:
                  on_click=decisions.__setitem__, args=(item.id, False))
 
 
-def _render_ending(turn: Turn) -> None:
+def _render_ending(turn: Turn, *, interactive: bool = False) -> None:
+    if turn.status == "interrupted" and interactive:
+        st.button("Continue", icon=":material/play_arrow:", key="continue_turn",
+                  help="Ask the model to go on from where the answer was cut, in the same conversation.",
+                  on_click=st.session_state.__setitem__, args=(state.CONTINUE, True))
     if turn.error and turn.status == "failed":
         st.error(turn.error, icon=":material/error:")
     elif turn.error:
@@ -143,7 +146,7 @@ def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | No
     with st.chat_message("assistant"):
         for item in turn.items:
             render_item(item, turn, interactive=interactive, ended=True)
-        _render_ending(turn)
+        _render_ending(turn, interactive=interactive)
         if current is not None:
             render_code(turn, current)
 

@@ -135,3 +135,23 @@ def test_a_long_chat_draws_its_recent_turns_and_offers_the_rest(app, configured:
     more.click().run()
     assert len(at.chat_message) == 2 * (RECENT_TURNS + 3)
     assert at.chat_message[0].markdown[0].value == "Turn 0"
+
+
+def test_continue_after_a_cut_answer_asks_for_the_rest_in_the_same_conversation(app, configured: FakeOpenAI) -> None:
+    from lib.ui.transcript import CONTINUE_PROMPT
+
+    configured.queue(Text("one two three four five six", cut_after=6), Text("five six."))
+    at = chat(app().run(), "Count")
+    at.run()
+    next(b for b in at.button if b.label == "Continue").click().run()
+    first, second = configured.response_requests()
+    assert second["input"] == [{"role": "user", "content": CONTINUE_PROMPT}]
+    assert second["conversation"] == first["conversation"]
+    assert at.chat_message[3].markdown[0].value == "five six."
+
+
+def test_unknown_events_and_keep_alive_comments_do_not_disturb_the_answer(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text("Still here.", extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"})))
+    at = chat(app().run(), "Ping?")
+    assert not at.exception
+    assert at.chat_message[1].markdown[0].value == "Still here." and not at.chat_message[1].warning
