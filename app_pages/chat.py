@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.attachments import chat_file_types
+from lib.capabilities import NO_CONVERSATIONS
 from lib.ui import chat_flow, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 
@@ -30,7 +31,7 @@ if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
     st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
 if state.thread().chained:
-    st.caption("This server has no Conversations API: turns are chained with previous_response_id.")
+    st.caption(NO_CONVERSATIONS)
 first = chat_flow.first_shown(len(turns))
 for number, turn in enumerate(turns[first:], start=first + 1):
     render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)

@@ -55,8 +55,3 @@ class ClientCache:
         if key not in self._clients:
             self._clients[key] = build_client(settings)
         return self._clients[key]
-
-
-def list_models(client: OpenAI) -> list[str]:
-    """Model ids the key can see, sorted; raises the SDK's error when the key is refused."""
-    return sorted(model.id for model in client.models.list())

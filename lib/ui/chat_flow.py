@@ -13,6 +13,7 @@ from lib import chat
 from lib.conversations import Thread, load_chain, load_conversation, user_text
 from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
+from lib.client import client_key
 from lib.errors import explain
 from lib.files import Upload, upload_files, vision_uploader
 from lib.history import closed_reason, record_turn
@@ -132,6 +133,9 @@ def send(current: Settings, submitted: Any) -> None:
         return
     extra = [part for part in prepared.parts if part["type"] != "input_text"]
     thread, control = state.thread(), chat.TurnControl()
+    chained_clients = st.session_state.setdefault(state.CHAINED, set())
+    if not thread.conversation_id and client_key(current) in chained_clients:
+        thread.chained = True  # found out on an earlier chat: no Conversations API here
     updates = chat.run_turn(client, current, thread, prompt, extra, control)
     _launch(current, thread, _with_images(updates, [f.data for f in prepared.images]), control)
 
@@ -228,6 +232,8 @@ def _collect(job: TurnJob) -> None:
     turn = job.turn
     state.transcript().append(turn)
     gate.add_spend(turn.cost_usd)
+    if state.thread().chained:
+        st.session_state.setdefault(state.CHAINED, set()).add(client_key(state.settings()))
     st.query_params.from_dict(state.thread().url_params)
     if job.note:
         st.warning(job.note, icon=":material/history:")

@@ -8,7 +8,8 @@ import openai
 import streamlit as st
 
 from lib.access import owner_key_in_use
-from lib.client import build_client, list_models
+from lib.capabilities import probe
+from lib.client import build_client
 from lib.errors import explain
 from lib.settings import PROVIDERS, Settings, missing_setting
 
@@ -53,8 +54,13 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
         st.caption(problem)
     if st.button("Check key", icon=":material/key:", disabled=bool(missing_setting(candidate))):
         try:
-            st.session_state[MODELS] = list_models(build_client(candidate))
-            st.success(f"The key works: {len(st.session_state[MODELS])} models available at {candidate.endpoint}.")
+            found = probe(build_client(candidate))
         except openai.APIError as error:
             st.error(explain(error, endpoint=candidate.endpoint))
+        else:
+            st.session_state[MODELS] = list(found.models or ())
+            count = f"{len(found.models)} models available" if found.models is not None else "it answers"
+            st.success(f"The key works: {count} at {candidate.endpoint}.")
+            for note in found.notes:
+                st.info(note, icon=":material/info:")
     return chosen, candidate

@@ -34,6 +34,7 @@ CHAT_INPUT = "chat_input"  # the chat input widget's key
 TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
 APPROVALS = "mcp_decisions"  # {approval request id: approve?} clicked, waiting to be sent
 CONTINUE = "continue_requested"  # True once "Continue" was pressed under a cut answer
+CHAINED = "chained_clients"  # client keys whose endpoint has no Conversations API
 CODE_SHOWN = "code_shown"  # ids of the turns whose "View as code" is open
 SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns of a long chat
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it

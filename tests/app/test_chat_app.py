@@ -120,6 +120,10 @@ def test_without_conversations_api_turns_chain_by_previous_response_id(app, clea
         response_id = at.query_params["response"]
         fresh = app(response=response_id).run()
         assert [m.markdown[0].value for m in fresh.chat_message] == ["One", "Echo: One", "Two", "Echo: Two"]
+        next(b for b in at.sidebar.button if b.label == "New chat").click().run()
+        at.chat_input[0].set_value("Three").run()
+        tries = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/conversations"]
+        assert len(tries) == 1  # found out once for this endpoint, not again for each new chat
 
 
 def test_a_long_chat_draws_its_recent_turns_and_offers_the_rest(app, configured: FakeOpenAI) -> None:

@@ -82,3 +82,13 @@ def test_azure_provider_names_what_is_missing_then_chats(app, clean_env, fake_op
     post = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/responses")][-1]
     assert post.path == "/openai/responses" and post.query["api-version"] == "preview"
     assert post.headers["api-key"] == "azure-key-1"
+
+
+def test_check_key_says_what_the_server_lacks(app, clean_env, fake_openai_factory) -> None:
+    fake = fake_openai_factory(conversations=False)
+    at = app().run()
+    at.radio[0].set_value("compatible").run()
+    at.text_input[1].set_value(fake.base_url).run()
+    next(b for b in at.button if b.label == "Check key").click().run()
+    assert at.success[0].value.startswith("The key works: 3 models available")
+    assert at.info[-1].value == "This server has no Conversations API: turns are chained with previous_response_id."
