@@ -110,7 +110,7 @@ def _render_output(row: dict[str, Any], detail: Fetched) -> None:
         if turn.items:
             with st.chat_message("assistant"):
                 for item in turn.items:
-                    render_item(item, turn)
+                    render_item(item, turn, ended=True)  # a stored response runs no more
     if row["error"]:
         st.warning(row["error"], icon=":material/warning:")
     st.caption(usage_caption(row))

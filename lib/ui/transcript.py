@@ -97,7 +97,7 @@ def _render_approval(item: Item, turn: Turn, interactive: bool) -> None:
     if not interactive:
         return
     decisions = st.session_state.setdefault(state.APPROVALS, {})
-    left, right = st.columns(2)
+    left, right, _ = st.columns([1, 1, 3])
     left.button("Approve", key=f"approve_{item.id}", type="primary", icon=":material/check:",
                 on_click=decisions.__setitem__, args=(item.id, True))
     right.button("Deny", key=f"deny_{item.id}", icon=":material/block:",
