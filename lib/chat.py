@@ -7,7 +7,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import httpx2
@@ -150,17 +150,13 @@ def resume_turn(
 ) -> Iterator[Turn]:
     """Pick up a background response from after its last seen event (after a reload or a drop)."""
     control = control or TurnControl()
-    started = time.monotonic()
-    yield turn
-    try:
-        yield from _follow(client, turn, None, control, background=True, started=started)
+    turn.background = True
+
+    def rounds(started: float) -> Iterator[Turn]:
+        yield from _follow(client, turn, None, control, started=started)
         _after_round(thread, turn)
-    except Stopped:
-        _stop(client, turn, background=True)
-    except (openai.APIError, httpx2.HTTPError) as error:
-        _fail(turn, error, settings)
-    _finish(turn, started)
-    yield turn
+
+    yield from _guarded(client, settings, turn, rounds)
 
 
 def continue_turn(
@@ -169,10 +165,9 @@ def continue_turn(
 ) -> Iterator[Turn]:
     """Stream rounds into `turn` until the model answers, asks for approval, fails, stops or loops too long."""
     control = control or TurnControl()
-    started = time.monotonic()
-    background = False
-    yield turn
-    try:
+
+    def rounds(started: float) -> Iterator[Turn]:
+        nonlocal input_items
         if not thread.conversation_id and not thread.chained and not thread.last_response_id:
             thread.conversation_id = start_conversation(client, turn.prompt)
             thread.chained = thread.conversation_id is None
@@ -183,23 +178,34 @@ def continue_turn(
                 # refuses every later prompt; no tools this time, so the model has to answer.
                 request["tool_choice"] = "none"
                 turn.error = RUNAWAY
-            background = bool(request.get("background"))
-            turn.background = background
+            turn.background = bool(request.get("background"))
             turn.requests.append(request)
             stream = yield from _open(client, request, turn, control)
-            yield from _follow(client, turn, stream, control, background=background, started=started)
+            yield from _follow(client, turn, stream, control, started=started)
             thread.unsent = []  # the server has this round's input now
             _after_round(thread, turn)
             calls = pending_calls(turn, turn.response_id) if turn.status == "completed" else []
             if not calls:
-                break
+                return
             if round_number == MAX_ROUNDS:
                 turn.status = "incomplete"
-                break
+                return
             input_items = thread.unsent = _run_functions(calls, settings)
             yield turn
+
+    yield from _guarded(client, settings, turn, rounds)
+
+
+def _guarded(
+    client: OpenAI, settings: Settings, turn: Turn, rounds: Callable[[float], Iterator[Turn]]
+) -> Iterator[Turn]:
+    """Run the rounds; Stop, API and network failures end the turn with what arrived, never raising."""
+    started = time.monotonic()
+    yield turn
+    try:
+        yield from rounds(started)
     except Stopped:
-        _stop(client, turn, background=background)
+        _stop(client, turn)
     except (openai.APIError, httpx2.HTTPError) as error:
         _fail(turn, error, settings)
     _finish(turn, started)
@@ -232,9 +238,7 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
     raise AssertionError("unreachable")
 
 
-def _follow(
-    client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, background: bool, started: float
-) -> Iterator[Turn]:
+def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, started: float) -> Iterator[Turn]:
     """Fold a stream into the turn; a dropped background stream is resumed, or polled if it cannot be."""
     turn.status = "in_progress" if turn.status == "pending" else turn.status
     for resume in range(RESUMES + 1):
@@ -253,7 +257,7 @@ def _follow(
         except (openai.APIConnectionError, httpx2.HTTPError):
             if control.stopped:
                 raise Stopped from None
-            if not (background and turn.response_id):
+            if not (turn.background and turn.response_id):
                 raise
         finally:
             control.attach(None)
@@ -261,7 +265,7 @@ def _follow(
             raise Stopped
         if turn.finished or turn.status == "failed":
             return
-        if not (background and turn.response_id):
+        if not (turn.background and turn.response_id):
             turn.status, turn.error = "interrupted", INTERRUPTED
             return
         turn.notice = f"The connection dropped; picking the answer up again (try {resume + 1} of {RESUMES})…"
@@ -290,9 +294,9 @@ def _after_round(thread: Thread, turn: Turn) -> None:
         thread.last_response_id = turn.response_id
 
 
-def _stop(client: OpenAI, turn: Turn, *, background: bool) -> None:
+def _stop(client: OpenAI, turn: Turn) -> None:
     """Cancel a background response on the server; either way keep what arrived, marked stopped."""
-    if background and turn.response_id and not turn.finished:
+    if turn.background and turn.response_id and not turn.finished:
         try:
             client.responses.cancel(turn.response_id)
         except openai.APIError:
