@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lib.settings import DEFAULT_BASE_URL
+from lib.settings import DEFAULT_BASE_URL, Settings
 
 WIDTH = 88
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
@@ -172,6 +172,14 @@ def _client_lines(base_url: str | None, azure: bool, api_version: str | None) ->
     if not _is_default(base_url):
         client = f'client = OpenAI(\n    api_key=os.environ["{key_env}"],\n    base_url={_py_str(base_url or "")},\n)'
     return ["from openai import OpenAI", "", client]
+
+
+def target_of(settings: Settings) -> dict[str, Any]:
+    """The endpoint arguments of python_code/curl_command for these settings (Azure included)."""
+    azure = settings.provider == "azure"
+    classic = azure and settings.api_version != "v1"
+    return {"base_url": settings.azure_endpoint if classic else settings.endpoint, "azure": azure,
+            "api_version": settings.api_version if classic else None, "redact": [settings.api_key]}
 
 
 def python_code(

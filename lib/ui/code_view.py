@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.codegen import curl_command, python_code
+from lib.codegen import curl_command, python_code, target_of
 from lib.settings import Settings
 from lib.stream import Turn
 from lib.ui import state
@@ -24,10 +24,10 @@ def render_code(turn: Turn, current: Settings) -> None:
                   on_click=opened.add, args=(id(turn),))
         return
     with st.expander("View as code", icon=":material/code:", expanded=True):
-        base_url = current.base_url or None
+        target = target_of(current)
         for number, request in enumerate(turn.requests, start=1):
             if len(turn.requests) > 1:
                 st.caption(f"Request {number} of {len(turn.requests)}")
             python_tab, curl_tab = st.tabs(["Python", "curl"])
-            python_tab.code(python_code(request, base_url=base_url, redact=[current.api_key]), language="python")
-            curl_tab.code(curl_command(request, base_url=current.endpoint, redact=[current.api_key]), language="bash")
+            python_tab.code(python_code(request, **target), language="python")
+            curl_tab.code(curl_command(request, **target), language="bash")

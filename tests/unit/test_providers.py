@@ -64,3 +64,21 @@ def test_compatible_server_without_conversations_chains_and_says_so(fake_openai_
     assert thread.chained and thread.conversation_id is None
     first, second = fake.response_requests()
     assert "previous_response_id" not in first and second["previous_response_id"].startswith("resp_")
+
+
+def test_view_as_code_for_azure_reproduces_the_azure_request(fake_openai: FakeOpenAI) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from lib.codegen import python_code, target_of
+
+    fake_openai.queue(Text("Once."), Text("Twice."))
+    s = resolve({}, {}, azure_env(fake_openai), {})
+    turn = list(chat.run_turn(build_client(s), s, Thread(), "Hi"))[-1]
+    code = python_code(turn.requests[0], **target_of(s))
+    assert "AzureOpenAI(" in code and "azure-key-123" not in code
+    env = {**os.environ, "AZURE_OPENAI_API_KEY": "azure-key-123"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=60)
+    posts = [r for r in fake_openai.requests if r.method == "POST" and r.path.endswith("/responses")]
+    assert [p.path for p in posts] == ["/openai/responses"] * 2 and posts[0].body == posts[1].body
