@@ -16,7 +16,8 @@ import pytest
 from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium by default; CHROMIUM=/path/to/chrome runs the browser tests with another build (macOS, Windows).
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 E2E_KEY = "sk-e2e-browser-key-0001"
 # Headless, and no background network: this machine's closed network refuses it, many times a second.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,10 +29,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if CHROMIUM.exists():
         return
     if os.environ.get("CI") == "true":
-        raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: apt-get install chromium")
+        raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: apt-get install chromium, or set CHROMIUM")
     for item in items:
         if "tests/e2e" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
+            item.add_marker(pytest.mark.skip(reason=f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"))
 
 
 @pytest.fixture(scope="session")
