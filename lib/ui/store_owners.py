@@ -14,26 +14,29 @@ from lib.ui import state
 
 
 def owned_ids(current: Settings) -> Owned:
-    """The stores this session may use: only those it created while the app owner's key is in use;
-    with the visitor's own key, or locally, every store the key can see (None)."""
+    """The stores this session may use: on the owner's key those it created; else None (all the key sees)."""
     if not owner_key_in_use(current):
         return None
-    return state.history(current).vector_stores.ids(state.owner(current))
+    owner = state.owner(current)
+    return state.history(current).vector_stores.ids(owner) if owner else frozenset()  # no one: nothing
 
 
 def record(current: Settings, store_id: str) -> None:
-    """Note that this session created the store (always, so a later switch to the owner's key keeps it)."""
-    state.history(current).vector_stores.record(state.owner(current), store_id)
+    """Note that this session created the store (always, so the record is there whichever key is in use)."""
+    if owner := state.owner(current):
+        state.history(current).vector_stores.record(owner, store_id)
 
 
 def forget(current: Settings, store_id: str) -> None:
     """Drop the record of a store this session deleted."""
-    state.history(current).vector_stores.forget(state.owner(current), store_id)
+    if owner := state.owner(current):
+        state.history(current).vector_stores.forget(owner, store_id)
 
 
 def metadata(current: Settings) -> dict[str, str]:
-    """The `metadata` a store the app creates carries: whose it is, as a hash."""
-    return {"owner": ownership.owner_tag(state.owner(current))}
+    """The `metadata` a store the app creates carries: whose it is, as a hash (never the e-mail or key)."""
+    owner = state.owner(current)
+    return {"owner": ownership.owner_tag(owner)} if owner else {}
 
 
 def scoped(current: Settings) -> Settings:

@@ -125,10 +125,7 @@ def _functions(tools: ToolSettings) -> dict:
 
 
 def tools_form(tools: ToolSettings, client: OpenAI | None, *, reasoning: bool, owned: Owned = None) -> ToolSettings:
-    """Draw the tool settings and return them as edited (validation happens on save).
-
-    `owned`: the vector stores this session may use (lib.ownership); None for every store the key sees.
-    """
+    """Draw the tool settings and return them as edited; `owned`: the session's stores (lib.ownership)."""
     changes = _web_search(tools)
     changes |= _file_search(tools, client, owned)
     changes["code_interpreter"] = st.toggle("Code interpreter", value=tools.code_interpreter,

@@ -24,7 +24,8 @@ def test_migration_3_builds_the_table_of_the_schema(history_store: HistoryStore)
         indexes = {ix["name"] for ix in found.get_indexes("vector_store_owners")}
         primary = found.get_pk_constraint("vector_store_owners")["constrained_columns"]
     assert versions[3] == "vector store owners"
-    assert columns == set(current_metadata.tables["vector_store_owners"].c.keys()) == {"store_id", "owner", "created_at"}
+    want = set(current_metadata.tables["vector_store_owners"].c.keys())
+    assert columns == want == {"store_id", "owner", "created_at"}
     assert "ix_vector_store_owners_owner" in indexes and primary == ["store_id"]
 
 
