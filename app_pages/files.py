@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import files
 from lib.ui import files_view as view
-from lib.ui import state
+from lib.ui import state, store_owners
 
 current = state.ready_settings()
 
@@ -15,8 +15,9 @@ st.title("Files")
 state.show_flash()
 st.caption("Vector stores hold indexed files that the model searches with the file search tool.")
 client = state.client(current)
+owned = store_owners.owned_ids(current)  # on the app owner's key: only the stores this person created
 try:
-    stores = files.list_stores(client)
+    stores = files.list_stores(client, owned)
 except openai.APIError as error:
     view.show_error(error, current)
     st.stop()
@@ -47,7 +48,7 @@ picked = st.file_uploader(
 )
 if st.button("Upload and index", icon=":material/upload:", disabled=not picked):
     view.upload(client, store, picked or [], [row.name for row in store_rows])
-view.status_table(client, current)
+view.status_table(client, current, owned)
 
 st.subheader(f"Files in {store.label}")
 view.store_files_section(client, store, store_rows, current)

@@ -15,6 +15,7 @@ from openai import OpenAI
 from openai.types import VectorStore
 
 from lib.errors import explain
+from lib.ownership import Owned, visible
 
 MB = 1024 * 1024
 API_MAX_BYTES = 512 * MB  # the Files API's per-file limit
@@ -234,20 +235,21 @@ def cancel(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[FileR
     return [replace(row, status="cancelled") if row.file_id in ids else row for row in rows]
 
 
-def list_stores(client: OpenAI) -> list[StoreRow]:
-    """Every vector store the key can see, newest first."""
-    return [StoreRow.of(store) for store in client.vector_stores.list(limit=100, order="desc")]
+def list_stores(client: OpenAI, owned: Owned = None) -> list[StoreRow]:
+    """The vector stores the key can see that are the session's (`owned`; None: all), newest first."""
+    # Iterating the page follows the cursor, so a store of this person's is found past the first 100.
+    every = (StoreRow.of(store) for store in client.vector_stores.list(limit=100, order="desc"))
+    return visible(every, owned, lambda row: row.id)
 
 
-def create_store(client: OpenAI, name: str, expires_days: int | None = None) -> StoreRow:
+def create_store(
+    client: OpenAI, name: str, expires_days: int | None = None, metadata: dict[str, str] | None = None
+) -> StoreRow:
     """A new, empty store; with `expires_days`, it expires that long after its last use."""
+    extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
     if expires_days:
-        store = client.vector_stores.create(
-            name=name, expires_after={"anchor": "last_active_at", "days": int(expires_days)}
-        )
-    else:
-        store = client.vector_stores.create(name=name)
-    return StoreRow.of(store)
+        extra["expires_after"] = {"anchor": "last_active_at", "days": int(expires_days)}
+    return StoreRow.of(client.vector_stores.create(name=name, **extra))
 
 
 def rename_store(client: OpenAI, store_id: str, name: str) -> StoreRow:
@@ -265,7 +267,9 @@ def store_files(client: OpenAI, store_id: str) -> list[FileRow]:
     attached = list(client.vector_stores.files.list(store_id, limit=100, order="desc"))
     if not attached:
         return []
-    known = {f.id: f for f in client.files.list(purpose="assistants", limit=10_000)}
+    # The key's file list holds every person's files: only those attached to this store are named.
+    wanted = {vs_file.id for vs_file in attached}
+    known = {f.id: f for f in client.files.list(purpose="assistants", limit=10_000) if f.id in wanted}
     rows = []
     for vs_file in attached:
         info = known.get(vs_file.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from .queries import (
     write_statements,
 )
 from .profiles import Profiles
+from .vector_stores import VectorStoreOwners
 from .records import (
     CONVERSATION_STATUSES,
     ConversationClosed,
@@ -75,6 +76,19 @@ class HistoryStore:
     def profiles(self) -> Profiles:
         """Saved profiles, in the same database."""
         return Profiles(self)
+
+    @property
+    def vector_stores(self) -> VectorStoreOwners:
+        """Who created each vector store through the app, in the same database."""
+        return VectorStoreOwners(self)
+
+    def now(self) -> datetime:
+        """The store's clock (UTC), for rows its companion modules write."""
+        return self._clock()
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        """One write transaction, serialised like the store's own writes (for its companion modules)."""
+        return self._write()
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -90,9 +90,24 @@ def _v2_profiles(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v3_vector_store_owners(conn: Connection) -> None:
+    # Who created each vector store through the app: on the owner's key, the only stores a person sees.
+    md = MetaData()
+    Table(
+        "vector_store_owners",
+        md,
+        Column("store_id", String(200), primary_key=True),
+        Column("owner", String(320), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Index("ix_vector_store_owners_owner", "owner"),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
+    (3, "vector store owners", _v3_vector_store_owners),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -108,3 +108,12 @@ profiles = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+vector_store_owners = Table(
+    "vector_store_owners",
+    metadata,
+    Column("store_id", String(200), primary_key=True),  # the API's id, vs_…
+    Column("owner", String(320), nullable=False),  # lib.store.owner_for of whoever created it in the app
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_vector_store_owners_owner", "owner"),
+)

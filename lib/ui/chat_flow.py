@@ -18,10 +18,11 @@ from lib.errors import explain
 from lib.files import Upload, upload_files, vision_uploader
 from lib.history import closed_reason, record_turn
 from lib.jobs import TurnJob
+from lib.ownership import split
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
-from lib.ui import gate, state
+from lib.ui import gate, state, store_owners
 from lib.ui.transcript import LiveTurn, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
@@ -122,6 +123,7 @@ def send(current: Settings, submitted: Any) -> None:
     if closed_message(current):  # the page says why; keep what was typed
         st.session_state[state.RESTORE_PROMPT] = prompt
         st.rerun()
+    current = store_owners.scoped(current)  # whatever set them, only this session's vector stores are sent
     client = state.client(current)
     files = [ChatFile.of(f) for f in getattr(submitted, "files", None) or []]
     prepared = prepare(prompt, files, upload_image=vision_uploader(client))
@@ -152,7 +154,9 @@ def offer_indexing(current: Settings) -> None:
     if not documents:
         return
     names = ", ".join(d.name for d in documents)
-    stores = current.tools.vector_store_ids if current.tools.file_search else ()
+    stores: tuple[str, ...] = ()
+    if current.tools.file_search:  # the first of this session's own stores, never one set by someone else
+        stores = split(current.tools.vector_store_ids, store_owners.owned_ids(current))[0]
     with st.container(border=True):
         if not stores:
             st.info(f"{names}: the model cannot read these directly. Pick a vector store on the Files page "
@@ -176,6 +180,7 @@ def take_decisions() -> dict[str, bool]:
 
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
     """Send the approval decisions; the same turn goes on."""
+    current = store_owners.scoped(current)
     thread, control = state.thread(), chat.TurnControl()
     updates = chat.answer_approvals(state.client(current), current, thread, turn, decisions, control)
     _launch(current, thread, updates, control)

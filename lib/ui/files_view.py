@@ -15,8 +15,10 @@ from openai import OpenAI
 from lib import files
 from lib.errors import explain
 from lib.files import FileRow, StoreRow
+from lib.ownership import Owned, mine
 from lib.settings import Settings
-from lib.ui import state
+from lib.store import StoreError
+from lib.ui import state, store_owners
 
 # Page-local plain keys (prefixed): they outlive a visit to another page, widget values do not.
 STORE = "files_store"  # id of the store picked on this page
@@ -97,9 +99,14 @@ def create_store_form(client: OpenAI, current: Settings) -> None:
                 st.warning("Give the store a name.")
                 return
             try:
-                store = files.create_store(client, name.strip(), int(days) or None)
+                store = files.create_store(client, name.strip(), int(days) or None, store_owners.metadata(current))
             except openai.APIError as error:
                 show_error(error, current)
+                return
+            try:
+                store_owners.record(current, store.id)
+            except StoreError as error:
+                st.error(f"The store was created but could not be recorded as yours: {error}")
                 return
             st.session_state[STORE] = store.id
             st.session_state.pop(PICK, None)
@@ -135,6 +142,7 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
         except openai.APIError as error:
             show_error(error, current)
             return
+        store_owners.forget(current, store.id)
         use_in_chat([sid for sid in current.tools.vector_store_ids if sid != store.id])
         st.session_state.pop(STORE, None)
         state.flash(f"Deleted the store {store.label}.")
@@ -162,9 +170,9 @@ def upload(client: OpenAI, store: StoreRow, picked: Sequence, existing_names: Se
     st.rerun()
 
 
-def status_table(client: OpenAI, current: Settings) -> None:
+def status_table(client: OpenAI, current: Settings, owned: Owned) -> None:
     """The last upload's rows, polled in a fragment only while something is in progress."""
-    if not st.session_state.get(ROWS):
+    if not st.session_state.get(ROWS) or not mine(str(st.session_state.get(ROWS_STORE, "")), owned):
         return
     live = files.in_progress(st.session_state[ROWS])
 

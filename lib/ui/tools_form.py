@@ -9,6 +9,9 @@ import pandas as pd
 import streamlit as st
 from openai import OpenAI
 
+from lib import ownership
+from lib.files import list_stores
+from lib.ownership import Owned
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -18,12 +21,12 @@ QUALITIES = ("auto", "low", "medium", "high")
 SUMMARIES = ("off", "auto", "concise", "detailed")
 
 
-def _vector_stores(client: OpenAI | None) -> dict[str, str] | str:
-    """id -> name of the stores the key can see, or why they could not be listed."""
+def _vector_stores(client: OpenAI | None, owned: Owned) -> dict[str, str] | str:
+    """id -> name of the session's stores the key can see, or why they could not be listed."""
     if client is None:
         return "Add a key to list your vector stores."
     try:
-        return {store.id: store.name or store.id for store in client.vector_stores.list(limit=100)}
+        return {store.id: store.label for store in list_stores(client, owned)}
     except openai.APIError as error:
         return f"Could not list vector stores: {error.message}"
 
@@ -44,17 +47,21 @@ def _web_search(tools: ToolSettings) -> dict:
             "web_search_location": tuple((k, v.strip()) for k, v in location.items() if v and v.strip())}
 
 
-def _file_search(tools: ToolSettings, client: OpenAI | None) -> dict:
+def _file_search(tools: ToolSettings, client: OpenAI | None, owned: Owned) -> dict:
     on = st.toggle("File search", value=tools.file_search, help="Search the vector stores made on the Files page.")
     changes: dict = {"file_search": on}
     if on:
-        stores = _vector_stores(client)
+        # Ids from a profile or an earlier session that are someone else's are neither offered nor kept.
+        chosen, refused = ownership.split(tools.vector_store_ids, owned)
+        if refused:
+            st.warning(ownership.refused_note(refused), icon=":material/lock:")
+        stores = _vector_stores(client, owned)
         if isinstance(stores, str):
             st.caption(stores)
-            stores = {store_id: store_id for store_id in tools.vector_store_ids}
-        stores = {**{s: s for s in tools.vector_store_ids}, **stores}
+            stores = {}
+        stores = {**{s: s for s in chosen}, **stores}
         changes["vector_store_ids"] = tuple(st.multiselect(
-            "Vector stores", list(stores), default=list(tools.vector_store_ids), format_func=stores.get,
+            "Vector stores", list(stores), default=list(chosen), format_func=stores.get,
             help="Create stores and upload files on the Files page."))
         changes["file_search_max_results"] = int(st.number_input(
             "Max results", min_value=1, max_value=50, value=tools.file_search_max_results))
@@ -117,10 +124,10 @@ def _functions(tools: ToolSettings) -> dict:
     return {"functions": tuple(chosen)}
 
 
-def tools_form(tools: ToolSettings, client: OpenAI | None, *, reasoning: bool) -> ToolSettings:
-    """Draw the tool settings and return them as edited (validation happens on save)."""
+def tools_form(tools: ToolSettings, client: OpenAI | None, *, reasoning: bool, owned: Owned = None) -> ToolSettings:
+    """Draw the tool settings and return them as edited; `owned`: the session's stores (lib.ownership)."""
     changes = _web_search(tools)
-    changes |= _file_search(tools, client)
+    changes |= _file_search(tools, client, owned)
     changes["code_interpreter"] = st.toggle("Code interpreter", value=tools.code_interpreter,
                                             help="Runs Python in a sandbox; files it makes can be downloaded.")
     changes |= _images(tools)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from lib.ownership import owner_tag
+from lib.store import HistoryStore, owner_for
 from lib.ui import files_view
+from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
 THREE = [("a.md", b"# A", "text/markdown"), ("b.txt", b"bravo", "text/plain"), ("bad.pdf", b"%PDF", "application/pdf")]
@@ -54,7 +58,15 @@ def test_create_a_store_with_expiry(app, configured: FakeOpenAI) -> None:
     stores = at.dataframe[0].value
     assert list(stores["Name"]) == ["Product docs"] and stores["Expires"][0].endswith("(7 d idle)")
     body = next(r.body for r in configured.requests if r.method == "POST" and r.path == "/v1/vector_stores")
-    assert body == {"name": "Product docs", "expires_after": {"anchor": "last_active_at", "days": 7}}
+    # Whose it is goes along as a hash (never the key), and into the history database.
+    owner = owner_for(None, APP_KEY)
+    assert body == {"name": "Product docs", "expires_after": {"anchor": "last_active_at", "days": 7},
+                    "metadata": {"owner": owner_tag(owner)}}
+    store = HistoryStore(os.environ["HISTORY_DATABASE_URL"])
+    try:
+        assert store.vector_stores.ids(owner) == {stores["ID"][0]}
+    finally:
+        store.close()
 
 
 def test_upload_shows_each_file_reaching_its_final_status(app, configured: FakeOpenAI) -> None:
