@@ -1,0 +1,294 @@
+"""Model, user and web text made safe for st.markdown: no image loads by itself, no link hides its host.
+
+`safe_markdown` rewrites images as links that show their host (unless the host is allowed), annotates
+links whose text hides where they go, turns other schemes into text, and escapes HTML tags; code spans
+and fences stay as written. The result is then parsed (markdown-it, CommonMark like Streamlit's renderer)
+and checked; if anything unsafe survived (a construct the rewriter read differently), the text falls back
+to escaping every bracket, so a parser disagreement costs formatting, never a request.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from lib import markup_scan as scan
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+IMAGE = "🖼"
+PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+MARKUP = frozenset("\\`*_{}[]()#+-.!|<>~$&")  # what escape_markdown escapes
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>|<([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*)>")
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_UNSAFE_CHARS = re.compile(r"[\x00-\x20]")
+_PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally by st.markdown (and by Streamlit's math, colour and strikethrough syntax)."""
+    return "".join("\\" + ch if ch in MARKUP else ch for ch in str(text))
+
+
+def plain(text: object) -> str:
+    """A name from outside (file, store, title, profile, model) as literal text on one line.
+
+    Lighter than escape_markdown, so that labels read the same in the element tree: only what can
+    start markup is escaped (`_` only at a word's edge, line-start markers only at the start).
+    """
+    value = " ".join(str(text).split())
+    escaped = re.sub(r"[\\`*\[\]<>!~$|{}&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", lambda m: "\\" + m.group(), value)
+    return re.sub(r"^(\d*)([#>+=.)-])", r"\1\\\2", escaped)
+
+
+def code_span(text: object) -> str:
+    """Text in an inline code span that no backtick inside can close early."""
+    value = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    padding = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{padding}{value}{padding}{fence}"
+
+
+def allowed_hosts(raw: str | Iterable[str] | None) -> frozenset[str]:
+    """The image hosts an owner allows (a comma-separated setting), lower-cased."""
+    names = raw.split(",") if isinstance(raw, str) else raw or ()
+    return frozenset(name.strip().lower().rstrip(".") for name in names if name.strip())
+
+
+def _clean_url(url: str) -> str:
+    """The URL as a browser reads it: no tabs or newlines inside, no spaces or controls around."""
+    return re.sub(r"[\t\n\r]", "", url).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+                                               "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+
+
+def scheme_of(url: str) -> str:
+    """The URL's scheme, lower-cased ('' for a relative URL)."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", _clean_url(url))
+    return match.group(1).lower() if match else ""
+
+
+def target_of(url: str) -> str:
+    """What a link's reader must see to know where it goes: the host, or a mailto address."""
+    url = _clean_url(url)
+    if scheme_of(url) == "mailto":
+        return url.split(":", 1)[1].split("?", 1)[0]
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+
+
+def _shows(text: str, target: str) -> bool:
+    """True when the visible text is itself that host or a URL on it (so it cannot mislead)."""
+    text = text.strip().strip("<>")
+    if not text or not target or any(ch.isspace() for ch in text):
+        return False
+    if text.lower() == target.lower():
+        return True
+    probe = text if "://" in text or text.lower().startswith("mailto:") else "//" + text
+    return target_of("http:" + probe if probe.startswith("//") else probe).lower() == target.lower()
+
+
+def _destination(url: str) -> str:
+    """A URL written so that no character in it can end or change the markdown around it."""
+    return _UNSAFE_CHARS.sub(lambda m: f"%{ord(m.group()):02X}", _clean_url(url)).translate(
+        {ord("<"): "%3C", ord(">"): "%3E", ord("("): "%28", ord(")"): "%29", ord("\\"): "%5C"})
+
+
+def safe_link(title: str, url: str) -> str:
+    """A markdown link that shows where it goes; anything but http(s)/mailto (javascript:, data:) is text."""
+    if scheme_of(url) not in LINK_SCHEMES or not target_of(url):
+        return escape_markdown(title)
+    target = target_of(url)
+    shown = escape_markdown(title) if _shows(title, target) else f"{escape_markdown(title)} ({escape_markdown(target)})"
+    return f"[{shown}](<{_destination(url)}>)"
+
+
+def image_link(alt: str, url: str, allowed: frozenset[str], *, inside_link: bool = False) -> str:
+    """An image as a link with its host; shown as an image only from an allowed host."""
+    alt = " ".join(alt.split())
+    if scheme_of(url) in {"http", "https"} and target_of(url).lower() in allowed and not inside_link:
+        return f"![{escape_markdown(alt)}](<{_destination(url)}>)"
+    words = f"{IMAGE} {alt}".strip() if alt else f"{IMAGE} image"
+    if scheme_of(url) not in {"http", "https"} or not target_of(url):
+        return escape_markdown(words)
+    if inside_link:
+        return escape_markdown(f"{words} ({target_of(url)})")
+    return f"[{escape_markdown(words)} ({escape_markdown(target_of(url))})](<{_destination(url)}>)"
+
+
+@functools.lru_cache(maxsize=512)
+def safe_markdown(text: str, allowed_image_hosts: frozenset[str] = frozenset()) -> str:
+    """Markdown from outside, rewritten so that it loads nothing and every link shows its host."""
+    if not text:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    code = _fenced_lines(text)
+    scanner = Scanner(scan.definitions(text), allowed_image_hosts)
+    out: list[str] = []
+    number = 0
+    for start, end in _chunks(text, len(lines), code):
+        out.extend(lines[number:start])  # fenced code, untouched
+        out.append(scanner.rewrite("\n".join(lines[start:end])))
+        number = end
+    out.extend(lines[number:])
+    rewritten = "\n".join(out)
+    if is_safe(rewritten, allowed_image_hosts):
+        return rewritten
+    return _escape_outside(lines, code)
+
+
+def _fenced_lines(text: str) -> set[int]:
+    """Numbers of the lines inside (and of) fenced code blocks."""
+    return {n for t in _PARSER.parse(text) if t.type == "fence" and t.map for n in range(*t.map)}
+
+
+def _chunks(text: str, count: int, code: set[int]) -> list[tuple[int, int]]:
+    """Line ranges to rewrite one at a time: each block's inline text, and every other line alone."""
+    blocks = sorted({tuple(t.map) for t in _PARSER.parse(text) if t.type == "inline" and t.map})
+    chunks, number = [], 0
+    for start, end in blocks:
+        if start < number:
+            continue
+        chunks.extend((n, n + 1) for n in range(number, start) if n not in code)
+        chunks.append((start, end))
+        number = end
+    chunks.extend((n, n + 1) for n in range(number, count) if n not in code)
+    return chunks
+
+
+def _escape_outside(lines: list[str], code: set[int]) -> str:
+    """The fallback: fences kept, every other line with its brackets, bangs and tags made literal."""
+    return "\n".join(line if n in code else re.sub(r"([\\!\[\]<])", r"\\\1", line) for n, line in enumerate(lines))
+
+
+def is_safe(markdown: str, allowed_image_hosts: frozenset[str] = frozenset()) -> bool:
+    """True when the markdown, as CommonMark reads it, loads no image and has no link hiding its target."""
+    return all(_token_safe(t, allowed_image_hosts) for t in _walk(_PARSER.parse(markdown)))
+
+
+def _walk(tokens: list[Token]) -> Iterable[Token | list[Token]]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield token.children
+            yield from _walk(token.children)
+
+
+def _token_safe(token: Token | list[Token], allowed: frozenset[str]) -> bool:
+    if isinstance(token, list):
+        return _links_show_targets(token)
+    if token.type == "image":
+        src = str(token.attrs.get("src", ""))
+        return scheme_of(src) in {"http", "https"} and target_of(src).lower() in allowed
+    return token.type not in {"html_inline", "html_block"}
+
+
+def _links_show_targets(children: list[Token]) -> bool:
+    """Every link in one inline run goes to http(s)/mailto and its text shows where."""
+    for number, token in enumerate(children):
+        if token.type != "link_open":
+            continue
+        href = str(token.attrs.get("href", ""))
+        target = target_of(html.unescape(href))
+        if scheme_of(href) not in LINK_SCHEMES or not target:
+            return False
+        text = ""
+        for inner in children[number + 1 :]:
+            if inner.type == "link_close":
+                break
+            text += inner.content
+        if not (_shows(text, target) or text.endswith(f"({target})")):
+            return False
+    return True
+
+
+class Scanner:
+    """Rewrites one block's inline text left to right, the way CommonMark reads it."""
+
+    def __init__(self, refs: dict[str, str], allowed: frozenset[str]) -> None:
+        self.refs, self.allowed = refs, allowed
+
+    def rewrite(self, s: str, inside_link: bool = False) -> str:
+        """The text with images, links, autolinks and tags made safe; code spans copied as they are."""
+        out: list[str] = []
+        i, n = 0, len(s)
+        if not inside_link and (definition := re.match(r" {0,3}\[(?!\^)(?:[^\[\]\\]|\\.)+\]:", s)):
+            out.append(definition.group())  # a definition stays one (its destination is checked where used)
+            i = definition.end()
+        while i < n:
+            ch = s[i]
+            if ch == "\\" and i + 1 < n and s[i + 1] in PUNCTUATION:
+                out.append(s[i : i + 2])
+                i += 2
+            elif ch == "`":
+                end = scan.code_end(s, i)
+                out.append(s[i:end])
+                i = end
+            elif ch == "<":
+                i = self._angle(s, i, out)
+            elif ch == "!" and s.startswith("[", i + 1):
+                link = self._link(s, i + 1)
+                if link is None:
+                    out.append("\\!")  # never an image, whatever follows
+                    i += 1
+                else:
+                    text, url, end = link
+                    out.append(image_link(scan.plain_words(text), url, self.allowed, inside_link=inside_link))
+                    i = end
+            elif ch == "[":
+                link = self._link(s, i)
+                if link is None:
+                    out.append("[")
+                    i += 1
+                else:
+                    text, url, end = link
+                    inner = self.rewrite(text, inside_link=True)
+                    out.append(inner if inside_link else _link_markdown(inner, text, url))
+                    i = end
+            else:
+                out.append(ch)
+                i += 1
+        return "".join(out)
+
+    def _angle(self, s: str, i: int, out: list[str]) -> int:
+        """An autolink stays if its scheme is safe; any other tag-like `<` becomes text."""
+        if match := _AUTOLINK.match(s, i):
+            url = match.group(1) or f"mailto:{match.group(2)}"
+            if scheme_of(url) in LINK_SCHEMES and target_of(url):
+                out.append(match.group())
+                return match.end()
+        out.append("\\<" if _TAG_START.match(s, i) or match else "<")
+        return i + 1
+
+    def _link(self, s: str, i: int) -> tuple[str, str, int] | None:
+        """(text, url, end) of a link starting at the `[` at i, or None when it is no link we can resolve."""
+        close = scan.bracket_end(s, i)
+        if close is None:
+            return None
+        text, after = s[i + 1 : close], close + 1
+        if s.startswith("(", after) and (inline := scan.inline_destination(s, after)) is not None:
+            return text, inline[0], inline[1]
+        label, end = text, after
+        if s.startswith("[", after) and (ref_close := scan.bracket_end(s, after)) is not None:
+            label, end = (s[after + 1 : ref_close] or text), ref_close + 1
+        url = self.refs.get(scan.label(label))
+        return (text, url, end) if url is not None else None
+
+
+def _link_markdown(inner: str, text: str, url: str) -> str:
+    """A rewritten link: as written when its text shows the target, with the target added when not."""
+    target = target_of(url)
+    if scheme_of(url) not in LINK_SCHEMES or not target:
+        return inner
+    if _shows(scan.plain_words(text), target):
+        return f"[{inner}](<{_destination(url)}>)"
+    return f"[{inner} ({escape_markdown(target)})](<{_destination(url)}>)"
+
+
