@@ -106,20 +106,20 @@ def safe_link(title: str, url: str) -> str:
         return escape_markdown(title)
     target = target_of(url)
     shown = escape_markdown(title) if _shows(title, target) else f"{escape_markdown(title)} ({escape_markdown(target)})"
-    return f"[{shown}](<{_destination(url)}>)"
+    return f"[{shown}]({_destination(url)})"
 
 
 def image_link(alt: str, url: str, allowed: frozenset[str], *, inside_link: bool = False) -> str:
     """An image as a link with its host; shown as an image only from an allowed host."""
     alt = " ".join(alt.split())
     if scheme_of(url) in {"http", "https"} and target_of(url).lower() in allowed and not inside_link:
-        return f"![{escape_markdown(alt)}](<{_destination(url)}>)"
+        return f"![{escape_markdown(alt)}]({_destination(url)})"
     words = f"{IMAGE} {alt}".strip() if alt else f"{IMAGE} image"
     if scheme_of(url) not in {"http", "https"} or not target_of(url):
         return escape_markdown(words)
     if inside_link:
         return escape_markdown(f"{words} ({target_of(url)})")
-    return f"[{escape_markdown(words)} ({escape_markdown(target_of(url))})](<{_destination(url)}>)"
+    return f"[{escape_markdown(words)} ({escape_markdown(target_of(url))})]({_destination(url)})"
 
 
 @functools.lru_cache(maxsize=512)
@@ -288,7 +288,7 @@ def _link_markdown(inner: str, text: str, url: str) -> str:
     if scheme_of(url) not in LINK_SCHEMES or not target:
         return inner
     if _shows(scan.plain_words(text), target):
-        return f"[{inner}](<{_destination(url)}>)"
-    return f"[{inner} ({escape_markdown(target)})](<{_destination(url)}>)"
+        return f"[{inner}]({_destination(url)})"
+    return f"[{inner} ({escape_markdown(target)})]({_destination(url)})"
 
 

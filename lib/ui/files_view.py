@@ -15,6 +15,7 @@ from openai import OpenAI
 from lib import files
 from lib.errors import explain
 from lib.files import FileRow, StoreRow
+from lib.markup import plain
 from lib.settings import Settings
 from lib.ui import state
 
@@ -103,7 +104,7 @@ def create_store_form(client: OpenAI, current: Settings) -> None:
                 return
             st.session_state[STORE] = store.id
             st.session_state.pop(PICK, None)
-            state.flash(f"Created the store {store.label}.")
+            state.flash(f"Created the store {plain(store.label)}.")
             st.rerun()
 
 
@@ -117,13 +118,13 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
         except openai.APIError as error:
             show_error(error, current)
             return
-        state.flash(f"Renamed to {name.strip()}.")
+        state.flash(f"Renamed to {plain(name)}.")
         st.rerun()
     if delete.button("Delete store", icon=":material/delete:"):
         st.session_state[CONFIRM_DELETE] = store.id
     if st.session_state.get(CONFIRM_DELETE) != store.id:
         return
-    st.warning(f"Delete the store **{store.label}** and its index? Its files stay in your Files storage.")
+    st.warning(f"Delete the store **{plain(store.label)}** and its index? Its files stay in your Files storage.")
     yes, no = st.columns(2)
     if no.button("Cancel", key="files_cancel_delete"):
         st.session_state.pop(CONFIRM_DELETE, None)
@@ -137,7 +138,7 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
             return
         use_in_chat([sid for sid in current.tools.vector_store_ids if sid != store.id])
         st.session_state.pop(STORE, None)
-        state.flash(f"Deleted the store {store.label}.")
+        state.flash(f"Deleted the store {plain(store.label)}.")
         st.rerun()
 
 
@@ -201,7 +202,7 @@ def store_files_section(client: OpenAI, store: StoreRow, rows: Sequence[FileRow]
         except openai.APIError as error:
             show_error(error, current)
             return
-        state.flash(f"Removed {by_id[chosen].name}" + (" and deleted the file." if also_delete else "."))
+        state.flash(f"Removed {plain(by_id[chosen].name)}" + (" and deleted the file." if also_delete else "."))
         st.rerun()
 
 
@@ -226,7 +227,7 @@ def use_in_chat_section(stores: Sequence[StoreRow], picked: StoreRow, current: S
         use_in_chat(chosen)
         active = list(chosen)
     if active:
-        names = ", ".join(labels.get(sid, sid) for sid in active)
+        names = ", ".join(plain(labels.get(sid, sid)) for sid in active)
         st.caption(f"File search in chat uses: {names}")
     else:
         st.caption("File search in chat is off.")

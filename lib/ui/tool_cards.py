@@ -12,10 +12,11 @@ from typing import Any
 import streamlit as st
 from openai import OpenAI
 
-from lib.markup import code_span, escape_markdown, plain, safe_link
+from lib.markup import code_span, escape_markdown, image_link, plain, safe_link, scheme_of
 from lib.registry import registry
 from lib.stream import Item
 from lib.ui.cards import CARDS
+from lib.ui.text import image_hosts
 
 RUNNING = {"in_progress", "searching", "interpreting", "generating", "queued", "calling"}
 
@@ -104,7 +105,18 @@ def _code(where: Any, d: dict[str, Any]) -> None:
         if output.get("type") == "logs":
             where.code(output.get("logs", ""), language="text")
         elif output.get("type") == "image":
-            where.image(output.get("url"))
+            _output_image(where, str(output.get("url") or ""))
+
+
+def _output_image(where: Any, url: str) -> None:
+    """A code output's image: data:image/ drawn, http(s) as a link with its host, nothing else opened."""
+    # st.image opens any other string as a file on this server (the API could send "/etc/passwd").
+    if url.strip().lower().startswith("data:image/"):
+        where.image(url.strip())
+    elif scheme_of(url) in {"http", "https"}:
+        where.markdown(image_link("code output", url, image_hosts()))
+    else:
+        where.caption("An image output whose location is not a web address was not opened.")
 
 
 def _mcp_tools(where: Any, d: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from openai import OpenAI
 
+from lib.markup import plain
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -97,7 +98,7 @@ def _mcp(tools: ToolSettings) -> dict:
     servers = []
     for row in edited.dropna(subset=["label", "server_url"]).to_dict("records"):
         label = str(row["label"]).strip()
-        auth = st.text_input(f"Authorization header for {label}", type="password", key=f"setup_mcp_auth_{label}",
+        auth = st.text_input(f"Authorization header for {plain(label)}", type="password", key=f"setup_mcp_auth_{label}",
                              placeholder="Bearer …" if not old_headers.get(label) else "(kept; type to replace)")
         auth = auth or old_headers.get(label, "")
         servers.append(McpServer(

@@ -38,42 +38,42 @@ def links(markdown: str) -> list[str]:
 
 
 @pytest.mark.parametrize("text, expected", [
-    (f"![chart]({EVIL})", f"[🖼 chart (evil\\.example)](<{EVIL}>)"),
-    (f"![]({EVIL})", f"[🖼 image (evil\\.example)](<{EVIL}>)"),
-    (f'![chart]({EVIL} "a title")', f"[🖼 chart (evil\\.example)](<{EVIL}>)"),
-    ("![x](<https://evil.example/a b.png>)", "[🖼 x (evil\\.example)](<https://evil.example/a%20b.png>)"),
-    ("![a][r]\n\n[r]: https://evil.example/p.png", "[🖼 a (evil\\.example)](<https://evil.example/p.png>)\n\n"
+    (f"![chart]({EVIL})", f"[🖼 chart (evil\\.example)]({EVIL})"),
+    (f"![]({EVIL})", f"[🖼 image (evil\\.example)]({EVIL})"),
+    (f'![chart]({EVIL} "a title")', f"[🖼 chart (evil\\.example)]({EVIL})"),
+    ("![x](<https://evil.example/a b.png>)", "[🖼 x (evil\\.example)](https://evil.example/a%20b.png)"),
+    ("![a][r]\n\n[r]: https://evil.example/p.png", "[🖼 a (evil\\.example)](https://evil.example/p.png)\n\n"
                                                     "[r]: https://evil.example/p.png"),
-    ("![A][]\n\n[a]: https://evil.example/p.png", "[🖼 A (evil\\.example)](<https://evil.example/p.png>)\n\n"
+    ("![A][]\n\n[a]: https://evil.example/p.png", "[🖼 A (evil\\.example)](https://evil.example/p.png)\n\n"
                                                    "[a]: https://evil.example/p.png"),
-    ("![a]\n\n[A]:\n  https://evil.example/p.png 'title'", "[🖼 a (evil\\.example)](<https://evil.example/p.png>)\n\n"
+    ("![a]\n\n[A]:\n  https://evil.example/p.png 'title'", "[🖼 a (evil\\.example)](https://evil.example/p.png)\n\n"
                                                             "[A]:\n  https://evil.example/p.png 'title'"),
     ("![x](data:image/png;base64,AAAA)", "🖼 x"),
     ("![x](javascript:alert(1))", "🖼 x"),
     ("![x]", "\\![x]"),
     ("vec![1, 2]", "vec\\![1, 2]"),
-    ("\\![x](https://ok.example/)", "\\![x (ok\\.example)](<https://ok.example/>)"),
-    ("\\\\![x](https://evil.example/)", "\\\\[🖼 x (evil\\.example)](<https://evil.example/>)"),
+    ("\\![x](https://ok.example/)", "\\![x (ok\\.example)](https://ok.example/)"),
+    ("\\\\![x](https://evil.example/)", "\\\\[🖼 x (evil\\.example)](https://evil.example/)"),
     ("<img src=https://evil.example/x.png>", "\\<img src=https://evil.example/x.png>"),
-    ("[click](https://evil.example/login)", "[click (evil\\.example)](<https://evil.example/login>)"),
-    ("[https://bank.com](https://evil.example)", "[https://bank.com (evil\\.example)](<https://evil.example>)"),
-    ("[bank.com](https://bank.com.evil.example/)", "[bank.com (bank\\.com\\.evil\\.example)](<https://bank.com.evil.example/>)"),
-    ("[https://docs.python.org/3/](https://docs.python.org/3/)", "[https://docs.python.org/3/](<https://docs.python.org/3/>)"),
-    ("[docs.python.org](https://docs.python.org/3/)", "[docs.python.org](<https://docs.python.org/3/>)"),
-    ("[mail us](mailto:ann@example.com)", "[mail us (ann@example\\.com)](<mailto:ann@example.com>)"),
+    ("[click](https://evil.example/login)", "[click (evil\\.example)](https://evil.example/login)"),
+    ("[https://bank.com](https://evil.example)", "[https://bank.com (evil\\.example)](https://evil.example)"),
+    ("[bank.com](https://bank.com.evil.example/)", "[bank.com (bank\\.com\\.evil\\.example)](https://bank.com.evil.example/)"),
+    ("[https://docs.python.org/3/](https://docs.python.org/3/)", "[https://docs.python.org/3/](https://docs.python.org/3/)"),
+    ("[docs.python.org](https://docs.python.org/3/)", "[docs.python.org](https://docs.python.org/3/)"),
+    ("[mail us](mailto:ann@example.com)", "[mail us (ann@example\\.com)](mailto:ann@example.com)"),
     ("[click](javascript:alert(1))", "click"),
     ("[click](JaVaScRiPt:alert(1))", "click"),
     ("[click](<java\tscript:alert(1)>)", "click"),
     ("[click](&#106;avascript:alert(1))", "click"),
     ("[click](data:text/html,hi)", "click"),
     ("[home](/chat?conversation=conv_1)", "home"),
-    ("[click][r]\n\n[r]: https://evil.example", "[click (evil\\.example)](<https://evil.example>)\n\n[r]: https://evil.example"),
-    (f"[![a]({EVIL})](https://v.example/)", "[🖼 a \\(evil\\.example\\) (v\\.example)](<https://v.example/>)"),
+    ("[click][r]\n\n[r]: https://evil.example", "[click (evil\\.example)](https://evil.example)\n\n[r]: https://evil.example"),
+    (f"[![a]({EVIL})](https://v.example/)", "[🖼 a \\(evil\\.example\\) (v\\.example)](https://v.example/)"),
     ("<https://ok.example/x>", "<https://ok.example/x>"),
     ("<ann@example.com>", "<ann@example.com>"),
     ("<javascript:alert(1)>", "\\<javascript:alert(1)>"),
-    ("> quoted ![x](https://evil.example/)", "> quoted [🖼 x (evil\\.example)](<https://evil.example/>)"),
-    ("*![x](https://evil.example/)*", "*[🖼 x (evil\\.example)](<https://evil.example/>)*"),
+    ("> quoted ![x](https://evil.example/)", "> quoted [🖼 x (evil\\.example)](https://evil.example/)"),
+    ("*![x](https://evil.example/)*", "*[🖼 x (evil\\.example)](https://evil.example/)*"),
     ("Plain **bold** _it_ `code` and a list:\n\n- one\n- two", "Plain **bold** _it_ `code` and a list:\n\n- one\n- two"),
 ])
 def test_rewrites(text: str, expected: str) -> None:
@@ -94,7 +94,7 @@ def test_code_is_left_as_written(text: str) -> None:
 
 def test_code_then_text_rewrites_only_the_text() -> None:
     text = "```py\nvec![1]\n```\nafter ![x](https://evil.example/)"
-    assert safe_markdown(text) == "```py\nvec![1]\n```\nafter [🖼 x (evil\\.example)](<https://evil.example/>)"
+    assert safe_markdown(text) == "```py\nvec![1]\n```\nafter [🖼 x (evil\\.example)](https://evil.example/)"
 
 
 @pytest.mark.parametrize("text", [
@@ -137,7 +137,7 @@ def test_every_streaming_prefix_is_safe() -> None:
 
 def test_a_half_written_image_is_no_image_when_completed() -> None:
     assert safe_markdown("look ![x](http") == "look \\![x](http"
-    assert safe_markdown("look ![x](https://evil.example/q)") == "look [🖼 x (evil\\.example)](<https://evil.example/q>)"
+    assert safe_markdown("look ![x](https://evil.example/q)") == "look [🖼 x (evil\\.example)](https://evil.example/q)"
 
 
 def test_allowed_image_hosts_keep_their_images() -> None:
@@ -166,7 +166,7 @@ def test_helpers() -> None:
         "get_weather", "\\# big", "1\\. first", "\\_it\\_", "a\\&lt;b"]
     assert code_span("gpt`5") == "``gpt`5``"
     assert code_span("`x`") == "`` `x` ``"
-    assert safe_link("Title [1]", "https://news.example/a (b)") == "[Title \\[1\\] (news\\.example)](<https://news.example/a%20%28b%29>)"
-    assert safe_link("https://news.example/a", "https://news.example/a") == "[https://news\\.example/a](<https://news.example/a>)"
+    assert safe_link("Title [1]", "https://news.example/a (b)") == "[Title \\[1\\] (news\\.example)](https://news.example/a%20%28b%29)"
+    assert safe_link("https://news.example/a", "https://news.example/a") == "[https://news\\.example/a](https://news.example/a)"
     assert safe_link("x", "javascript:alert(1)") == "x"
     assert images(safe_link("![i](https://evil.example/)", "https://ok.example/")) == []
