@@ -22,12 +22,14 @@ from lib import markup_scan as scan
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE = "🖼"
+CHECK_LIMIT = 20_000  # longest block of text parsed to check it; a longer one with links is escaped
 PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 MARKUP = frozenset("\\`*_{}[]()#+-.!|<>~$&")  # what escape_markdown escapes
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>|<([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*)>")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20]")
 _PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_BLOCKS = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("inline")  # structure only: fast
 
 
 def escape_markdown(text: str) -> str:
@@ -129,14 +131,18 @@ def safe_markdown(text: str, allowed_image_hosts: frozenset[str] = frozenset()) 
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    code = _fenced_lines(text)
-    scanner = Scanner(scan.definitions(text), allowed_image_hosts)
+    blocks = _BLOCKS.parse(text)
+    code = {n for t in blocks if t.type == "fence" and t.map for n in range(*t.map)}
+    scanner = Scanner(scan.definitions(text), allowed_image_hosts, budget=2 * len(text) + 20 * scan.LIMIT)
     out: list[str] = []
     number = 0
-    for start, end in _chunks(text, len(lines), code):
-        out.extend(lines[number:start])  # fenced code, untouched
-        out.append(scanner.rewrite("\n".join(lines[start:end])))
-        number = end
+    try:
+        for start, end in _chunks(blocks, len(lines), code):
+            out.extend(lines[number:start])  # fenced code, untouched
+            out.append(scanner.rewrite("\n".join(lines[start:end])))
+            number = end
+    except TooHard:
+        return _escape_outside(lines, code)
     out.extend(lines[number:])
     rewritten = "\n".join(out)
     if is_safe(rewritten, allowed_image_hosts):
@@ -144,16 +150,15 @@ def safe_markdown(text: str, allowed_image_hosts: frozenset[str] = frozenset()) 
     return _escape_outside(lines, code)
 
 
-def _fenced_lines(text: str) -> set[int]:
-    """Numbers of the lines inside (and of) fenced code blocks."""
-    return {n for t in _PARSER.parse(text) if t.type == "fence" and t.map for n in range(*t.map)}
+class TooHard(Exception):
+    """The text costs too much to rewrite link by link (it is built to): escape it instead."""
 
 
-def _chunks(text: str, count: int, code: set[int]) -> list[tuple[int, int]]:
+def _chunks(blocks: list[Token], count: int, code: set[int]) -> list[tuple[int, int]]:
     """Line ranges to rewrite one at a time: each block's inline text, and every other line alone."""
-    blocks = sorted({tuple(t.map) for t in _PARSER.parse(text) if t.type == "inline" and t.map})
+    spans = sorted({tuple(t.map) for t in blocks if t.type == "inline" and t.map})
     chunks, number = [], 0
-    for start, end in blocks:
+    for start, end in spans:
         if start < number:
             continue
         chunks.extend((n, n + 1) for n in range(number, start) if n not in code)
@@ -170,24 +175,27 @@ def _escape_outside(lines: list[str], code: set[int]) -> str:
 
 def is_safe(markdown: str, allowed_image_hosts: frozenset[str] = frozenset()) -> bool:
     """True when the markdown, as CommonMark reads it, loads no image and has no link hiding its target."""
-    return all(_token_safe(t, allowed_image_hosts) for t in _walk(_PARSER.parse(markdown)))
+    env: dict = {}
+    for token in _BLOCKS.parse(markdown, env):
+        if token.type == "html_block":
+            return False
+        # Inline parsing is slow (and quadratic on brackets): only parse text that can hold an image or link.
+        content = token.content if token.type == "inline" else ""
+        if "<" in content or "](" in content or (env.get("references") and "[" in content):
+            if len(content) > CHECK_LIMIT:
+                return False  # too long to check quickly: the caller falls back to escaping
+            children: list[Token] = []
+            _PARSER.inline.parse(token.content, _PARSER, env, children)
+            if not all(_token_safe(t, allowed_image_hosts) for t in children) or not _links_show_targets(children):
+                return False
+    return True
 
 
-def _walk(tokens: list[Token]) -> Iterable[Token | list[Token]]:
-    for token in tokens:
-        yield token
-        if token.children:
-            yield token.children
-            yield from _walk(token.children)
-
-
-def _token_safe(token: Token | list[Token], allowed: frozenset[str]) -> bool:
-    if isinstance(token, list):
-        return _links_show_targets(token)
+def _token_safe(token: Token, allowed: frozenset[str]) -> bool:
     if token.type == "image":
         src = str(token.attrs.get("src", ""))
         return scheme_of(src) in {"http", "https"} and target_of(src).lower() in allowed
-    return token.type not in {"html_inline", "html_block"}
+    return token.type != "html_inline"
 
 
 def _links_show_targets(children: list[Token]) -> bool:
@@ -212,8 +220,9 @@ def _links_show_targets(children: list[Token]) -> bool:
 class Scanner:
     """Rewrites one block's inline text left to right, the way CommonMark reads it."""
 
-    def __init__(self, refs: dict[str, str], allowed: frozenset[str]) -> None:
+    def __init__(self, refs: dict[str, str], allowed: frozenset[str], budget: int) -> None:
         self.refs, self.allowed = refs, allowed
+        self.budget = budget  # characters of link destinations to read; adversarial text runs out of it
 
     def rewrite(self, s: str, inside_link: bool = False) -> str:
         """The text with images, links, autolinks and tags made safe; code spans copied as they are."""
@@ -273,8 +282,13 @@ class Scanner:
         if close is None:
             return None
         text, after = s[i + 1 : close], close + 1
-        if s.startswith("(", after) and (inline := scan.inline_destination(s, after)) is not None:
-            return text, inline[0], inline[1]
+        if s.startswith("(", after):
+            inline = scan.inline_destination(s, after)
+            self.budget -= (inline[1] if inline else min(len(s), after + scan.LIMIT)) - after
+            if self.budget < 0:
+                raise TooHard
+            if inline is not None:
+                return text, inline[0], inline[1]
         label, end = text, after
         if s.startswith("[", after) and (ref_close := scan.bracket_end(s, after)) is not None:
             label, end = (s[after + 1 : ref_close] or text), ref_close + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import html
 import re
 
@@ -32,21 +34,34 @@ def plain_words(text: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])|[`*_~]|!?\[|\]\([^)]*\)|\]", r"\1", text).strip()
 
 
+_RUN = re.compile(r"`+")
+_BLANKS = re.compile(r"[ \t\n]*")
+LIMIT = 2048  # longest destination or title read by hand; a longer one is left to the check (and its fallback)
+
+
+@functools.lru_cache(maxsize=64)
+def _runs(s: str) -> dict[int, list[int]]:
+    """Start of every maximal backtick run in s, by run length (code spans close on an equal run)."""
+    runs: dict[int, list[int]] = {}
+    for match in _RUN.finditer(s):
+        runs.setdefault(len(match.group()), []).append(match.start())
+    return runs
+
+
 def code_end(s: str, i: int) -> int:
     """The end of the code span opening at i, or of its backtick run when nothing closes it."""
-    run = len(s) - i - len(s[i:].lstrip("`"))
-    j = i + run
-    while (j := s.find("`", j)) != -1:
-        length = len(s[j:]) - len(s[j:].lstrip("`"))
-        if length == run:
-            return j + length
-        j += length
-    return i + run
+    run = _RUN.match(s, i).end() - i  # type: ignore[union-attr] - s[i] is a backtick
+    starts = _runs(s).get(run, [])
+    later = bisect.bisect_left(starts, i + run)
+    return starts[later] + run if later < len(starts) else i + run
 
 
-def bracket_end(s: str, i: int) -> int | None:
-    """Index of the `]` that closes the `[` at i (nesting, escapes and code spans respected)."""
-    depth, j = 0, i
+@functools.lru_cache(maxsize=64)
+def _brackets(s: str) -> dict[int, int]:
+    """Each `[` in s mapped to the `]` that closes it (escapes and code spans respected), in one pass."""
+    matched: dict[int, int] = {}
+    opened: list[int] = []
+    j = 0
     while j < len(s):
         ch = s[j]
         if ch == "\\":
@@ -56,28 +71,29 @@ def bracket_end(s: str, i: int) -> int | None:
             j = code_end(s, j)
             continue
         if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return j
+            opened.append(j)
+        elif ch == "]" and opened:
+            matched[opened.pop()] = j
         j += 1
-    return None
+    return matched
+
+
+def bracket_end(s: str, i: int) -> int | None:
+    """Index of the `]` that closes the `[` at i, or None."""
+    return _brackets(s).get(i)
 
 
 def inline_destination(s: str, i: int) -> tuple[str, int] | None:
     """(url, end) of `(dest "title")` starting at the `(` at i, or None."""
-    j = i + 1
-    while j < len(s) and s[j] in " \t\n":
-        j += 1
+    j = _BLANKS.match(s, i + 1).end()  # type: ignore[union-attr] - matches the empty string too
     if s.startswith("<", j):
-        close = s.find(">", j)
+        close = s.find(">", j, j + LIMIT)
         if close == -1 or "\n" in s[j:close]:
             return None
         url, j = s[j + 1 : close], close + 1
     else:
         start, depth = j, 0
-        while j < len(s) and not s[j].isspace() and ord(s[j]) > 0x1F:
+        while j < len(s) and j - start < LIMIT and not s[j].isspace() and ord(s[j]) > 0x1F:
             if s[j] == "\\":
                 j += 1
             elif s[j] == "(":
@@ -92,9 +108,11 @@ def inline_destination(s: str, i: int) -> tuple[str, int] | None:
         j += 1
     if j < len(s) and s[j] in "\"'(":
         closer = {"\"": "\"", "'": "'", "(": ")"}[s[j]]
-        j += 1
-        while j < len(s) and s[j] != closer:
+        j, opened = j + 1, j
+        while j < len(s) and s[j] != closer and j - opened < LIMIT:
             j += 2 if s[j] == "\\" else 1
+        if j >= len(s) or s[j] != closer:
+            return None
         j += 1
         while j < len(s) and s[j] in " \t\n":
             j += 1

@@ -170,3 +170,16 @@ def test_helpers() -> None:
     assert safe_link("https://news.example/a", "https://news.example/a") == "[https://news\\.example/a](https://news.example/a)"
     assert safe_link("x", "javascript:alert(1)") == "x"
     assert images(safe_link("![i](https://evil.example/)", "https://ok.example/")) == []
+
+
+@pytest.mark.parametrize("text", [
+    "[ a " * 20_000, "![ " * 20_000, "` a " * 20_000, "[a](" * 20_000, '[a](u "' * 10_000, "<a:b " * 20_000,
+    "[r]: https://evil.example/\n\n" + "[r " * 20_000,
+])
+def test_text_built_to_be_slow_is_handled_in_linear_time(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    out = safe_markdown(text)
+    assert time.perf_counter() - started < 2.0
+    assert is_safe(out) or images(out) == []
