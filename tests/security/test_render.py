@@ -146,3 +146,34 @@ def test_my_own_pending_answer_still_resumes(app, shared_env, monkeypatch) -> No
     assert not again.exception and NOT_YOURS not in alerts(again)
     assert any(response in r.path and r.query.get("stream") == "true" for r in shared_env.requests)
     assert "Your plan is fine." in tree_text(again)
+
+
+def test_in_a_response_chain_only_a_continuation_of_my_chain_resumes(
+    app, shared_env, monkeypatch, fake_openai_factory
+) -> None:
+    chained = fake_openai_factory(conversations=False)  # an endpoint without the Conversations API
+    monkeypatch.setenv("OPENAI_BASE_URL", chained.base_url)
+    monkeypatch.setenv("OPENAI_BACKGROUND", "true")
+    chained.queue(Text("Ann's secret plan: sell everything."))
+    ann = chat(signed_in(owner_app(app, monkeypatch), "ann@example.com").run(), "What is my secret plan?")
+    ann_response = ann.session_state[state.TRANSCRIPT][-1].response_id
+
+    chained.queue(Text("Hello Bob."), Text("Still here, Bob."))
+    bob = chat(chat(signed_in(owner_app(app, monkeypatch), "bob@example.com").run(), "Hi"), "Again")
+    first, second = (turn.response_id for turn in bob.session_state[state.TRANSCRIPT])
+
+    def open_as_bob(pending: str) -> AppTest:
+        at = signed_in(owner_app(app, monkeypatch), "bob@example.com")
+        at.query_params["response"] = first
+        at.query_params["pending"] = pending
+        return at.run()
+
+    seen = len(chained.requests)
+    attack = open_as_bob(ann_response)
+    assert not attack.exception and NOT_YOURS in alerts(attack)
+    assert "secret plan" not in tree_text(attack) and "Hello Bob." in tree_text(attack)
+    assert not [r for r in chained.requests[seen:] if ann_response in r.path and r.path != f"/v1/responses/{ann_response}"]
+
+    own = open_as_bob(second)  # continues the chain the URL opened: it is Bob's
+    assert not own.exception and NOT_YOURS not in alerts(own)
+    assert "Still here, Bob." in tree_text(own)
