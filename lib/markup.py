@@ -22,6 +22,7 @@ from lib import markup_scan as scan
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE = "🖼"
+MAX_NESTING = 32  # links inside link text, as deep as CommonMark parsers follow them
 CHECK_LIMIT = 20_000  # longest block of text parsed to check it; a longer one with links is escaped
 PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 MARKUP = frozenset("\\`*_{}[]()#+-.!|<>~$&")  # what escape_markdown escapes
@@ -80,16 +81,20 @@ def target_of(url: str) -> str:
     if scheme_of(url) == "mailto":
         return url.split(":", 1)[1].split("?", 1)[0]
     try:
-        return (urlsplit(url).hostname or "").rstrip(".")
+        host = (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
         return ""
+    try:  # shown as the browser will ask DNS: a look-alike Unicode host shows as xn--…
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def _shows(text: str, target: str) -> bool:
     """True when the visible text is itself that host or a URL on it (so it cannot mislead)."""
     text = text.strip().strip("<>")
-    if not text or not target or any(ch.isspace() for ch in text):
-        return False
+    if not text or not target or any(ch.isspace() for ch in text) or "xn--" in target:
+        return False  # an international host is always spelled out: its letters can imitate another
     if text.lower() == target.lower():
         return True
     probe = text if "://" in text or text.lower().startswith("mailto:") else "//" + text
@@ -224,8 +229,10 @@ class Scanner:
         self.refs, self.allowed = refs, allowed
         self.budget = budget  # characters of link destinations to read; adversarial text runs out of it
 
-    def rewrite(self, s: str, inside_link: bool = False) -> str:
+    def rewrite(self, s: str, inside_link: bool = False, depth: int = 0) -> str:
         """The text with images, links, autolinks and tags made safe; code spans copied as they are."""
+        if depth > MAX_NESTING:
+            raise TooHard
         out: list[str] = []
         i, n = 0, len(s)
         if not inside_link and (definition := re.match(r" {0,3}\[(?!\^)(?:[^\[\]\\]|\\.)+\]:", s)):
@@ -258,7 +265,7 @@ class Scanner:
                     i += 1
                 else:
                     text, url, end = link
-                    inner = self.rewrite(text, inside_link=True)
+                    inner = self.rewrite(text, inside_link=True, depth=depth + 1)
                     out.append(inner if inside_link else _link_markdown(inner, text, url))
                     i = end
             else:

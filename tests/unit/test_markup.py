@@ -159,6 +159,13 @@ def test_links_always_show_the_target() -> None:
             assert target_of(href) in out.replace("\\", "")
 
 
+def test_an_international_host_is_spelled_as_dns_sees_it() -> None:
+    # A Cyrillic "а" makes a host that looks like bank.com: the link says which host it really is.
+    assert safe_markdown("[bаnk.com](https://bаnk.com/login)") == (
+        "[bаnk.com (xn\\-\\-bnk\\-6cd\\.com)](https://bаnk.com/login)")
+    assert is_safe(safe_markdown("![i](https://bücher.example/a.png) <https://bücher.example/>"))
+
+
 def test_helpers() -> None:
     assert escape_markdown("![x](u) *a* $x$ ~y~") == "\\!\\[x\\]\\(u\\) \\*a\\* \\$x\\$ \\~y\\~"
     assert plain("a\n\n![x](https://e/) :red[b]") == "a \\!\\[x\\](https://e/) :red\\[b\\]"
@@ -175,6 +182,7 @@ def test_helpers() -> None:
 @pytest.mark.parametrize("text", [
     "[ a " * 20_000, "![ " * 20_000, "` a " * 20_000, "[a](" * 20_000, '[a](u "' * 10_000, "<a:b " * 20_000,
     "[r]: https://evil.example/\n\n" + "[r " * 20_000,
+    "[" * 3_000 + "x" + "](https://evil.example/)" * 3_000, "![" * 3_000 + "x" + "](https://evil.example/)" * 3_000,
 ])
 def test_text_built_to_be_slow_is_handled_in_linear_time(text: str) -> None:
     import time
