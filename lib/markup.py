@@ -39,11 +39,9 @@ def escape_markdown(text: str) -> str:
 
 
 def plain(text: object) -> str:
-    """A name from outside (file, store, title, profile, model) as literal text on one line.
-
-    Lighter than escape_markdown, so that labels read the same in the element tree: only what can
-    start markup is escaped (`_` only at a word's edge, line-start markers only at the start).
-    """
+    """A name from outside (file, store, title, profile, model) as literal text on one line."""
+    # Lighter than escape_markdown, so labels read the same in the element tree: only what can start
+    # markup is escaped (`_` only at a word's edge, list and heading markers only at the start).
     value = " ".join(str(text).split())
     escaped = re.sub(r"[\\`*\[\]<>!~$|{}&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", lambda m: "\\" + m.group(), value)
     return re.sub(r"^(\d*)([#>+=.)-])", r"\1\\\2", escaped)
@@ -60,7 +58,7 @@ def code_span(text: object) -> str:
 def allowed_hosts(raw: str | Iterable[str] | None) -> frozenset[str]:
     """The image hosts an owner allows (a comma-separated setting), lower-cased."""
     names = raw.split(",") if isinstance(raw, str) else raw or ()
-    return frozenset(name.strip().lower().rstrip(".") for name in names if name.strip())
+    return frozenset(target_of(f"https://{name.strip()}/").lower() for name in names if name.strip())
 
 
 def _clean_url(url: str) -> str:
@@ -104,7 +102,8 @@ def _shows(text: str, target: str) -> bool:
 def _destination(url: str) -> str:
     """A URL written so that no character in it can end or change the markdown around it."""
     return _UNSAFE_CHARS.sub(lambda m: f"%{ord(m.group()):02X}", _clean_url(url)).translate(
-        {ord("<"): "%3C", ord(">"): "%3E", ord("("): "%28", ord(")"): "%29", ord("\\"): "%5C"})
+        {ord("<"): "%3C", ord(">"): "%3E", ord("("): "%28", ord(")"): "%29", ord("\\"): "%5C", ord("`"): "%60",
+         ord("&"): "&amp;"})  # an entity in it would be decoded again
 
 
 def safe_link(title: str, url: str) -> str:

@@ -191,3 +191,9 @@ def test_text_built_to_be_slow_is_handled_in_linear_time(text: str) -> None:
     out = safe_markdown(text)
     assert time.perf_counter() - started < 2.0
     assert is_safe(out) or images(out) == []
+
+
+def test_a_destination_is_written_back_exactly() -> None:
+    out = safe_markdown("[q](https://a.example/?x=1&y=2&amp;z=3) [c](https://a.example/`b`)")
+    assert links(out) == ["https://a.example/?x=1&y=2&z=3", "https://a.example/%60b%60"]
+    assert allowed_hosts("Bücher.example") == {"xn--bcher-kva.example"}
