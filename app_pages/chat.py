@@ -30,7 +30,8 @@ turns = state.transcript()
 continuing = turns.pop() if decisions and turns and not busy else None
 if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
-    st.caption(f"Chatting with {code_span(current.model)} at {plain(current.endpoint)}. Your conversation is kept on the server.")
+    st.caption(f"Chatting with {code_span(current.model)} at {plain(current.endpoint)}. "
+               "Your conversation is kept on the server.")
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)
 first = chat_flow.first_shown(len(turns))

@@ -26,10 +26,10 @@ def paragraph_break(text: str, start: int) -> int:
 
 
 class LiveMarkdown:
-    """Each finished paragraph gets its own element, drawn once; only the tail is redrawn, paced.
+    """Each finished paragraph gets its own element, drawn once; only the tail is redrawn, paced."""
 
-    Every piece drawn goes through `render` (by default: made safe), so a half-written image never loads.
-    """
+    # Every piece drawn goes through `render` (by default lib.markup's rewrite, with the owner's image hosts),
+    # paragraph and tail alike: a half-written `![x](http` never becomes an image when it is completed.
 
     def __init__(self, container: Any, render: Callable[[str], str] = markdown) -> None:
         self._container = container

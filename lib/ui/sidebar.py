@@ -36,5 +36,6 @@ def render_sidebar() -> None:
         for row in recent:
             title = row.get("title") or row["id"]
             label = title if len(title) <= 32 else title[:31] + "…"
-            st.page_link(state.CHAT_PAGE, label=plain(label), help=plain(title), query_params={"conversation": row["id"]},
+            st.page_link(state.CHAT_PAGE, label=plain(label), help=plain(title),
+                         query_params={"conversation": row["id"]},
                          icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:")

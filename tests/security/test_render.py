@@ -90,7 +90,8 @@ def test_a_code_output_naming_a_server_path_is_not_opened(app, configured: FakeO
     at = chat(at.run(), "Plot it")
     card = at.chat_message[1].get("status")[0]
     assert not card.get("image") and not at.get("imgs")
-    assert [c.value for c in card.caption] == ["An image output whose location is not a web address was not opened."] * 2
+    refused = "An image output whose location is not a web address was not opened."
+    assert [c.value for c in card.caption] == [refused, refused]
     assert "/etc/passwd" not in str([e.proto for e in at.get("image")])
 
 
@@ -128,7 +129,8 @@ def test_another_persons_pending_answer_in_my_conversation_url_shows_nothing(app
     assert "pending" not in attack.query_params
     after = shared_env.requests[seen:]
     assert not [r for r in after if r.path.endswith("/cancel")]
-    assert not [r for r in after if ann_response in r.path and (r.path.endswith("/input_items") or r.query.get("stream"))]
+    anns = [r for r in after if ann_response in r.path]
+    assert not [r for r in anns if r.path.endswith("/input_items") or r.query.get("stream")]
     assert state.JOB not in attack.session_state
 
 
@@ -172,7 +174,8 @@ def test_in_a_response_chain_only_a_continuation_of_my_chain_resumes(
     attack = open_as_bob(ann_response)
     assert not attack.exception and NOT_YOURS in alerts(attack)
     assert "secret plan" not in tree_text(attack) and "Hello Bob." in tree_text(attack)
-    assert not [r for r in chained.requests[seen:] if ann_response in r.path and r.path != f"/v1/responses/{ann_response}"]
+    anns = [r for r in chained.requests[seen:] if ann_response in r.path]
+    assert [(r.method, r.path) for r in anns] == [("GET", f"/v1/responses/{ann_response}")]  # the check only
 
     own = open_as_bob(second)  # continues the chain the URL opened: it is Bob's
     assert not own.exception and NOT_YOURS not in alerts(own)
