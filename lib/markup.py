@@ -128,9 +128,14 @@ def image_link(alt: str, url: str, allowed: frozenset[str], *, inside_link: bool
     return f"[{escape_markdown(words)} ({escape_markdown(target_of(url))})]({_destination(url)})"
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=256)
 def safe_markdown(text: str, allowed_image_hosts: frozenset[str] = frozenset()) -> str:
-    """Markdown from outside, rewritten so that it loads nothing and every link shows its host."""
+    """Markdown from outside, rewritten so that it loads nothing and every link shows its host (cached)."""
+    return rewrite_markdown(text, allowed_image_hosts)
+
+
+def rewrite_markdown(text: str, allowed_image_hosts: frozenset[str] = frozenset()) -> str:
+    """safe_markdown without the cache, for text seen once (a streaming answer's tail)."""
     if not text:
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lib.ui.text import markdown
+from lib.ui.text import live_markdown
 
 MIN_INTERVAL = 0.08  # seconds between redraws of the live tail
 TAIL_BYTES_PER_SECOND = 40_000  # a long tail is redrawn less often: its bytes dominate traffic
@@ -31,7 +31,7 @@ class LiveMarkdown:
     # Every piece drawn goes through `render` (by default lib.markup's rewrite, with the owner's image hosts),
     # paragraph and tail alike: a half-written `![x](http` never becomes an image when it is completed.
 
-    def __init__(self, container: Any, render: Callable[[str], str] = markdown) -> None:
+    def __init__(self, container: Any, render: Callable[[str], str] = live_markdown) -> None:
         self._container = container
         self._render = render
         self._tail = container.empty()

@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from lib.markup import allowed_hosts, safe_markdown
+from lib.markup import allowed_hosts, rewrite_markdown, safe_markdown
 from lib.settings import secrets_dict
 
 
@@ -19,3 +19,8 @@ def image_hosts() -> frozenset[str]:
 def markdown(text: str | None) -> str:
     """Model or user markdown that loads no image by itself and shows every link's host."""
     return safe_markdown(text or "", image_hosts())
+
+
+def live_markdown(text: str) -> str:
+    """The same for a piece of a streaming answer, drawn once: not cached, so finished turns stay cached."""
+    return rewrite_markdown(text, image_hosts())
