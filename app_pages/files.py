@@ -6,6 +6,7 @@ import openai
 import streamlit as st
 
 from lib import files
+from lib.markup import plain
 from lib.ui import files_view as view
 from lib.ui import state, store_owners
 
@@ -39,7 +40,7 @@ except openai.APIError as error:
     view.show_error(error, current)
     store_rows = []
 
-st.subheader(f"Upload into {store.label}")
+st.subheader(f"Upload into {plain(store.label)}")
 picked = st.file_uploader(
     "Files to index",
     accept_multiple_files=True,
@@ -50,7 +51,7 @@ if st.button("Upload and index", icon=":material/upload:", disabled=not picked):
     view.upload(client, store, picked or [], [row.name for row in store_rows])
 view.status_table(client, current, owned)
 
-st.subheader(f"Files in {store.label}")
+st.subheader(f"Files in {plain(store.label)}")
 view.store_files_section(client, store, store_rows, current)
 
 st.subheader("Use in chat")

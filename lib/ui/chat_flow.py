@@ -19,6 +19,7 @@ from lib.files import Upload, upload_files, vision_uploader
 from lib.history import closed_reason, record_turn
 from lib.jobs import TurnJob
 from lib.ownership import split
+from lib.markup import plain
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
@@ -59,7 +60,11 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.THREAD] = resumed
     st.session_state[state.TRANSCRIPT] = turns
     if pending := params.get("pending"):
-        _resume_pending(current, resumed, turns, pending)
+        if _pending_is_part_of(current, resumed, pending):
+            _resume_pending(current, resumed, turns, pending)
+        else:  # someone else's answer named in this URL: show nothing of it, follow (and so cancel) nothing
+            st.query_params.from_dict(resumed.url_params)
+            st.error(NOT_YOURS, icon=":material/lock:")
 
 
 def _may_open(current: Settings, conversation_id: str | None, response_id: str | None) -> bool:
@@ -70,6 +75,24 @@ def _may_open(current: Settings, conversation_id: str | None, response_id: str |
     except StoreError:
         known = None
     return gate.can_open(owner if known else None)
+
+
+def _pending_is_part_of(current: Settings, thread: Thread, response_id: str) -> bool:
+    """True when the pending response belongs to the thread just opened (whose owner `_may_open` checked)."""
+    # In a conversation the API says which one a response was created in; in a chain it continues the
+    # opened response, or our history recorded it for this owner.
+    try:
+        response = state.client(current).responses.retrieve(response_id)
+    except openai.APIError:
+        return False
+    if thread.conversation_id:
+        return response.conversation is not None and response.conversation.id == thread.conversation_id
+    if thread.last_response_id and response.previous_response_id == thread.last_response_id:
+        return True
+    try:
+        return state.history(current).response(state.owner(current), response_id) is not None
+    except StoreError:
+        return False
 
 
 def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], response_id: str) -> None:
@@ -128,7 +151,7 @@ def send(current: Settings, submitted: Any) -> None:
     files = [ChatFile.of(f) for f in getattr(submitted, "files", None) or []]
     prepared = prepare(prompt, files, upload_image=vision_uploader(client))
     for file, reason in prepared.refused:
-        st.warning(f"{file.name} was not sent: {reason}", icon=":material/block:")
+        st.warning(f"{plain(file.name)} was not sent: {reason}", icon=":material/block:")
     if prepared.to_index:
         st.session_state[state.TO_INDEX] = prepared.to_index
     if not prompt and not prepared.has_media:
@@ -153,7 +176,7 @@ def offer_indexing(current: Settings) -> None:
     documents = st.session_state.get(state.TO_INDEX)
     if not documents:
         return
-    names = ", ".join(d.name for d in documents)
+    names = ", ".join(plain(d.name) for d in documents)
     stores: tuple[str, ...] = ()
     if current.tools.file_search:  # the first of this session's own stores, never one set by someone else
         stores = split(current.tools.vector_store_ids, store_owners.owned_ids(current))[0]
@@ -167,7 +190,7 @@ def offer_indexing(current: Settings) -> None:
             st.session_state.pop(state.TO_INDEX)
             st.toast(f"Indexing {len(rows) - len(failed)} file(s); see the Files page for their status.")
             for row in failed:
-                st.warning(f"{row.name}: {row.error}")
+                st.warning(f"{plain(row.name)}: {plain(row.error)}")
         if st.button("Dismiss", key="dismiss_index"):
             st.session_state.pop(state.TO_INDEX, None)
             st.rerun()

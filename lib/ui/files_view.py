@@ -16,6 +16,7 @@ from lib import files
 from lib.errors import explain
 from lib.files import FileRow, StoreRow
 from lib.ownership import Owned, mine
+from lib.markup import plain
 from lib.settings import Settings
 from lib.store import StoreError
 from lib.ui import state, store_owners
@@ -110,7 +111,7 @@ def create_store_form(client: OpenAI, current: Settings) -> None:
                 return
             st.session_state[STORE] = store.id
             st.session_state.pop(PICK, None)
-            state.flash(f"Created the store {store.label}.")
+            state.flash(f"Created the store {plain(store.label)}.")
             st.rerun()
 
 
@@ -124,13 +125,13 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
         except openai.APIError as error:
             show_error(error, current)
             return
-        state.flash(f"Renamed to {name.strip()}.")
+        state.flash(f"Renamed to {plain(name)}.")
         st.rerun()
     if delete.button("Delete store", icon=":material/delete:"):
         st.session_state[CONFIRM_DELETE] = store.id
     if st.session_state.get(CONFIRM_DELETE) != store.id:
         return
-    st.warning(f"Delete the store **{store.label}** and its index? Its files stay in your Files storage.")
+    st.warning(f"Delete the store **{plain(store.label)}** and its index? Its files stay in your Files storage.")
     yes, no = st.columns(2)
     if no.button("Cancel", key="files_cancel_delete"):
         st.session_state.pop(CONFIRM_DELETE, None)
@@ -145,7 +146,7 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
         store_owners.forget(current, store.id)
         use_in_chat([sid for sid in current.tools.vector_store_ids if sid != store.id])
         st.session_state.pop(STORE, None)
-        state.flash(f"Deleted the store {store.label}.")
+        state.flash(f"Deleted the store {plain(store.label)}.")
         st.rerun()
 
 
@@ -209,7 +210,7 @@ def store_files_section(client: OpenAI, store: StoreRow, rows: Sequence[FileRow]
         except openai.APIError as error:
             show_error(error, current)
             return
-        state.flash(f"Removed {by_id[chosen].name}" + (" and deleted the file." if also_delete else "."))
+        state.flash(f"Removed {plain(by_id[chosen].name)}" + (" and deleted the file." if also_delete else "."))
         st.rerun()
 
 
@@ -234,7 +235,7 @@ def use_in_chat_section(stores: Sequence[StoreRow], picked: StoreRow, current: S
         use_in_chat(chosen)
         active = list(chosen)
     if active:
-        names = ", ".join(labels.get(sid, sid) for sid in active)
+        names = ", ".join(plain(labels.get(sid, sid)) for sid in active)
         st.caption(f"File search in chat uses: {names}")
     else:
         st.caption("File search in chat is off.")

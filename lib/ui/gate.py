@@ -11,9 +11,9 @@ from typing import Any
 import streamlit as st
 
 from lib import access
+from lib.markup import escape_markdown
 from lib.settings import secrets_dict
 from lib.ui import state
-from lib.ui.tool_cards import escape_markdown
 
 # Process-wide: wrong tries are counted per caller across sessions, so a reload does not reset the wait.
 THROTTLE = access.PasswordThrottle()

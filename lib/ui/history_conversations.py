@@ -10,6 +10,7 @@ import streamlit as st
 from openai import OpenAI
 
 from lib.errors import explain
+from lib.markup import plain
 from lib.settings import Settings
 from lib.store import CONVERSATION_STATUSES, HistoryStore
 from lib.ui import state
@@ -71,7 +72,7 @@ def rename(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
     except openai.APIError as error:
         notice("warning", f"Renamed here only: the API refused. {_api_error(current, error)}")
         return
-    notice("success", f"Renamed to “{title}”.")
+    notice("success", f"Renamed to “{plain(title)}”.")
 
 
 def _set_status(store: HistoryStore, owner: str, conversation_id: str, status: str) -> None:
@@ -99,7 +100,7 @@ def delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
 def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any]) -> None:
     cid = row["id"]
     with st.container(border=True):
-        st.subheader(row["title"] or "(untitled)")
+        st.subheader(plain(row["title"] or "(untitled)"))
         turns = f"{row['turns']:,} turn{'' if row['turns'] == 1 else 's'}"
         st.caption(f"{status_badge(row['status'])} · `{cid}` · {turns} · {row['total_tokens']:,} tokens · "
                    f"${row['cost_usd']:,.4f}")

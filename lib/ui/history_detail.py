@@ -11,11 +11,13 @@ from openai import OpenAI
 
 from lib.conversations import turns_from_items
 from lib.errors import explain
+from lib.markup import code_span
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.stream import Turn
 from lib.ui import state
 from lib.ui.history_view import GENERATION, status_badge
+from lib.ui.text import markdown
 from lib.ui.transcript import render_item, render_user
 
 DETAIL = "history_detail"  # Fetched: the last response opened, so reruns do not fetch it again
@@ -103,7 +105,7 @@ def _render_output(row: dict[str, Any], detail: Fetched) -> None:
         # Only the first words were recorded locally: show them, as they are all there is.
         render_user(row["input_preview"] or "…")
         with st.chat_message("assistant"):
-            st.markdown(row["output_preview"] or "*(no text)*")
+            st.markdown(markdown(row["output_preview"]) or "*(no text)*")
     for turn in turns_of(detail) if detail.response is not None else []:
         if turn.prompt:
             render_user(turn.prompt)
@@ -158,7 +160,7 @@ def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row
     with st.container(border=True):
         st.subheader(f"Response `{row['id']}`")
         when = row["created_at"].strftime("%Y-%m-%d %H:%M:%S UTC")
-        st.caption(f"{status_badge(row['status'])} · `{row['model']}` · {when}"
+        st.caption(f"{status_badge(row['status'])} · {code_span(row['model'])} · {when}"
                    + (f" · conversation `{row['conversation_id']}`" if row["conversation_id"] else ""))
         if detail.error:
             st.warning(f"Could not fetch it from the API: {detail.error} Showing the local record.")

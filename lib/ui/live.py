@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
+
+from lib.ui.text import live_markdown
 
 MIN_INTERVAL = 0.08  # seconds between redraws of the live tail
 TAIL_BYTES_PER_SECOND = 40_000  # a long tail is redrawn less often: its bytes dominate traffic
@@ -25,8 +28,12 @@ def paragraph_break(text: str, start: int) -> int:
 class LiveMarkdown:
     """Each finished paragraph gets its own element, drawn once; only the tail is redrawn, paced."""
 
-    def __init__(self, container: Any) -> None:
+    # Every piece drawn goes through `render` (by default lib.markup's rewrite, with the owner's image hosts),
+    # paragraph and tail alike: a half-written `![x](http` never becomes an image when it is completed.
+
+    def __init__(self, container: Any, render: Callable[[str], str] = live_markdown) -> None:
         self._container = container
+        self._render = render
         self._tail = container.empty()
         self._committed = 0
         self._drawn_tail: str | None = None
@@ -42,11 +49,11 @@ class LiveMarkdown:
         self._last_draw = now
         cut = paragraph_break(text, self._committed)
         if cut > self._committed:
-            self._tail.markdown(text[self._committed : cut])
+            self._tail.markdown(self._render(text[self._committed : cut]))
             self._committed = cut
             self._tail = self._container.empty()
             self._drawn_tail = None
         tail = text[self._committed :]
         if tail and tail != self._drawn_tail:
-            self._tail.markdown(tail)
+            self._tail.markdown(self._render(tail))
             self._drawn_tail = tail

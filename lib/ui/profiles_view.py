@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from lib.markup import plain
 from lib.profiles import builtin, from_data, to_data
 from lib.store import StoreError
 from lib.ui import state
@@ -38,13 +39,13 @@ def open_from_url() -> None:
         return
     data = _find(name)
     if data is None:
-        st.warning(f"There is no profile named {name!r} for you.", icon=":material/badge:")
+        st.warning(f"There is no profile named '{plain(name)}' for you.", icon=":material/badge:")
         st.session_state[LOADED] = name
         return
     try:
         apply(name, data)
     except ValueError as error:
-        st.error(f"Profile {name!r} could not be opened: {error}")
+        st.error(f"Profile '{plain(name)}' could not be opened: {plain(error)}")
 
 
 def profiles_section() -> None:

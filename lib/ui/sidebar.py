@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.markup import code_span, plain
 from lib.settings import missing_setting
 from lib.store import StoreError
 from lib.ui import state
@@ -20,7 +21,7 @@ def render_sidebar() -> None:
         if st.button("New chat", icon=":material/add_comment:", width="stretch"):
             state.new_chat()
             st.switch_page(state.CHAT_PAGE)
-        st.caption(f"Model: `{current.model}`")
+        st.caption(f"Model: {code_span(current.model)}")
         render_share_link(state.thread(), st.session_state.get(LOADED))
         if missing_setting(current):
             return
@@ -35,5 +36,6 @@ def render_sidebar() -> None:
         for row in recent:
             title = row.get("title") or row["id"]
             label = title if len(title) <= 32 else title[:31] + "…"
-            st.page_link(state.CHAT_PAGE, label=label, help=title, query_params={"conversation": row["id"]},
+            st.page_link(state.CHAT_PAGE, label=plain(label), help=plain(title),
+                         query_params={"conversation": row["id"]},
                          icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:")

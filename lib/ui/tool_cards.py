@@ -12,9 +12,11 @@ from typing import Any
 import streamlit as st
 from openai import OpenAI
 
+from lib.markup import code_span, escape_markdown, image_link, plain, safe_link, scheme_of
 from lib.registry import registry
 from lib.stream import Item
 from lib.ui.cards import CARDS
+from lib.ui.text import image_hosts
 
 RUNNING = {"in_progress", "searching", "interpreting", "generating", "queued", "calling"}
 
@@ -103,14 +105,24 @@ def _code(where: Any, d: dict[str, Any]) -> None:
         if output.get("type") == "logs":
             where.code(output.get("logs", ""), language="text")
         elif output.get("type") == "image":
-            where.image(output.get("url"))
+            _output_image(where, str(output.get("url") or ""))
+
+
+def _output_image(where: Any, url: str) -> None:
+    """A code output's image: data:image/ drawn, http(s) as a link with its host, nothing else opened."""
+    # st.image opens any other string as a file on this server (the API could send "/etc/passwd").
+    if url.strip().lower().startswith("data:image/"):
+        where.image(url.strip())
+    elif scheme_of(url) in {"http", "https"}:
+        where.markdown(image_link("code output", url, image_hosts()))
+    else:
+        where.caption("An image output whose location is not a web address was not opened.")
 
 
 def _mcp_tools(where: Any, d: dict[str, Any]) -> None:
     for described in d.get("tools") or []:
         about = described.get("description")
-        name = str(described.get("name", "")).replace("`", "'")  # a code span shows backslashes, so no escaping
-        where.markdown(f"- `{name}`" + (f": {escape_markdown(about)}" if about else ""))
+        where.markdown(f"- {code_span(described.get('name', ''))}" + (f": {escape_markdown(about)}" if about else ""))
 
 
 def error_text(error: Any) -> str:
@@ -125,7 +137,7 @@ def _call(where: Any, d: dict[str, Any]) -> None:
     where.caption("Arguments")
     _json(where, d.get("arguments") or "{}")
     if d.get("error"):
-        where.error(error_text(d["error"]))
+        where.error(escape_markdown(error_text(d["error"])))
     elif d.get("output") is not None:
         where.caption("Result")
         _json(where, d["output"])
@@ -158,7 +170,7 @@ def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None
     if decision is not None:
         label = f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} on {item.data.get('server_label', '')}"
     waiting = item.type == "mcp_approval_request" and decision is None
-    card = st.status(label, state=state, expanded=waiting)
+    card = st.status(plain(label), state=state, expanded=waiting)  # labels are markdown: names are not
     # Filled without `with card:`: leaving that block marks a running card complete (after a 50 ms sleep).
     DETAILS.get(item.type, _raw)(card, item.data)
     if item.type == "function_call" and (tool := registry().get(item.data.get("name", ""))) and tool.card:
@@ -191,18 +203,7 @@ def container_downloads(item: Item, client: OpenAI) -> None:
              for n in item.annotations if n.get("type") == "container_file_citation"}
     for (container_id, file_id), name in cited.items():
         # A callable makes the download deferred: no request until the click, and none on reruns.
-        st.download_button(f"Download {name}", functools.partial(container_file, client, container_id, file_id),
+        st.download_button(f"Download {plain(name)}", functools.partial(container_file, client, container_id, file_id),
                            file_name=name, mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
                            key=f"download_{item.id}_{file_id}", icon=":material/download:", on_click="ignore")
 
-
-def safe_link(title: str, url: str) -> str:
-    """A markdown link for http(s) URLs only; anything else (javascript:, data:) is plain text."""
-    if not url.lower().startswith(("https://", "http://")):
-        return escape_markdown(title)
-    return f"[{escape_markdown(title)}]({url.replace(' ', '%20').replace(')', '%29').replace('(', '%28')})"
-
-
-def escape_markdown(text: str) -> str:
-    """Markdown-escape text that comes from the model or the web."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>" else ch for ch in text)

@@ -12,6 +12,7 @@ from openai import OpenAI
 from lib import ownership
 from lib.files import list_stores
 from lib.ownership import Owned
+from lib.markup import plain
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -104,7 +105,7 @@ def _mcp(tools: ToolSettings) -> dict:
     servers = []
     for row in edited.dropna(subset=["label", "server_url"]).to_dict("records"):
         label = str(row["label"]).strip()
-        auth = st.text_input(f"Authorization header for {label}", type="password", key=f"setup_mcp_auth_{label}",
+        auth = st.text_input(f"Authorization header for {plain(label)}", type="password", key=f"setup_mcp_auth_{label}",
                              placeholder="Bearer …" if not old_headers.get(label) else "(kept; type to replace)")
         auth = auth or old_headers.get(label, "")
         servers.append(McpServer(

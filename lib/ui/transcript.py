@@ -13,7 +13,9 @@ from lib.stream import Item, Turn
 from lib.ui import state
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
-from lib.ui.tool_cards import container_downloads, escape_markdown, is_running, render_tool, safe_link
+from lib.markup import escape_markdown, safe_link
+from lib.ui.text import markdown
+from lib.ui.tool_cards import container_downloads, is_running, render_tool
 
 CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
 
@@ -33,9 +35,9 @@ def usage_line(turn: Turn) -> str:
 
 
 def render_user(prompt: str, images: list[Any] | None = None) -> None:
-    """The user's message bubble; text shown as markdown without HTML."""
+    """The user's message bubble; text shown as markdown that loads nothing by itself."""
     with st.chat_message("user"):
-        st.markdown(prompt)
+        st.markdown(markdown(prompt))
         if images:
             st.image(images, width=96)
 
@@ -84,9 +86,9 @@ def render_message(item: Item, *, as_json: bool) -> None:
         if rows := _rows(value):
             st.dataframe(rows, hide_index=True)
     elif item.text:
-        st.markdown(item.text)
+        st.markdown(markdown(item.text))
     if item.refusal:
-        st.warning(f"Refused: {item.refusal}")
+        st.warning(f"Refused: {escape_markdown(item.refusal)}")
     render_citations(item)
 
 
@@ -127,7 +129,7 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: boo
     elif item.type == "reasoning":
         if any(item.summary):
             with st.expander("Thinking", icon=":material/psychology:"):
-                st.markdown("\n\n".join(item.summary))
+                st.markdown(markdown("\n\n".join(item.summary)))
     elif item.type == "mcp_approval_request":
         _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
     elif item.type != "mcp_approval_response":
@@ -234,5 +236,5 @@ class _LiveMessage:
         if final and (item.refusal or item.annotations):
             with self._extras.container():
                 if item.refusal:
-                    st.warning(f"Refused: {item.refusal}")
+                    st.warning(f"Refused: {escape_markdown(item.refusal)}")
                 render_citations(item)

