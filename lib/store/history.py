@@ -34,6 +34,7 @@ from .records import (
     utcnow,
 )
 from .schema import conversations, responses
+from .spend import Spend
 
 
 def _check_status(status: str | None) -> None:
@@ -75,6 +76,11 @@ class HistoryStore:
     def profiles(self) -> Profiles:
         """Saved profiles, in the same database."""
         return Profiles(self)
+
+    @property
+    def spend(self) -> Spend:
+        """Money spent on the owner's key per identity and period, in the same database."""
+        return Spend(self)
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -106,5 +107,14 @@ profiles = Table(
     Column("name", String(200), primary_key=True),
     Column("data", json_type(), nullable=False),  # everything but the key; see lib/profiles.py
     Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+spend = Table(
+    "spend",
+    metadata,
+    Column("identity", String(320), primary_key=True),  # who is capped: see lib/budget.py identity
+    Column("period", String(20), primary_key=True),  # the UTC day, YYYY-MM-DD
+    Column("nano_usd", BigInteger, nullable=False),  # whole billionths of a dollar: sums stay exact
     Column("updated_at", UtcDateTime, nullable=False),
 )
