@@ -6,10 +6,11 @@ import math
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .records import utcnow
+from .records import StoreError, utcnow
 from .schema import spend
 
 if TYPE_CHECKING:
@@ -42,11 +43,17 @@ class Spend:
             set_={"nano_usd": spend.c.nano_usd + statement.excluded.nano_usd,
                   "updated_at": statement.excluded.updated_at},
         ).returning(spend.c.nano_usd)
-        with self._store._write() as conn:
-            return conn.execute(statement).scalar_one() / NANO
+        try:
+            with self._store._write() as conn:
+                return conn.execute(statement).scalar_one() / NANO
+        except SQLAlchemyError as error:  # the cap fails closed on this: callers get one error type
+            raise StoreError(f"the spend counter could not be updated ({type(error).__name__})") from error
 
     def spent(self, identity: str, period: str) -> float:
         """Dollars counted for this identity in this period (0 when nothing is)."""
-        with self._store.engine.connect() as conn:
-            query = select(spend.c.nano_usd).where(spend.c.identity == identity, spend.c.period == period)
-            return (conn.execute(query).scalar() or 0) / NANO
+        query = select(spend.c.nano_usd).where(spend.c.identity == identity, spend.c.period == period)
+        try:
+            with self._store.engine.connect() as conn:
+                return (conn.execute(query).scalar() or 0) / NANO
+        except SQLAlchemyError as error:
+            raise StoreError(f"the spend counter could not be read ({type(error).__name__})") from error
