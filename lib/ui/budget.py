@@ -10,7 +10,6 @@ import streamlit as st
 from lib import access, budget
 from lib.settings import COMMON_MODELS, Settings, secrets_dict
 from lib.store import StoreError
-from lib.stream import Turn
 from lib.ui import gate, state
 
 UNAVAILABLE = ("The spending cap on the app's key cannot be checked right now (the history database did not "

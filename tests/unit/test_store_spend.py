@@ -33,7 +33,7 @@ def test_spend_is_per_identity_and_period(history_store):  # noqa: F811
 def test_a_reservation_is_given_back_and_tiny_costs_are_never_free(history_store):  # noqa: F811
     history_store.spend.add(ANN, "2026-11-30", 0.01)  # the worst case, reserved before the turn
     assert history_store.spend.add(ANN, "2026-11-30", 0.0000025 - 0.01) == 0.0000025
-    assert history_store.spend.add(ANN, "2026-11-30", 1e-12) == 0.000002501  # rounded up to a whole nano-dollar, not to zero
+    assert history_store.spend.add(ANN, "2026-11-30", 1e-12) == 0.000002501  # rounded up to a nano-dollar, not to 0
 
 
 def test_concurrent_increments_sum_exactly(history_store):  # noqa: F811
