@@ -10,7 +10,16 @@ from lib.pricing import cost_usd
 from lib.store import HistoryStore, owner_for
 from lib.ui import state
 from tests.fake_openai import FakeOpenAI, Text
-from tests.security.attack import OWNER_KEY, PASSWORD, VISITOR_KEY, alerts, button, enter_password, owner_app
+from tests.security.attack import (
+    OWNER_KEY,
+    PASSWORD,
+    VISITOR_KEY,
+    alerts,
+    button,
+    enter_password,
+    owner_app,
+    signed_in,
+)
 
 USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
          "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
@@ -124,3 +133,17 @@ def test_the_cap_reached_stops_the_next_turn(app, shared_env: FakeOpenAI, monkey
     assert "budget" in alerts(at) and "00:00 UTC" in alerts(at)
     assert [m.markdown[0].value for m in at.chat_message[:2]] == ["one", "First."]
     assert len(shared_env.response_requests()) == 1
+
+
+def test_each_signed_in_person_has_their_own_budget(app, shared_env: FakeOpenAI, monkeypatch, clean_env) -> None:
+    shared_env.queue(Text("Ann's answer.", usage=USAGE), Text("Bob's answer."))
+    cap = f"{ONE_TURN * 0.9:.6f}"
+    ann = signed_in(owner_app(app, monkeypatch, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16), "ann@example.com").run()
+    chat(ann, "one")
+    chat(ann, "two")
+    assert "budget" in alerts(ann)  # Ann has spent her day's budget
+    bob = signed_in(owner_app(app, monkeypatch, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16), "bob@example.com").run()
+    assert any("Spent \\$0.0000 of today's" in c.value for c in bob.sidebar.caption)
+    chat(bob, "mine")
+    assert not alerts(bob) and bob.chat_message[1].markdown[0].value == "Bob's answer."
+    assert len(shared_env.response_requests()) == 2
