@@ -207,7 +207,7 @@ def test_spending_cap_counts_only_the_owners_key(clean_env, monkeypatch) -> None
     monkeypatch.setenv("APP_MODE", "shared")
     monkeypatch.setenv("OPENAI_API_KEY", OWNER_KEY)
     monkeypatch.setenv("SESSION_BUDGET_USD", "0.10")  # the old name still works
-    at = AppTest.from_function(budget_script).run()
+    at = AppTest.from_function(budget_script, default_timeout=30).run()
     assert at.markdown[0].value == "allowed"
     at.session_state["costs"] = [0.04, None, 0.05]
     assert at.run().markdown[0].value == "allowed"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import streamlit as st
+from streamlit.runtime import Runtime
 from streamlit.testing.v1 import AppTest
 
 from lib import budget
@@ -48,6 +50,9 @@ def test_new_chat_mid_answer_still_counts_the_turn(app, shared_env: FakeOpenAI, 
     shared_env.queue(Text("word " * 60, deltas=60, delay=0.1, usage=USAGE))  # about 6 s
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1").run())
     at.chat_input[0].set_value("Write slowly")
+    # A timed-out AppTest run skips its own clean-up: put st.secrets and the runtime back after the test.
+    monkeypatch.setattr(st, "secrets", st.secrets)
+    monkeypatch.setattr(Runtime, "_instance", None)
     with pytest.raises(RuntimeError, match="timed out"):
         at.run(timeout=2.5)  # the script is stopped mid-answer; the turn's worker goes on
     job = at.session_state[state.JOB]
