@@ -77,14 +77,14 @@ class HistoryStore:
         """Saved profiles, in the same database."""
         return Profiles(self)
 
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
     @property
     def spend(self) -> Spend:
         """Money spent on the owner's key per identity and period, in the same database."""
         return Spend(self)
-
-    def close(self) -> None:
-        """Release every pooled connection."""
-        self._engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
 

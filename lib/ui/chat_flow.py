@@ -186,13 +186,13 @@ def take_decisions() -> dict[str, bool]:
 
 
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
-    """Send the approval decisions; the same turn goes on (a new request: the budget admits it first)."""
-    tab, refusal = budget_view.admit(current)
+    """Send the approval decisions; the same turn goes on."""
+    thread, control = state.thread(), chat.TurnControl()
+    tab, refusal = budget_view.admit(current)  # a new request on the key: admitted like a new turn
     if refusal:
         st.warning(refusal, icon=":material/savings:")
         return
     current = budget_view.limited(current)
-    thread, control = state.thread(), chat.TurnControl()
     updates = chat.answer_approvals(state.client(current), current, thread, turn, decisions, control)
     _launch(current, thread, updates, control, tab)
 
