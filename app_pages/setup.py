@@ -7,7 +7,7 @@ import streamlit as st
 from lib.access import describe_sources
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
-from lib.ui import gate, state, store_owners
+from lib.ui import budget, gate, state, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.tools_form import tools_form
@@ -26,12 +26,15 @@ with connection:
     chosen_connection, candidate = connection_form(current)
     with st.expander(f"Mode: {current.mode}. Where each setting comes from", icon=":material/info:"):
         st.caption(MODE_NOTES[current.mode])
-        st.table(describe_sources(current, gate.config()))
+        st.table(describe_sources(current, gate.config()) + budget.source_rows())
 
 with model_tab:
     options = sorted(set(st.session_state.get(MODELS, COMMON_MODELS)) | {current.model})
+    allowed = budget.model_help(current)  # on the app's key: which models the owner allows
     model = st.selectbox("Model", options, index=options.index(current.model), accept_new_options=True,
-                         help="Pick one the key can see (use Check key), or type any model name.")
+                         help=allowed or "Pick one the key can see (use Check key), or type any model name.")
+    if allowed:
+        st.caption(allowed)
     instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
     reasoning = is_reasoning_model(model or "")
     if reasoning:

@@ -1,4 +1,4 @@
-"""Who may use the app and the owner's key, and how much of it: pure rules, no Streamlit."""
+"""Who may use the app and the owner's key: pure rules, no Streamlit (how much of it: lib/budget.py)."""
 
 from __future__ import annotations
 
@@ -54,28 +54,14 @@ class AccessConfig:
     password: str = field(default="", repr=False)
     login: bool = False  # an [auth] section is configured: Streamlit's st.login
     allowed_emails: tuple[str, ...] = ()  # addresses, or "@domain" for a whole domain; empty: anyone signed in
-    budget_usd: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
-def parse_budget(raw: Any) -> float | None:
-    """SESSION_BUDGET_USD as dollars; blank means no cap."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    try:
-        value = float(str(raw).strip().lstrip("$"))
-    except ValueError:
-        raise ValueError(f"SESSION_BUDGET_USD must be a number of dollars, like 0.50, not {raw!r}") from None
-    if value < 0 or value != value:
-        raise ValueError(f"SESSION_BUDGET_USD must be zero or more, not {raw!r}")
-    return value
-
-
 def access_config(secrets: Mapping[str, Any], environ: Mapping[str, str], *, login: bool) -> AccessConfig:
-    """The password, allowed e-mails and budget from the first layer that has each."""
+    """The password and allowed e-mails from the first layer that has each (the budget: lib/budget.py)."""
     found: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for name in ("APP_PASSWORD", "ALLOWED_EMAILS", "SESSION_BUDGET_USD"):
+    for name in ("APP_PASSWORD", "ALLOWED_EMAILS"):
         for label, layer in (("secrets", secrets), ("environment", environ)):
             value = layer.get(name)
             if value is not None and str(value).strip():
@@ -88,7 +74,6 @@ def access_config(secrets: Mapping[str, Any], environ: Mapping[str, str], *, log
         password=str(found.get("APP_PASSWORD", "")),
         login=login,
         allowed_emails=tuple(e.strip().lower() for e in emails if str(e).strip()),
-        budget_usd=parse_budget(found.get("SESSION_BUDGET_USD")),
         sources=sources,
     )
 
@@ -182,24 +167,6 @@ class PasswordThrottle:
             return Attempt(ok=False, wait_s=wait)
 
 
-def budget_left(spent_usd: float, cap_usd: float | None) -> float | None:
-    """Dollars left of the cap (never below zero); None when there is no cap."""
-    if cap_usd is None:
-        return None
-    return max(cap_usd - spent_usd, 0.0)
-
-
-def budget_refusal(spent_usd: float, cap_usd: float | None) -> str | None:
-    """The message that stops a new turn once the cap is reached, else None."""
-    left = budget_left(spent_usd, cap_usd)
-    if left is None or left > 1e-9:  # float sums of many small costs land a hair off
-        return None
-    return (
-        f"This session has used ${spent_usd:,.4f} of its ${cap_usd:,.2f} budget on the app's key, so new "
-        "messages are paused. Your chat is kept. To go on, add your own key on Setup."
-    )
-
-
 def may_open(viewer: str | None, stored_owner: str | None, *, shared: bool) -> bool:
     """A chat opens from a link only for its owner; a local, single-person app opens any."""
     if not shared:
@@ -229,7 +196,6 @@ def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str,
         key_value = f"…{key[-4:]}" if len(key) > 8 else "set"
     else:
         key_value = "the app's key"  # not even its last characters: visitors must not learn it
-    cap = config.budget_usd
     rows = [
         ("Mode", settings.mode, settings.source_of("mode")),
         ("API key", key_value, settings.source_of("api_key")),
@@ -239,7 +205,5 @@ def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str,
          settings.source_of("history_url")),
         ("Login", "Streamlit login ([auth])" if config.login else "not configured", "secrets" if config.login else ""),
         ("App password", "set" if config.password else "not set", config.sources.get("APP_PASSWORD", "")),
-        ("Spending cap per session", f"${cap:,.2f}" if cap is not None else "none",
-         config.sources.get("SESSION_BUDGET_USD", "")),
     ]
     return [{"Setting": name, "Value": value, "From": origin or "default"} for name, value, origin in rows]

@@ -94,6 +94,8 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["include"] = include
     if fmt := text_format(settings.tools.json_schema):
         request["text"] = {"format": fmt}
+    if settings.max_output_tokens:
+        request["max_output_tokens"] = settings.max_output_tokens
     if settings.store and (settings.background or runs_long(settings.model, settings.reasoning_effort)):
         request["background"] = True
     if thread.conversation_id:

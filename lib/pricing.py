@@ -43,3 +43,44 @@ def cost_usd(model: str | None, usage: Any, *, service_tier: str | None = None,
     except Exception:  # a price lookup must never break a chat turn or a history row
         log.warning("could not price usage for model %r", model, exc_info=True)
         return None
+
+
+def _calc(model: str, **usage: int) -> float:
+    """The price of `usage` for an OpenAI model; LookupError when the price data does not know it."""
+    from genai_prices import Usage, calc_price
+
+    return float(calc_price(Usage(**usage), model, provider_id="openai").total_price)
+
+
+def is_priced(model: str | None) -> bool:
+    """Whether genai-prices' bundled data (no network) has a price for this OpenAI model name."""
+    if not model or not model.strip():
+        return False
+    try:
+        _calc(model.strip(), input_tokens=0)
+    except LookupError:
+        return False
+    return True
+
+
+def max_cost_usd(model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """What a request could cost at most: these input tokens plus this many output tokens; None if unpriced."""
+    try:
+        return _calc(model, input_tokens=max(input_tokens, 0), output_tokens=max(output_tokens, 0))
+    except LookupError:
+        return None
+
+
+def tool_fees_usd(model: str | None, *, web_searches: int = 0, file_searches: int = 0) -> float:
+    """Per-call fees of hosted tools, where genai-prices has them for the model.
+
+    Its OpenAI rows price web search (`web_searches_kcount`) and file search (`storage_searches_kcount`,
+    as "storage searches"); it has no code-interpreter (container) price for OpenAI, so those calls
+    are not counted here: we do not make up a number the price data does not hold.
+    """
+    if not model or not (web_searches or file_searches):
+        return 0.0
+    try:
+        return _calc(model, web_searches=web_searches, storage_searches=file_searches)
+    except LookupError:
+        return 0.0

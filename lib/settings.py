@@ -57,6 +57,7 @@ class Settings:
     reasoning_effort: str | None = None
     store: bool = True
     background: bool = False  # run turns as background responses, which survive drops and reloads
+    max_output_tokens: int | None = None  # set by the budget on the owner's key (MAX_OUTPUT_TOKENS), not by visitors
     mode: str = "local"
     history_url: str = ""
     ttl_minutes: int | None = None  # idle conversations expire after this long; None = never

@@ -35,6 +35,7 @@ from .records import (
     utcnow,
 )
 from .schema import conversations, responses
+from .spend import Spend
 
 
 def _check_status(status: str | None) -> None:
@@ -93,6 +94,11 @@ class HistoryStore:
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()
+
+    @property
+    def spend(self) -> Spend:
+        """Money spent on the owner's key per identity and period, in the same database."""
+        return Spend(self)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Engine,
@@ -16,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     insert,
     select,
     text,
@@ -104,10 +104,25 @@ def _v3_vector_store_owners(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v4_spend(conn: Connection) -> None:
+    # Stands alone: it reads and changes no other table, so it runs the same with or without v3.
+    md = MetaData()
+    Table(
+        "spend",
+        md,
+        Column("identity", String(320), primary_key=True),
+        Column("period", String(20), primary_key=True),
+        Column("nano_usd", BigInteger, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
     (3, "vector store owners", _v3_vector_store_owners),
+    (4, "spend per identity and period", _v4_spend),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -122,14 +137,17 @@ def migrate(engine: Engine) -> int:
                 {"ns": _PG_LOCK_NAMESPACE},
             )
         schema_version.create(conn, checkfirst=True)
-        current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+        applied = set(conn.execute(select(schema_version.c.version)).scalars())
+        current = max(applied, default=0)
         if current > LATEST_VERSION:
             raise RuntimeError(
                 f"the history database is at schema version {current}, newer than this app "
                 f"knows ({LATEST_VERSION}); upgrade the app or point HISTORY_DATABASE_URL elsewhere"
             )
         for version, name, step in MIGRATIONS:
-            if version > current:
+            # Every missing step, not just those above the highest: numbers written on parallel
+            # branches (3 and 4) may land in either order.
+            if version not in applied:
                 step(conn)
                 conn.execute(insert(schema_version).values(version=version, name=name, applied_at=utcnow()))
     return LATEST_VERSION

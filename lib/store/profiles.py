@@ -34,7 +34,7 @@ class Profiles:
     def save(self, owner: str, name: str, data: dict[str, Any]) -> None:
         """Create or replace a profile."""
         now = utcnow()
-        with self._store._write() as conn:
+        with self._store.writing() as conn:
             changed = conn.execute(update(profiles).where(profiles.c.owner == owner, profiles.c.name == name)
                                    .values(data=data, updated_at=now)).rowcount
             if not changed:
@@ -44,11 +44,11 @@ class Profiles:
         """Rename a profile; False if it is missing or the new name is taken."""
         if self.get(owner, new_name) is not None:
             return False
-        with self._store._write() as conn:
+        with self._store.writing() as conn:
             return bool(conn.execute(update(profiles).where(profiles.c.owner == owner, profiles.c.name == name)
                                      .values(name=new_name, updated_at=utcnow())).rowcount)
 
     def delete(self, owner: str, name: str) -> bool:
         """Delete a profile; False if there was none."""
-        with self._store._write() as conn:
+        with self._store.writing() as conn:
             return bool(conn.execute(delete(profiles).where(profiles.c.owner == owner, profiles.c.name == name)).rowcount)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -116,4 +117,13 @@ vector_store_owners = Table(
     Column("owner", String(320), nullable=False),  # lib.store.owner_for of whoever created it in the app
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_vector_store_owners_owner", "owner"),
+)
+
+spend = Table(
+    "spend",
+    metadata,
+    Column("identity", String(320), primary_key=True),  # who is capped: see lib/budget.py identity
+    Column("period", String(20), primary_key=True),  # the UTC day, YYYY-MM-DD
+    Column("nano_usd", BigInteger, nullable=False),  # whole billionths of a dollar: sums stay exact
+    Column("updated_at", UtcDateTime, nullable=False),
 )

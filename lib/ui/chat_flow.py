@@ -9,7 +9,7 @@ from typing import Any
 import openai
 import streamlit as st
 
-from lib import chat
+from lib import budget, chat
 from lib.conversations import Thread, load_chain, load_conversation, user_text
 from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
@@ -23,6 +23,7 @@ from lib.markup import plain
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
+from lib.ui import budget as budget_view
 from lib.ui import gate, state, store_owners
 from lib.ui.transcript import LiveTurn, render_user
 
@@ -108,7 +109,11 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
     turn = Turn(prompt=prompt, model=current.model, response_id=response_id, response_ids=[response_id],
                 status="in_progress", background=True)
     control = chat.TurnControl()
-    _launch(current, thread, chat.resume_turn(client, current, thread, turn, control), control)
+    try:  # already running on the server: nothing to refuse, but its cost still counts when it ends
+        tab = budget_view.open_tab(current, reserve=False)
+    except StoreError:
+        tab = None
+    _launch(current, thread, chat.resume_turn(client, current, thread, turn, control), control, tab)
 
 
 def first_shown(count: int) -> int:
@@ -139,7 +144,7 @@ def show_closed(current: Settings) -> None:
 def send(current: Settings, submitted: Any) -> None:
     """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
     prompt = getattr(submitted, "text", submitted) or ""
-    if refusal := gate.turn_allowed():
+    if refusal := budget_view.refusal(current, prompt):  # before anything is sent, files included
         st.warning(refusal, icon=":material/savings:")
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
@@ -157,12 +162,18 @@ def send(current: Settings, submitted: Any) -> None:
     if not prompt and not prepared.has_media:
         return
     extra = [part for part in prepared.parts if part["type"] != "input_text"]
+    tab, refusal = budget_view.admit(current, prompt)
+    if refusal:
+        st.warning(refusal, icon=":material/savings:")
+        st.session_state[state.RESTORE_PROMPT] = prompt
+        return
+    current = budget_view.limited(current)
     thread, control = state.thread(), chat.TurnControl()
     chained_clients = st.session_state.setdefault(state.CHAINED, set())
     if not thread.conversation_id and client_key(current) in chained_clients:
         thread.chained = True  # found out on an earlier chat: no Conversations API here
     updates = chat.run_turn(client, current, thread, prompt, extra, control)
-    _launch(current, thread, _with_images(updates, [f.data for f in prepared.images]), control)
+    _launch(current, thread, _with_images(updates, [f.data for f in prepared.images]), control, tab)
 
 
 def _with_images(updates: Iterator[Turn], images: list[bytes]) -> Iterator[Turn]:
@@ -205,16 +216,24 @@ def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) 
     """Send the approval decisions; the same turn goes on."""
     current = store_owners.scoped(current)
     thread, control = state.thread(), chat.TurnControl()
+    tab, refusal = budget_view.admit(current)  # a new request on the key: admitted like a new turn
+    if refusal:
+        st.warning(refusal, icon=":material/savings:")
+        return
+    current = budget_view.limited(current)
     updates = chat.answer_approvals(state.client(current), current, thread, turn, decisions, control)
-    _launch(current, thread, updates, control)
+    _launch(current, thread, updates, control, tab)
 
 
-def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl) -> None:
+def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl,
+            tab: budget.Tab | None = None) -> None:
     store, owner = state.history(current), state.owner(current)
     previous = thread.last_response_id
 
     def record(turn: Turn) -> str | None:
-        return _record(store, owner, thread, turn, previous)
+        # In the worker, when the turn ends: New chat, a closed tab or a rerun cannot skip the count.
+        notes = [budget.settle(tab, turn), _record(store, owner, thread, turn, previous)]
+        return " ".join(n for n in notes if n) or None
 
     st.session_state[state.JOB] = TurnJob(updates, control, record)
 
@@ -259,7 +278,6 @@ def _collect(job: TurnJob) -> None:
     del st.session_state[state.JOB]
     turn = job.turn
     state.transcript().append(turn)
-    gate.add_spend(turn.cost_usd)
     if state.thread().chained:
         st.session_state.setdefault(state.CHAINED, set()).add(client_key(state.settings()))
     st.query_params.from_dict(state.thread().url_params)

@@ -1,4 +1,4 @@
-"""The gate before the pages: login or app password in shared mode, and the session's spending cap."""
+"""The gate before the pages: login or app password in shared mode (the spending cap: lib/ui/budget.py)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,6 @@ def guard() -> None:
         _password()
     elif kind == access.REFUSE:
         st.error(access.REFUSAL, icon=":material/lock:")
-    if line := budget_line():
-        st.sidebar.caption(line)
 
 
 def _signed_in_email() -> str | None:
@@ -112,33 +110,6 @@ def _try_password() -> None:
         st.session_state[PASSWORD_NOTE] = f"Too many wrong tries: wait {math.ceil(result.wait_s)} s, then try again."
     else:
         st.session_state[PASSWORD_NOTE] = f"Wrong password. The next try is looked at in {math.ceil(result.wait_s)} s."
-
-
-def spent_usd() -> float:
-    """Dollars this session has spent on the app's key."""
-    return float(st.session_state.get(state.SPENT_USD, 0.0))
-
-
-def turn_allowed() -> str | None:
-    """None when a new turn may start; else the message to show instead (the spending cap is reached)."""
-    if not access.owner_key_in_use(state.settings()):
-        return None  # visitors on their own key pay their own way
-    refusal = access.budget_refusal(spent_usd(), config().budget_usd)
-    return refusal.replace("$", "\\$") if refusal else None  # markdown would read $…$ as math
-
-
-def add_spend(cost_usd: float | None) -> None:
-    """Count a finished turn's cost against this session's cap (unpriced turns count as zero)."""
-    if cost_usd and access.owner_key_in_use(state.settings()):
-        st.session_state[state.SPENT_USD] = spent_usd() + cost_usd
-
-
-def budget_line() -> str | None:
-    """'$x of $y used' for the sidebar, when a cap applies to this session."""
-    cap = config().budget_usd
-    if cap is None or not access.owner_key_in_use(state.settings()):
-        return None
-    return f"Spent \\${spent_usd():,.4f} of this session's \\${cap:,.2f} on the app's key."
 
 
 def viewer() -> str | None:

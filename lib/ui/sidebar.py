@@ -7,7 +7,7 @@ import streamlit as st
 from lib.markup import code_span, plain
 from lib.settings import missing_setting
 from lib.store import StoreError
-from lib.ui import state
+from lib.ui import budget, state
 from lib.ui.profiles_view import LOADED
 from lib.ui.share import render_share_link
 
@@ -22,6 +22,8 @@ def render_sidebar() -> None:
             state.new_chat()
             st.switch_page(state.CHAT_PAGE)
         st.caption(f"Model: {code_span(current.model)}")
+        if line := budget.sidebar_line(current):
+            st.caption(line)
         render_share_link(state.thread(), st.session_state.get(LOADED))
         if missing_setting(current):
             return

@@ -39,7 +39,6 @@ CODE_SHOWN = "code_shown"  # ids of the turns whose "View as code" is open
 SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns of a long chat
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
-SPENT_USD = "spent_usd"  # dollars this session spent on the owner's key, for SESSION_BUDGET_USD
 
 
 def dotenv_path() -> Path:

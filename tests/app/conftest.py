@@ -12,6 +12,7 @@ from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_KEY = "sk-apptest-key-0001"
+BUDGET_NAMES = {"BUDGET_USD", "SESSION_BUDGET_USD", "MAX_OUTPUT_TOKENS"}
 
 
 @pytest.fixture
@@ -20,7 +21,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("OPENAI_", "AZURE_OPENAI_", "APP_", "HISTORY_")):
+        # Streamlit copies top-level secrets into os.environ: an earlier test's cap must not leak in.
+        if name.startswith(("OPENAI_", "AZURE_OPENAI_", "APP_", "HISTORY_", "ALLOWED_")) or name in BUDGET_NAMES:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HISTORY_DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")

@@ -188,22 +188,26 @@ def test_setup_shows_mode_and_sources_but_no_secret(app, shared_env, monkeypatch
 
 
 def budget_script() -> None:
-    """A page that spends what the test says, then asks whether a turn may start."""
+    """A page that counts the turns the test says under this session's identity, then asks whether one may start."""
     import streamlit as st
 
-    from lib.ui import gate, state
+    from lib.stream import Turn
+    from lib.ui import budget, state
 
     st.session_state[state.ACCESS] = True  # as if the app password was entered
+    current = state.settings()
+    tab = budget.open_tab(current, reserve=False)
     for cost in st.session_state.pop("costs", []):
-        gate.add_spend(cost)
-    st.markdown(gate.turn_allowed() or "allowed")
+        if tab is not None:
+            tab.settle(Turn(prompt="", response_id="resp_1", cost_usd=cost))
+    st.markdown(budget.refusal(current) or "allowed")
 
 
 def test_spending_cap_counts_only_the_owners_key(clean_env, monkeypatch) -> None:
     monkeypatch.setenv("APP_MODE", "shared")
     monkeypatch.setenv("OPENAI_API_KEY", OWNER_KEY)
-    monkeypatch.setenv("SESSION_BUDGET_USD", "0.10")
-    at = AppTest.from_function(budget_script).run()
+    monkeypatch.setenv("SESSION_BUDGET_USD", "0.10")  # the old name still works
+    at = AppTest.from_function(budget_script, default_timeout=30).run()
     assert at.markdown[0].value == "allowed"
     at.session_state["costs"] = [0.04, None, 0.05]
     assert at.run().markdown[0].value == "allowed"
@@ -218,7 +222,8 @@ def test_spending_cap_stops_the_next_turn_and_keeps_the_transcript(app, shared_e
     one_turn = cost_usd("gpt-5-mini", USAGE)
     assert one_turn
     shared_env.queue(Text("First.", usage=USAGE), Text("Second.", usage=USAGE), Text("Never sent."))
-    at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, SESSION_BUDGET_USD=f"{one_turn * 1.5:.6f}")
+    # A small output bound keeps the second turn's worst case under what is left, so it runs.
+    at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{one_turn * 1.5:.6f}", MAX_OUTPUT_TOKENS=16)
     at = enter_password(at.run(), PASSWORD)
     for prompt in ("one", "two", "three"):
         at.chat_input[0].set_value(prompt).run()

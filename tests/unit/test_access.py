@@ -78,12 +78,12 @@ def test_withheld_key_is_gone_and_says_so() -> None:
 
 
 def test_access_config_reads_secrets_then_environment_and_hides_the_password() -> None:
-    cfg = access.access_config({"APP_PASSWORD": "open sesame", "SESSION_BUDGET_USD": "0.50"},
+    cfg = access.access_config({"APP_PASSWORD": "open sesame"},
                                {"APP_PASSWORD": "env-pw", "ALLOWED_EMAILS": "Ann@Example.com; @team.org"},
                                login=False)
-    assert cfg.password == "open sesame" and cfg.budget_usd == 0.5
+    assert cfg.password == "open sesame"
     assert cfg.allowed_emails == ("ann@example.com", "@team.org")
-    assert cfg.sources == {"APP_PASSWORD": "secrets", "ALLOWED_EMAILS": "environment", "SESSION_BUDGET_USD": "secrets"}
+    assert cfg.sources == {"APP_PASSWORD": "secrets", "ALLOWED_EMAILS": "environment"}
     assert "open sesame" not in repr(cfg)
 
 
@@ -130,30 +130,6 @@ def test_each_wrong_try_doubles_the_wait_and_early_tries_are_not_compared() -> N
     assert throttle.attempt("1.2.3.4", "guess3", "secret").wait_s == 1.0  # a success starts the count again
 
 
-# --- the budget ---------------------------------------------------------------------------------------
-
-def test_budget_left() -> None:
-    assert access.budget_left(0.0, None) is None
-    assert access.budget_left(0.25, 1.0) == 0.75
-    assert access.budget_left(1.5, 1.0) == 0.0
-
-
-def test_budget_refusal_once_the_cap_is_reached() -> None:
-    assert access.budget_refusal(0.0, None) is None
-    assert access.budget_refusal(0.99, 1.0) is None
-    assert "budget" in access.budget_refusal(1.0, 1.0)
-    assert access.budget_refusal(sum([0.1] * 10), 1.0) is not None  # 0.9999999999999999 counts as spent
-    assert access.budget_refusal(0.0, 0.0) is not None  # a zero cap allows no turn on the app's key
-
-
-def test_parse_budget() -> None:
-    assert access.parse_budget(None) is None and access.parse_budget(" ") is None
-    assert access.parse_budget("$2.5") == 2.5 and access.parse_budget(3) == 3.0
-    for bad in ("lots", "-1", "nan"):
-        with pytest.raises(ValueError, match="SESSION_BUDGET_USD"):
-            access.parse_budget(bad)
-
-
 # --- ownership and display ----------------------------------------------------------------------------
 
 def test_a_shared_chat_opens_only_for_its_owner() -> None:
@@ -167,7 +143,7 @@ def test_a_shared_chat_opens_only_for_its_owner() -> None:
 def test_sources_table_shows_no_secret() -> None:
     current = resolve({}, {"OPENAI_API_KEY": OWNER_KEY, "APP_MODE": "shared"},
                       {"HISTORY_DATABASE_URL": "postgresql://app:db-pass-123@db:5432/h"}, {})
-    cfg = access.access_config({"APP_PASSWORD": "pw-secret-42", "SESSION_BUDGET_USD": "1"}, {}, login=False)
+    cfg = access.access_config({"APP_PASSWORD": "pw-secret-42"}, {}, login=False)
     rows = access.describe_sources(current, cfg)
     text = repr(rows)
     for secret in (OWNER_KEY, OWNER_KEY[-4:], "pw-secret-42", "db-pass-123"):
@@ -177,4 +153,3 @@ def test_sources_table_shows_no_secret() -> None:
     assert by_name["API key"]["Value"] == "the app's key" and by_name["API key"]["From"] == "secrets"
     assert by_name["App password"] == {"Setting": "App password", "Value": "set", "From": "secrets"}
     assert by_name["History database"]["Value"] == "postgresql://app:***@db:5432/h"
-    assert by_name["Spending cap per session"]["Value"] == "$1.00"
