@@ -182,11 +182,12 @@ def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) 
 
 
 def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl) -> None:
-    store, owner = state.history(current), state.owner(current)
+    store, who = state.history(current), state.identity(current)
     previous = thread.last_response_id
 
     def record(turn: Turn) -> str | None:
-        return _record(store, owner, thread, turn, previous)
+        # Nobody to keep it for (an anonymous visitor): the History page says so.
+        return _record(store, who.owner, thread, turn, previous) if who.durable else None
 
     st.session_state[state.JOB] = TurnJob(updates, control, record)
 

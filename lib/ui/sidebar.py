@@ -22,10 +22,11 @@ def render_sidebar() -> None:
             st.switch_page(state.CHAT_PAGE)
         st.caption(f"Model: `{current.model}`")
         render_share_link(state.thread(), st.session_state.get(LOADED))
-        if missing_setting(current):
+        who = state.identity(current)
+        if missing_setting(current) or not who.durable:  # an anonymous visitor's chats are not recorded
             return
         try:
-            recent = state.history(current).conversations(state.owner(current), limit=RECENT)
+            recent = state.history(current).conversations(who.owner, limit=RECENT)
         except StoreError:
             return
         if not recent:
