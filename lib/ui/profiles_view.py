@@ -51,7 +51,8 @@ def open_from_url() -> None:
         st.error(f"Profile {name!r} could not be opened: {error}")
         return
     if wanted:
-        st.info(f"Profile {escape_markdown(name)} also named an endpoint ({escape_markdown(wanted)}). A profile "
+        host = wanted.replace("`", "")
+        st.info(f"Profile {escape_markdown(name)} also named an endpoint (`{host}`). A profile "
                 "opened by a link keeps this app's endpoint; load it on Setup → Profiles to use its own.",
                 icon=":material/shield:")
 
@@ -113,7 +114,10 @@ def profiles_section() -> None:
 
 
 def _save(store: Profiles, owner: str, name: str, data: dict) -> None:
-    """Save a profile unless its name is a shipped one's."""
+    """Save a profile for a person with an identity, under a name no shipped profile has."""
+    if not state.identity().durable:  # the button is off too; this holds if a click arrives anyway
+        st.error(PROFILES_NOT_KEPT)
+        return
     if refusal := name_refusal(name):
         st.error(refusal)
         return
