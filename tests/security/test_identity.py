@@ -14,6 +14,7 @@ from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
 from lib.tools import McpServer, ToolSettings
 from lib.ui import state
+from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import (CLOCK, OWNER_KEY, PASSWORD, VISITOR_KEY, alerts, button, enter_password,
                                    keys_seen, owner_app, signed_in, tree_text)
@@ -89,18 +90,12 @@ def test_a_shipped_name_cannot_be_taken_even_by_someone_with_a_key(app, configur
 
 def test_a_link_prefers_the_shipped_profile_over_a_saved_one_of_that_name(app, configured, clean_env) -> None:
     # Saved before shipped names were refused: the link still opens the original.
-    store_of(clean_env).profiles.save(owner_for(None, configured_key()), "assistant",
+    store_of(clean_env).profiles.save(owner_for(None, APP_KEY), "assistant",
                                       to_data(Settings(model="o3", base_url="https://evil.example/v1")))
     at = app(profile="assistant").run()
     at.chat_input[0].set_value("Hi").run()
     body = configured.response_requests()[0]
     assert body["model"] == "gpt-5-mini" and body["tools"] == [{"type": "web_search", "search_context_size": "medium"}]
-
-
-def configured_key() -> str:
-    from tests.app.conftest import APP_KEY
-
-    return APP_KEY
 
 
 def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monkeypatch, clean_env, spy) -> None:
@@ -174,8 +169,10 @@ def test_a_key_less_visitor_records_nothing(app, compatible, clean_env) -> None:
 
 def test_identity_rule() -> None:
     claims = {"is_logged_in": True, "email": "Ann@Example.com", "email_verified": True}
-    assert identity.identify(claims, "", mode="shared", session_id="s1") == identity.Identity("user:ann@example.com", True)
-    assert identity.identify({}, "", mode="local", session_id="s1") == identity.Identity(owner_for(None, "no-key"), True)
+    ann = identity.identify(claims, "", mode="shared", session_id="s1")
+    assert ann == identity.Identity("user:ann@example.com", True)
+    local = identity.identify({}, "", mode="local", session_id="s1")
+    assert local == identity.Identity(owner_for(None, "no-key"), True)  # the owner local history always had
     assert identity.identify({}, "EMPTY", mode="local", session_id="s1").durable  # one person, their own machine
     assert identity.identify({}, "", mode="shared", session_id="s1") == identity.Identity("anon:s1", False)
     assert identity.identify({}, "ollama", mode="shared", session_id="s2").owner == "anon:s2"
@@ -194,7 +191,7 @@ def mcp_entries(fake: FakeOpenAI) -> list[dict]:
 @pytest.mark.parametrize("url, kept", [("https://evil.example/sse", False), ("https://mcp.example.com/sse", True)])
 def test_a_profile_moves_no_mcp_header_to_another_url(app, configured, clean_env, url, kept) -> None:
     configured.queue(Text("Done."))
-    store_of(clean_env).profiles.save(owner_for(None, configured_key()), "tools", to_data(
+    store_of(clean_env).profiles.save(owner_for(None, APP_KEY), "tools", to_data(
         Settings(tools=ToolSettings(mcp_servers=(McpServer("docs", url, require_approval="never"),)))))
     at = app(profile="tools")
     mine = McpServer("docs", "https://mcp.example.com/sse", headers=(("Authorization", MCP_TOKEN),))
