@@ -21,9 +21,11 @@ def render_sidebar() -> None:
             state.new_chat()
             st.switch_page(state.CHAT_PAGE)
         st.caption(f"Model: `{current.model}`")
-        render_share_link(state.thread(), st.session_state.get(LOADED))
         who = state.identity(current)
-        if missing_setting(current) or not who.durable:  # an anonymous visitor's chats are not recorded
+        if not who.durable:  # an anonymous visitor's chats are not recorded: no link would open them
+            return
+        render_share_link(state.thread(), st.session_state.get(LOADED))
+        if missing_setting(current):
             return
         try:
             recent = state.history(current).conversations(who.owner, limit=RECENT)

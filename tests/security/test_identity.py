@@ -139,6 +139,7 @@ def test_key_less_visitors_do_not_see_each_others_chats(app, compatible, key) ->
     ann.chat_input[0].set_value("Secret merger plan").run()
     assert ann.chat_message[1].markdown[0].value == "Ann's answer about the merger."
     conversation = ann.query_params["conversation"]
+    assert "Share this chat" not in tree_text(ann)  # a link that would open for nobody is not offered
 
     bob = app().run() if not key else save_key(app().run(), key)
     assert "merger" not in tree_text(bob).lower()  # the sidebar's recent conversations
