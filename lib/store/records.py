@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from lib.identity import owner_for  # noqa: F401 - the owner strings rows are kept under; defined with the identity rule
+# The owner strings rows are kept under are defined with the identity rule; re-exported for the store's users.
+from lib.identity import owner_for  # noqa: F401
 
 RESPONSE_STATUSES = ("completed", "incomplete", "failed", "cancelled", "in_progress", "queued")
 CONVERSATION_STATUSES = ("active", "closed", "expired")
