@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.identity import HISTORY_NOT_KEPT
 from lib.ui import history_charts, history_conversations, history_detail, history_view, state
 
 current = state.ready_settings()
@@ -12,6 +13,8 @@ st.title("History")
 state.show_flash()
 history_detail.show_notice()
 store, owner, client = state.history(current), state.owner(current), state.client(current)
+if not state.identity(current).durable:
+    st.info(HISTORY_NOT_KEPT, icon=":material/person_off:")
 
 responses_tab, conversations_tab = st.tabs(["Responses", "Conversations"], key="history_tab", on_change="rerun")
 if responses_tab.open:

@@ -28,18 +28,23 @@ NOT_YOURS = "That chat belongs to someone else, or is not known to this app; it 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
+def _loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
 def is_local(url: str | None, peer_ip: str | None) -> bool:
-    """Served to a browser on this machine: the URL it shows names localhost and, when known, the
-    connection's peer is loopback. The URL alone is not enough: the browser (or a script posing as
-    one) sends it; the peer address comes from the TCP connection itself."""
-    if peer_ip is not None:
-        try:
-            if not ipaddress.ip_address(peer_ip.split("%")[0]).is_loopback:
-                return False
-        except ValueError:
-            return False
+    """Served to a browser on this machine: the URL it shows names localhost and the connection's peer
+    is loopback. The URL alone is not enough: the browser (or a script posing as one) sends it; the peer
+    address comes from the TCP connection itself. Fails closed: a browser whose peer is unknown is shared."""
+    if peer_ip is None:
+        return not url  # no browser at all (a local client, or a test); a browser must show its peer
+    if not _loopback(peer_ip):
+        return False
     if not url:
-        return True  # no browser at all: a local client, or a test
+        return True
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
@@ -127,17 +132,35 @@ class Attempt:
     checked: bool = True  # False when the try came too soon and was not compared at all
 
 
-class PasswordThrottle:
-    """Wrong tries per caller; each one doubles the wait before the next try is even compared.
+def throttle_caller(context_ip: str | None, peer_ip: str | None, session_id: str) -> str:
+    """Whose wrong tries count together: the visitor's address, else this browser session.
 
-    Process-wide on purpose: a reload starts a new session, so counting per session would let a
-    guesser reset the wait by reloading.
+    A loopback peer is a proxy on this host (or one person on their own machine): everyone behind it
+    would share one wait, so one guesser would lock everyone out. The process-wide guard covers reloads.
+    """
+    for ip in (context_ip, peer_ip):
+        if ip and not _loopback(ip):
+            return "ip:" + ip
+    return "session:" + session_id
+
+
+class PasswordThrottle:
+    """Wrong tries per caller, each doubling the wait before the next try is even compared; and a
+    process-wide allowance of wrong tries, so that many callers (or reloads) together are slowed too.
+
+    Per caller and process-wide on purpose: a reload starts a new session, so counting per session would
+    let a guesser reset the wait by reloading. The shared allowance (`global_burst` wrong tries, then one
+    more every `global_every_s`) is far above what people mistyping use, and when a distributed guesser
+    has spent it, everyone's next try waits at most `global_every_s`: slowed, never locked out.
     """
 
-    def __init__(self, base_s: float = 1.0, max_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, base_s: float = 1.0, max_s: float = 60.0, clock: Callable[[], float] = time.monotonic, *,
+                 global_burst: int = 30, global_every_s: float = 2.0):
         self.base_s, self.max_s, self._clock = base_s, max_s, clock
+        self.global_burst, self.global_every_s = global_burst, global_every_s
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}  # caller -> (wrong tries, next try allowed at)
+        self._allowance, self._refilled_at = float(global_burst), clock()
 
     def delay_after(self, failures: int) -> float:
         """The wait after `failures` wrong tries in a row: base, 2×base, 4×base, … up to max."""
@@ -149,6 +172,11 @@ class PasswordThrottle:
             _, allowed_at = self._failures.get(caller, (0, 0.0))
         return max(allowed_at - self._clock(), 0.0)
 
+    def _refill(self, now: float) -> None:
+        gained = (now - self._refilled_at) / self.global_every_s
+        self._allowance = min(self._allowance + gained, float(self.global_burst))
+        self._refilled_at = now
+
     def attempt(self, caller: str, attempt: str, expected: str) -> Attempt:
         """Compare a try unless it came too soon; a wrong one makes the next wait longer."""
         with self._lock:
@@ -156,9 +184,13 @@ class PasswordThrottle:
             failures, allowed_at = self._failures.get(caller, (0, 0.0))
             if now < allowed_at:
                 return Attempt(ok=False, wait_s=allowed_at - now, checked=False)
+            self._refill(now)
+            if self._allowance < 1.0:  # many wrong tries from everywhere: one compare per global_every_s
+                return Attempt(ok=False, wait_s=(1.0 - self._allowance) * self.global_every_s, checked=False)
             if password_matches(attempt, expected):
                 self._failures.pop(caller, None)
                 return Attempt(ok=True)
+            self._allowance -= 1.0
             failures += 1
             wait = self.delay_after(failures)
             self._failures[caller] = (failures, now + wait)

@@ -102,6 +102,8 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["conversation"] = thread.conversation_id
     elif thread.last_response_id:
         request["previous_response_id"] = thread.last_response_id
+    if settings.safety_identifier:  # shared mode: abuse is traced to this visitor, not to the whole key
+        request["safety_identifier"] = settings.safety_identifier
     return request
 
 

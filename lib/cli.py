@@ -64,14 +64,15 @@ def history_recorder(cwd: Path) -> Recorder:
 
     def record(settings: Settings, turn: Turn, conversation_id: str | None, previous_id: str | None) -> None:
         from lib.history import record_turn
-        from lib.store import HistoryStore, default_url, owner_for
+        from lib.identity import local_owner
+        from lib.store import HistoryStore, default_url
 
         url = settings.history_url or default_url(cwd)
         if url not in stores:  # opened (and migrated) once, on the first answer
             stores[url] = HistoryStore(url, ttl_minutes=settings.ttl_minutes)
         store = stores[url]
-        # No signed-in user in a terminal: the key's fingerprint, the app's owner for the same key.
-        owner = owner_for(None, settings.api_key or "no-key")
+        # A terminal is one person on their own machine: the owner the app gives that key in local mode.
+        owner = local_owner(settings.api_key)
         record_turn(store, owner, turn, conversation_id, previous_id)
 
     return record

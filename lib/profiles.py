@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lib.settings import Settings
 from lib.tools import McpServer, ToolSettings
@@ -15,6 +16,8 @@ BUILTIN_DIR = Path(__file__).resolve().parents[1] / "profiles"
 # Settings a profile carries; the key, MCP headers, mode and storage belong to the person or the deployment.
 FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "temperature",
           "reasoning_effort", "store", "background")
+# Where requests (and the key typed next) go: a profile opened by a link must not choose that.
+ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version")
 
 
 def to_data(settings: Settings) -> dict[str, Any]:
@@ -53,3 +56,39 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
 def builtin() -> dict[str, dict[str, Any]]:
     """The example profiles shipped with the app, by name (read-only, for everyone)."""
     return {path.stem: json.loads(path.read_text()) for path in sorted(BUILTIN_DIR.glob("*.json"))}
+
+
+def is_shipped(name: str) -> bool:
+    """True for the name of a shipped profile (any case): nobody's profile may take it."""
+    wanted = name.strip().lower()
+    return any(wanted == shipped.lower() for shipped in builtin())
+
+
+def name_refusal(name: str) -> str | None:
+    """Why a profile may not be saved under this name, else None."""
+    if is_shipped(name):
+        return (f"{name.strip()!r} is the name of a profile that comes with the app; "
+                "pick another name so that a link to it always opens the original.")
+    return None
+
+
+def without_endpoint(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The profile without its endpoint settings, and the host it wanted requests to go to (if any)."""
+    kept = {k: v for k, v in data.items() if k not in ENDPOINT_FIELDS}
+    wanted = next((str(data[k]) for k in ("azure_endpoint", "base_url") if data.get(k)), None)
+    if wanted is None:
+        return kept, "another provider" if data.get("provider") else None
+    try:
+        host = urlsplit(wanted).hostname
+    except ValueError:
+        host = None
+    return kept, host or "an address that is not a URL"
+
+
+def keep_headers(tools: ToolSettings, current: ToolSettings) -> ToolSettings:
+    """The profile's tools with the MCP headers typed in this session, only for servers whose label
+    and URL both match: a header must never follow a label to another server."""
+    typed = {(s.label, s.url): s.headers for s in current.mcp_servers}
+    servers = tuple(dataclasses.replace(s, headers=typed.get((s.label, s.url), ()))
+                    for s in tools.mcp_servers)
+    return dataclasses.replace(tools, mcp_servers=servers)

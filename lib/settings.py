@@ -62,6 +62,8 @@ class Settings:
     history_url: str = ""
     ttl_minutes: int | None = None  # idle conversations expire after this long; None = never
     tools: ToolSettings = field(default_factory=ToolSettings)
+    # Set by lib.ui.state from the session's identity (shared mode only); never read from a layer or a profile.
+    safety_identifier: str = field(default="", repr=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -163,7 +165,7 @@ def resolve(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     layers = (("secrets", secrets), ("environment", environ), (".env", dotenv))
-    names = [f.name for f in fields(Settings) if f.name != "sources"]
+    names = [f.name for f in fields(Settings) if f.name not in {"sources", "safety_identifier"}]
     for name in sorted(names, key=lambda n: n != "provider"):  # the provider decides where the key is read
         if name in session and session[name] is not None and name != "mode":
             values[name], sources[name] = session[name], "session"

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 
+from lib.identity import ANONYMOUS
+
 from .records import utcnow
 from .schema import profiles
 
@@ -32,7 +34,9 @@ class Profiles:
             return conn.execute(query).scalar()
 
     def save(self, owner: str, name: str, data: dict[str, Any]) -> None:
-        """Create or replace a profile."""
+        """Create or replace a profile; an anonymous visitor's would be lost, or planted for the next one."""
+        if owner.startswith(ANONYMOUS):
+            raise ValueError("profiles are not kept for an anonymous visitor")
         now = utcnow()
         with self._store.writing() as conn:
             changed = conn.execute(update(profiles).where(profiles.c.owner == owner, profiles.c.name == name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+# The owner strings rows are kept under are defined with the identity rule; re-exported for the store's users.
+from lib.identity import owner_for  # noqa: F401
 
 RESPONSE_STATUSES = ("completed", "incomplete", "failed", "cancelled", "in_progress", "queued")
 CONVERSATION_STATUSES = ("active", "closed", "expired")
@@ -15,15 +17,6 @@ ERROR_CHARS = 2000
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-def owner_for(user_email: str | None, api_key: str | None) -> str:
-    """Who owns history: the signed-in user, else a short hash of the API key (never the key)."""
-    if user_email and user_email.strip():
-        return "user:" + user_email.strip().lower()
-    if api_key:
-        return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
-    raise ValueError("no owner: neither a signed-in user nor an API key")
 
 
 class StoreError(Exception):

@@ -29,7 +29,7 @@ def applies(current: Settings) -> bool:
 def identity(current: Settings) -> str:
     """Whom this session's spending counts against: the signed-in person, else the visitor's address."""
     kind = access.gate_for(state.configured_settings(), gate.config())
-    ip = state._peer_ip() or st.context.ip_address  # the TCP peer first: the page cannot forge it
+    ip = state.peer_ip() or st.context.ip_address  # the TCP peer first: the page cannot forge it
     return budget.identity(state.owner(current), shared_login=kind == access.LOGIN,
                            peer_ip=ip if isinstance(ip, str) else None)
 

@@ -227,12 +227,13 @@ def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) 
 
 def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl,
             tab: budget.Tab | None = None) -> None:
-    store, owner = state.history(current), state.owner(current)
+    store, who = state.history(current), state.identity(current)
     previous = thread.last_response_id
 
     def record(turn: Turn) -> str | None:
         # In the worker, when the turn ends: New chat, a closed tab or a rerun cannot skip the count.
-        notes = [budget.settle(tab, turn), _record(store, owner, thread, turn, previous)]
+        # Nobody to keep the turn for (an anonymous visitor): the History page says so.
+        notes = [budget.settle(tab, turn), _record(store, who.owner, thread, turn, previous) if who.durable else None]
         return " ".join(n for n in notes if n) or None
 
     st.session_state[state.JOB] = TurnJob(updates, control, record)

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from lib import access
+from lib import access, identity
 from lib.markup import escape_markdown
 from lib.settings import secrets_dict
 from lib.ui import state
@@ -48,22 +48,20 @@ def guard() -> None:
         st.error(access.REFUSAL, icon=":material/lock:")
 
 
-def _signed_in_email() -> str | None:
-    # st.user.get, not the attribute: without [auth] the attribute raises.
-    return st.user.get("email") if st.user.get("is_logged_in") else None
-
-
 def _login(cfg: access.AccessConfig) -> None:
-    if st.user.get("is_logged_in"):
-        email = _signed_in_email()
-        if access.email_allowed(email, cfg.allowed_emails):
+    claims = state.login_claims()
+    if claims:
+        email = identity.verified_email(claims)
+        refusal = identity.login_refusal(claims)
+        if refusal is None and access.email_allowed(email, cfg.allowed_emails):
             st.session_state[state.ACCESS] = True
             with st.sidebar:
                 st.caption(f"Signed in as {escape_markdown(email or 'you')}")
                 st.button("Log out", icon=":material/logout:", on_click=st.logout)
             return
         st.session_state[state.ACCESS] = False
-        st.error(f"{escape_markdown(email or 'This account')} may not use this app. "
+        # An unverified address is refused even if it is on the list: anyone could have typed it.
+        st.error(refusal or f"{escape_markdown(email or 'This account')} may not use this app. "
                  "Ask its owner to add you to ALLOWED_EMAILS.")
         st.button("Log out", icon=":material/logout:", on_click=st.logout)
         st.stop()
@@ -102,8 +100,8 @@ def _try_password() -> None:
     attempt = st.session_state.get(PASSWORD_INPUT) or ""
     st.session_state[PASSWORD_INPUT] = ""  # never kept, never sent back to the browser
     ip = st.context.ip_address
-    # Behind a proxy, or on localhost, there is no address to tell callers apart: they share one wait.
-    result = THROTTLE.attempt(ip if isinstance(ip, str) else "anyone", attempt, config().password)
+    caller = access.throttle_caller(ip if isinstance(ip, str) else None, state.peer_ip(), state.session_id())
+    result = THROTTLE.attempt(caller, attempt, config().password)
     if result.ok:
         st.session_state[state.ACCESS] = True
     elif not result.checked:
@@ -112,16 +110,9 @@ def _try_password() -> None:
         st.session_state[PASSWORD_NOTE] = f"Wrong password. The next try is looked at in {math.ceil(result.wait_s)} s."
 
 
-def viewer() -> str | None:
-    """Who this session is to the history store: the signed-in e-mail, else the key's fingerprint."""
-    from lib.store import owner_for  # the store pulls in SQLAlchemy: only when a chat is opened
-
-    try:
-        return owner_for(_signed_in_email(), state.settings().api_key or None)
-    except ValueError:
-        return None
 
 
 def can_open(stored_owner: str | None) -> bool:
     """May this session open a chat recorded under `stored_owner` (None: not in the store)?"""
-    return access.may_open(viewer(), stored_owner, shared=state.settings().mode == "shared")
+    current = state.settings()
+    return access.may_open(state.owner(current), stored_owner, shared=current.mode == "shared")

@@ -6,34 +6,35 @@ import json
 
 import streamlit as st
 
-from lib.markup import plain
-from lib.profiles import builtin, from_data, to_data
+from lib.identity import PROFILES_NOT_KEPT
+from lib.markup import escape_markdown, plain
+from lib.profiles import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
 from lib.store import StoreError
+from lib.store.profiles import Profiles
 from lib.ui import state
 
 LOADED = "profile_loaded"  # the profile named in the URL that this session has applied
 
 
 def _find(name: str) -> dict | None:
-    """A profile of this owner, else a shipped one."""
+    """A shipped profile of that name, else one of this owner's (a saved one never shadows a shipped one)."""
+    if (shipped := builtin().get(name)) is not None:
+        return shipped
     current = state.settings()
-    return state.history(current).profiles.get(state.owner(current), name) or builtin().get(name)
+    return state.history(current).profiles.get(state.owner(current), name)
 
 
 def apply(name: str, data: dict) -> None:
-    """Make a profile the session's settings (the key and MCP headers stay as they are)."""
+    """Make a profile the session's settings (the key stays; MCP headers stay for the very same server)."""
     chosen = from_data(data)
-    tools = chosen.get("tools")
-    if tools is not None:  # keep the secrets typed in this session for servers of the same label
-        headers = {s.label: s.headers for s in state.settings().tools.mcp_servers}
-        servers = tuple(s.__class__(**{**s.__dict__, "headers": headers.get(s.label, ())}) for s in tools.mcp_servers)
-        chosen["tools"] = tools.__class__(**{**tools.__dict__, "mcp_servers": servers})
+    if (tools := chosen.get("tools")) is not None:
+        chosen["tools"] = keep_headers(tools, state.settings().tools)
     state.session_settings().update(chosen)
     st.session_state[LOADED] = name
 
 
 def open_from_url() -> None:
-    """`?profile=name` opens a demo: that profile's settings, once per session."""
+    """`?profile=name` opens a demo: that profile's settings, once per session, never its endpoint."""
     name = st.query_params.get("profile")
     if not name or st.session_state.get(LOADED) == name:
         return
@@ -42,30 +43,40 @@ def open_from_url() -> None:
         st.warning(f"There is no profile named '{plain(name)}' for you.", icon=":material/badge:")
         st.session_state[LOADED] = name
         return
+    # A link is someone else's choice: it must not decide where this session's key is sent next.
+    data, wanted = without_endpoint(data)
     try:
         apply(name, data)
     except ValueError as error:
         st.error(f"Profile '{plain(name)}' could not be opened: {plain(error)}")
+        return
+    if wanted:
+        host = wanted.replace("`", "")
+        st.info(f"Profile '{plain(name)}' also named an endpoint (`{host}`). A profile "
+                "opened by a link keeps this app's endpoint; load it on Setup → Profiles to use its own.",
+                icon=":material/shield:")
 
 
 def profiles_section() -> None:
     """The Profiles tab of Setup."""
     current = state.settings()
-    store, owner = state.history(current).profiles, state.owner(current)
+    who = state.identity(current)
+    store, owner, shipped = state.history(current).profiles, who.owner, builtin()
     try:
-        mine = store.names(owner)
+        # Rows saved under a shipped name before such names were refused stay hidden behind the original.
+        mine = [n for n in store.names(owner) if n not in shipped] if who.durable else []
     except StoreError as error:
         st.error(f"Profiles are unavailable: {error}")
         return
-    shipped = builtin()
     st.caption("A profile is everything on this page but the key (and MCP headers). Open one by link: "
-               "`?profile=<name>`.")
+               "`?profile=<name>` (a link never changes the endpoint).")
+    if not who.durable:
+        st.info(PROFILES_NOT_KEPT, icon=":material/person_off:")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    name = left.text_input("Save the current settings as", placeholder="demo", key="profile_name")
-    if right.button("Save profile", disabled=not name.strip(), icon=":material/bookmark_add:"):
-        store.save(owner, name.strip(), to_data(current))
-        st.toast(f"Saved profile {name.strip()!r}")
-        st.rerun()
+    name = left.text_input("Save the current settings as", placeholder="demo", key="profile_name",
+                           disabled=not who.durable)
+    if right.button("Save profile", disabled=not (who.durable and name.strip()), icon=":material/bookmark_add:"):
+        _save(store, owner, name.strip(), to_data(current))
     options = mine + [n for n in shipped if n not in mine]
     if not options:
         return
@@ -73,8 +84,10 @@ def profiles_section() -> None:
     data = store.get(owner, picked) if picked in mine else shipped[picked]
     load, export, remove = st.columns(3)
     if load.button("Load", icon=":material/download_done:", key="profile_load"):
-        apply(picked, data)
-        state.flash(f"Profile {picked!r} loaded.")
+        apply(picked, data)  # picked here by the person, who is told where it points: its endpoint too
+        wanted = without_endpoint(data)[1]
+        where = f" Requests now go to {escape_markdown(wanted)}." if wanted else ""
+        state.flash(f"Profile {picked!r} loaded.{where}")
         st.rerun()
     export.download_button("Export JSON", json.dumps({**data, "name": picked}, indent=2), f"{picked}.json",
                            "application/json", icon=":material/file_download:")
@@ -82,16 +95,34 @@ def profiles_section() -> None:
         if remove.button("Delete", icon=":material/delete:", key="profile_delete"):
             store.delete(owner, picked)
             st.rerun()
-        new_name = st.text_input("Rename to", key="profile_rename")
-        if st.button("Rename", disabled=not new_name.strip()) and not store.rename(owner, picked, new_name.strip()):
-            st.error(f"A profile named {new_name.strip()!r} exists already.")
+        new_name = st.text_input("Rename to", key="profile_rename").strip()
+        if st.button("Rename", disabled=not new_name):
+            if refusal := name_refusal(new_name):
+                st.error(refusal)
+            elif not store.rename(owner, picked, new_name):
+                st.error(f"A profile named {new_name!r} exists already.")
+    if not who.durable:
+        return
     uploaded = st.file_uploader("Import a profile (JSON)", type=["json"], key="profile_import")
     if uploaded is not None and st.button("Import", icon=":material/upload:"):
         try:
             imported = json.loads(uploaded.getvalue())
             from_data(imported)
-            store.save(owner, str(imported.get("name") or uploaded.name.removesuffix(".json")),
-                       {k: v for k, v in imported.items() if k != "name"})
-            st.rerun()
         except ValueError as error:
             st.error(f"{uploaded.name} was not imported: {error}")
+            return
+        _save(store, owner, str(imported.get("name") or uploaded.name.removesuffix(".json")),
+              {k: v for k, v in imported.items() if k != "name"})
+
+
+def _save(store: Profiles, owner: str, name: str, data: dict) -> None:
+    """Save a profile for a person with an identity, under a name no shipped profile has."""
+    if not state.identity().durable:  # the button is off too; this holds if a click arrives anyway
+        st.error(PROFILES_NOT_KEPT)
+        return
+    if refusal := name_refusal(name):
+        st.error(refusal)
+        return
+    store.save(owner, name, data)
+    st.toast(f"Saved profile {name!r}")
+    st.rerun()

@@ -24,11 +24,14 @@ def render_sidebar() -> None:
         st.caption(f"Model: {code_span(current.model)}")
         if line := budget.sidebar_line(current):
             st.caption(line)
+        who = state.identity(current)
+        if not who.durable:  # an anonymous visitor's chats are not recorded: no link would open them
+            return
         render_share_link(state.thread(), st.session_state.get(LOADED))
         if missing_setting(current):
             return
         try:
-            recent = state.history(current).conversations(state.owner(current), limit=RECENT)
+            recent = state.history(current).conversations(who.owner, limit=RECENT)
         except StoreError:
             return
         if not recent:

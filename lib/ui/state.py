@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,8 @@ from openai import OpenAI
 
 from lib.access import is_local, owner_key_in_use, without_owner_key
 from lib.client import ClientCache
-from lib.store import HistoryStore, default_url, owner_for
+from lib.identity import ANONYMOUS, Identity, identify
+from lib.store import HistoryStore, default_url
 from lib.conversations import Thread
 from lib.settings import Settings, missing_setting, resolve, secrets_dict
 from lib.stream import Turn
@@ -39,6 +43,7 @@ CODE_SHOWN = "code_shown"  # ids of the turns whose "View as code" is open
 SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns of a long chat
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
+SESSION_ID = "session_id"  # this browser session's random id: the owner of a visitor with no identity
 
 
 def dotenv_path() -> Path:
@@ -74,8 +79,10 @@ def settings() -> Settings:
     """
     current = configured_settings()
     if owner_key_in_use(current) and not st.session_state.get(ACCESS):
-        return without_owner_key(current)
-    return current
+        current = without_owner_key(current)
+    if current.mode != "shared":
+        return current
+    return replace(current, safety_identifier=identity(current).safety_identifier)
 
 
 def client(current: Settings | None = None) -> OpenAI:
@@ -115,7 +122,7 @@ def show_flash() -> None:
         st.info(message)
 
 
-def _peer_ip() -> str | None:
+def peer_ip() -> str | None:
     """The TCP peer of this session's websocket, which the page cannot forge; None when unknown."""
     from streamlit import runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -129,9 +136,11 @@ def _peer_ip() -> str | None:
     return peer if isinstance(peer, str) else None
 
 
+
+
 def served_on_localhost() -> bool:
     """True when the browser reached the app on this machine (or there is no browser, as in tests)."""
-    return is_local(st.context.url, _peer_ip())
+    return is_local(st.context.url, peer_ip())
 
 
 def can_save_dotenv(current: Settings) -> bool:
@@ -151,16 +160,27 @@ def history(current: Settings | None = None) -> HistoryStore:
     return _history_store(current.history_url or default_url(Path.cwd()), current.ttl_minutes)
 
 
-def signed_in_email() -> str | None:
-    """The signed-in user's email when Streamlit's login is configured and used."""
-    try:
-        return st.user.get("email") if st.user.get("is_logged_in") else None
-    except Exception:  # no [auth] configured, or no browser session (AppTest)
-        return None
+def session_id() -> str:
+    """This browser session's random id; a reload or another tab gets another."""
+    return st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
+
+
+def login_claims() -> Mapping[str, Any]:
+    """The signed-in user's claims from Streamlit's login; empty when nobody is signed in."""
+    try:  # st.user.get, not the attribute: without [auth] the attribute raises
+        return st.user if st.user.get("is_logged_in") else {}
+    except Exception:  # noqa: BLE001 - no [auth] configured, or no browser session
+        return {}
+
+
+def identity(current: Settings | None = None) -> Identity:
+    """Who this session is (lib.identity.identify): the one answer every page, the gate and the store use."""
+    current = current or settings()
+    found = identify(login_claims(), current.api_key, mode=current.mode, session_id=session_id())
+    # A signed-in account that is no identity is stopped at the gate; until then it is nobody in particular.
+    return found or Identity(ANONYMOUS + session_id(), durable=False)
 
 
 def owner(current: Settings | None = None) -> str:
-    """Whose history this session sees: the signed-in user, else the key's fingerprint."""
-    current = current or settings()
-    # A key-less local server: everyone on it shares one history, as they share the server.
-    return owner_for(signed_in_email(), current.api_key or "no-key")
+    """Whose history, profiles and share links this session sees: identity(current).owner."""
+    return identity(current).owner

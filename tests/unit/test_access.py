@@ -28,7 +28,9 @@ def test_mode_is_local_only_on_localhost_without_app_mode() -> None:
 
 def test_local_needs_a_localhost_url_and_a_loopback_peer() -> None:
     assert access.is_local(None, None)  # no browser: a test, or a local client
-    assert access.is_local("http://localhost:8501", None)
+    # issue 12 item 16: a browser whose peer cannot be read is shared (fails closed); was local before
+    assert not access.is_local("http://localhost:8501", None)
+    assert access.is_local("http://localhost:8501", "127.0.0.1")
     assert access.is_local("http://127.0.0.1:8501/", "127.0.0.1")
     assert access.is_local("http://[::1]:8501", "::1")
     assert not access.is_local("https://team.streamlit.app", None)

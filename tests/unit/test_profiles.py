@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lib import profiles
 from lib.profiles import builtin, from_data, to_data
 from lib.settings import Settings
 from lib.store import HistoryStore
@@ -54,3 +55,29 @@ def test_store_is_owner_scoped(store_url: str) -> None:  # noqa: F811
     assert profiles.rename("key:a", "demo", "show") and profiles.names("key:a") == ["show"]
     assert not profiles.delete("key:b", "show") and profiles.delete("key:a", "show")
     assert profiles.names("key:a") == []
+
+
+def test_shipped_names_are_refused_in_any_case() -> None:
+    assert profiles.is_shipped("assistant") and profiles.is_shipped(" File-Search ")
+    assert "comes with the app" in (profiles.name_refusal("ASSISTANT") or "")
+    assert profiles.name_refusal("my-assistant") is None
+
+
+def test_without_endpoint_names_the_host_it_wanted() -> None:
+    data = {"format": 1, "model": "o3", "provider": "compatible", "base_url": "https://user:pw@spy.example:8443/v1"}
+    assert profiles.without_endpoint(data) == ({"format": 1, "model": "o3"}, "spy.example")
+    azure = {"format": 1, "provider": "azure", "azure_endpoint": "https://res.openai.azure.com", "api_version": "v1"}
+    assert profiles.without_endpoint(azure) == ({"format": 1}, "res.openai.azure.com")
+    assert profiles.without_endpoint({"format": 1, "provider": "azure"}) == ({"format": 1}, "another provider")
+    assert profiles.without_endpoint({"format": 1, "model": "o3"}) == ({"format": 1, "model": "o3"}, None)
+
+
+def test_mcp_headers_stay_only_for_the_same_label_and_url() -> None:
+    token = (("Authorization", "Bearer t"),)
+    mine = ToolSettings(mcp_servers=(McpServer("docs", "https://a.example/sse", headers=token),))
+    same = ToolSettings(mcp_servers=(McpServer("docs", "https://a.example/sse"),))
+    moved = ToolSettings(mcp_servers=(McpServer("docs", "https://b.example/sse"),))
+    renamed = ToolSettings(mcp_servers=(McpServer("wiki", "https://a.example/sse"),))
+    assert profiles.keep_headers(same, mine).mcp_servers[0].headers == token
+    assert profiles.keep_headers(moved, mine).mcp_servers[0].headers == ()
+    assert profiles.keep_headers(renamed, mine).mcp_servers[0].headers == ()
