@@ -13,13 +13,13 @@ from lib.settings import DEFAULT_MODEL, Settings, is_reasoning_model, resolve, s
 
 def test_each_layer_wins_over_the_ones_below() -> None:
     dotenv = {"OPENAI_API_KEY": "sk-dotenv", "OPENAI_MODEL": "m-dotenv", "OPENAI_INSTRUCTIONS": "i-dotenv",
-              "OPENAI_BASE_URL": "http://dotenv/v1"}
+              "OPENAI_TEMPERATURE": "0.25"}
     environ = {"OPENAI_API_KEY": "sk-env", "OPENAI_MODEL": "m-env", "OPENAI_INSTRUCTIONS": "i-env"}
     secrets = {"OPENAI_API_KEY": "sk-secret", "OPENAI_MODEL": "m-secret"}
     session = {"api_key": "sk-session"}
     s = resolve(session, secrets, environ, dotenv)
-    assert (s.api_key, s.model, s.instructions, s.base_url) == ("sk-session", "m-secret", "i-env", "http://dotenv/v1")
-    assert [s.source_of(n) for n in ("api_key", "model", "instructions", "base_url", "temperature")] == [
+    assert (s.api_key, s.model, s.instructions, s.temperature) == ("sk-session", "m-secret", "i-env", 0.25)
+    assert [s.source_of(n) for n in ("api_key", "model", "instructions", "temperature", "reasoning_effort")] == [
         "session", "secrets", "environment", ".env", "default"]
 
 
