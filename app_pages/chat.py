@@ -8,6 +8,7 @@ from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.ui import chat_flow, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
+from lib.urls import mask_url
 
 current = state.ready_settings()
 
@@ -29,7 +30,8 @@ turns = state.transcript()
 continuing = turns.pop() if decisions and turns and not busy else None
 if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
-    st.caption(f"Chatting with `{current.model}` at {current.endpoint}. Your conversation is kept on the server.")
+    st.caption(f"Chatting with `{current.model}` at {mask_url(current.endpoint)}. "
+               "Your conversation is kept on the server.")
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)
 first = chat_flow.first_shown(len(turns))

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from openai import OpenAI
 
+from lib.errors import explain
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -24,8 +25,8 @@ def _vector_stores(client: OpenAI | None) -> dict[str, str] | str:
         return "Add a key to list your vector stores."
     try:
         return {store.id: store.name or store.id for store in client.vector_stores.list(limit=100)}
-    except openai.APIError as error:
-        return f"Could not list vector stores: {error.message}"
+    except openai.APIError as error:  # explained, never echoed: the server may be one a visitor chose
+        return f"Could not list vector stores: {explain(error)}"
 
 
 def _web_search(tools: ToolSettings) -> dict:
