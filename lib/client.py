@@ -26,15 +26,33 @@ def client_key(settings: Settings) -> tuple[object, ...]:
             settings.organization, settings.project, settings.visitor_endpoint, settings.allowed_base_urls)
 
 
-def _only_what_settings_say(client: OpenAI, settings: Settings) -> OpenAI:
+def _pin(client: OpenAI, organization: str | None, project: str | None) -> OpenAI:
     """Undo what the SDK read from os.environ on its own: it fills a None organization/project from
     OPENAI_ORG_ID/OPENAI_PROJECT_ID, an admin key from OPENAI_ADMIN_KEY and extra headers from
     OPENAI_CUSTOM_HEADERS, all of them the deployment's and none of them for a visitor's server."""
-    client.organization = settings.organization or None
-    client.project = settings.project or None
+    client.organization, client.project = organization or None, project or None
     client.admin_api_key = None
     client._custom_headers = {}  # noqa: SLF001 - the SDK has no public way to drop OPENAI_CUSTOM_HEADERS
+    client._pinned = (organization, project)  # type: ignore[attr-defined]  # noqa: SLF001
     return client
+
+
+class _Pinned:
+    """Copies (with_options, as every turn makes) read os.environ again: pin them too."""
+
+    def copy(self, *args: object, **kwargs: object) -> OpenAI:
+        """The SDK's copy, with organization, project and headers pinned again."""
+        return _pin(super().copy(*args, **kwargs), *self._pinned)  # type: ignore[misc]
+
+    with_options = copy
+
+
+class StudioOpenAI(_Pinned, OpenAI):
+    """OpenAI whose organization, project and headers are only what Settings say."""
+
+
+class StudioAzureOpenAI(_Pinned, AzureOpenAI):
+    """AzureOpenAI likewise."""
 
 
 def build_client(settings: Settings) -> OpenAI:
@@ -47,7 +65,7 @@ def build_client(settings: Settings) -> OpenAI:
                        timeout=TIMEOUT)
     if settings.provider == "azure" and settings.api_version != "v1":
         # The SDK's Azure client: /openai/... paths, `api-version` query and `api-key` header.
-        return _only_what_settings_say(AzureOpenAI(
+        return _pin(StudioAzureOpenAI(
             api_key=settings.api_key or "none",
             azure_endpoint=settings.azure_endpoint.rstrip("/"),
             api_version=settings.api_version,
@@ -56,8 +74,8 @@ def build_client(settings: Settings) -> OpenAI:
             timeout=TIMEOUT,
             max_retries=MAX_RETRIES,
             http_client=http,
-        ), settings)
-    return _only_what_settings_say(OpenAI(
+        ), settings.organization, settings.project)
+    return _pin(StudioOpenAI(
         api_key=settings.api_key or "none",
         base_url=settings.endpoint,
         organization=settings.organization or None,
@@ -65,7 +83,7 @@ def build_client(settings: Settings) -> OpenAI:
         timeout=TIMEOUT,
         max_retries=MAX_RETRIES,
         http_client=http,
-    ), settings)
+    ), settings.organization, settings.project)
 
 
 class ClientCache:

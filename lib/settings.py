@@ -209,7 +209,8 @@ def resolve(
       provider and typed a base URL. Then the key is the session's (possibly none) and every endpoint
       setting is the session's; one it left blank is the provider's default, not the deployment's,
       whose endpoint may be a private gateway that trusts whoever reaches it. Only a deployment with
-      no key of its own lends its endpoint (same provider): it was set up for visitors' keys.
+      no key of its own lends its endpoint (same provider; never its organization or project): it
+      was set up for visitors' keys.
     - Otherwise key and endpoint are the deployment's (secrets > environment > .env): endpoint
       settings typed in a session without a key are ignored, and organization/project never leave it.
     Other settings (model, instructions, …) come from the session first. The mode and the
@@ -235,7 +236,7 @@ def resolve(
             sources.pop(name, None)
             if not _blank(session.get(name)):
                 values[name], sources[name] = session[name], "session"
-            elif lend and name in deployment:
+            elif lend and name in deployment and name not in {"organization", "project"}:  # the owner's account
                 values[name], sources[name] = deployment[name], deployment_sources[name]
         values["provider"] = provider
         sources["provider"] = "session" if provider_chosen else deployment_sources.get("provider", "default")
