@@ -32,7 +32,7 @@ class NotAnAPI(openai.APIError):
     """
 
     def __init__(self, content_type: str, request: httpx2.Request) -> None:
-        super().__init__(f"The server answered with a web page ({content_type}), not the API", request, body=None)
+        super().__init__(f"The server answered with {content_type}, not the API", request, body=None)
         self.content_type = content_type
 
 
@@ -113,19 +113,24 @@ class VisitorTransport(httpx2.HTTPTransport):
         super().close()
 
 
-def refuse_web_pages(response: httpx2.Response) -> None:
-    """An event hook: a 2xx HTML page is not an API answer; say so instead of failing on its text."""
+def refuse_non_api_answers(response: httpx2.Response) -> None:
+    """An event hook: a 2xx answer to a JSON request that is neither JSON nor a stream is not the API
+    (a login portal, a docs site, a wrong path); say so instead of failing on its text."""
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if response.is_success and kind in {"text/html", "application/xhtml+xml"}:
-        response.close()
-        raise NotAnAPI(kind, response.request)
+    wanted = response.request.headers.get("accept", "")
+    if not response.is_success or response.status_code == 204 or wanted != "application/json":
+        return  # errors are the SDK's to read; downloads ask for application/binary
+    if kind == "application/json" or kind.endswith("+json") or kind == "text/event-stream":
+        return
+    response.close()
+    raise NotAnAPI(kind or "no content type", response.request)
 
 
 def http_client(*, visitor: bool, allowed_prefixes: tuple[str, ...] = (), timeout: Any = None) -> httpx2.Client:
     """The SDK's HTTP client: guarded for a visitor's server (no redirects), the SDK's defaults otherwise."""
     from openai import DefaultHttpxClient
 
-    hooks = {"response": [refuse_web_pages]}
+    hooks = {"response": [refuse_non_api_answers]}
     if visitor:
         return DefaultHttpxClient(transport=VisitorTransport(allowed_prefixes), follow_redirects=False,
                                   trust_env=False, event_hooks=hooks, timeout=timeout)

@@ -37,8 +37,8 @@ def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: 
     foreign = is_foreign(error) if foreign is None else foreign
     where = mask_url(endpoint) if endpoint else "the API"
     if isinstance(error, NotAnAPI):
-        return (f"The server at {where} answered with a web page, not the API. "
-                "Check the base URL (it usually ends in /v1).")
+        page = "a web page" if "html" in error.content_type else "something else (not JSON)"
+        return f"The server at {where} answered with {page}, not the API. Check the base URL (it usually ends in /v1)."
     if foreign and isinstance(error, openai.APIConnectionError):  # timeouts too: no port-scan oracle
         return (f"Could not connect to {where}. In shared mode a server you set must be a public https "
                 "address that answers; local, private and non-https addresses are refused.")

@@ -232,17 +232,19 @@ def test_a_foreign_error_body_never_reaches_the_page(app, clean_env, page_spy, m
     assert "hunter2" not in tree_text(at) and "hunter2" not in alerts(at)
 
 
-def test_a_web_page_instead_of_the_api_is_said_plainly(app, clean_env, page_spy, monkeypatch) -> None:
-    portal = page_spy(200, "text/html; charset=utf-8", b"<html><body>Sign in to the Wi-Fi</body></html>")
+@pytest.mark.parametrize("content_type, said", [("text/html; charset=utf-8", "a web page"),
+                                                 ("text/plain", "something else (not JSON)")])
+def test_a_web_page_instead_of_the_api_is_said_plainly(app, clean_env, page_spy, monkeypatch, content_type, said) -> None:
+    portal = page_spy(200, content_type, b"<html><body>Sign in to the Wi-Fi</body></html>")
     monkeypatch.setenv("APP_MODE", "shared")
     monkeypatch.setenv("ALLOWED_BASE_URLS", portal.base_url)
     at = check_key(visitor_setup(app, monkeypatch, portal.base_url))
     assert not at.exception
-    assert "answered with a web page, not the API" in at.error[0].value
+    assert f"answered with {said}, not the API" in at.error[0].value
     button(at, "Save").click().run()
     at.chat_input[0].set_value("Hello").run()
     assert not at.exception
-    assert "answered with a web page, not the API" in alerts(at)
+    assert f"answered with {said}, not the API" in alerts(at)
     assert "Sign in to the Wi-Fi" not in tree_text(at)
 
 
