@@ -134,8 +134,8 @@ def test_the_owners_key_never_goes_to_an_endpoint_the_visitor_sets(
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD).run())
     url_field = "azure_endpoint" if provider == "azure" else "base_url"
     spy_url = spy.base_url.removesuffix("/v1") if provider == "azure" else spy.base_url
-    # What a profile, an old save or a crafted session leaves behind: an endpoint with no key of its own.
-    at.session_state["settings"] = {"provider": provider, url_field: spy_url}
+    if provider != "compatible":  # no field to type into: what a profile or an old save leaves behind
+        at.session_state["settings"] = {"provider": provider, url_field: spy_url}
     at.switch_page(SETUP).run()
     at.radio[0].set_value(provider).run()
     editable = [t for t in at.text_input if t.label in {"Base URL", "Azure OpenAI endpoint"} and not t.disabled]
