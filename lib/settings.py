@@ -239,7 +239,8 @@ def resolve(
             elif lend and name in deployment and name not in {"organization", "project"}:  # the owner's account
                 values[name], sources[name] = deployment[name], deployment_sources[name]
         values["provider"] = provider
-        sources["provider"] = "session" if provider_chosen else deployment_sources.get("provider", "default")
+        sources["provider"] = ("session" if provider_chosen else deployment_sources.get("provider", "default") if lend
+                               else "default")
         sources.setdefault("api_key", "session")  # the session's layer, even with no key in it
     if not on_localhost and values.get("mode") != "shared":
         values["mode"], sources["mode"] = "shared", "server address"

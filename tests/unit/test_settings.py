@@ -104,3 +104,11 @@ def test_mode_and_allowed_urls_are_the_deployments_alone() -> None:
     s = resolve({"api_key": "k", "mode": "local", "allowed_base_urls": ("http://10.0.0.1",)},
                 {"APP_MODE": "shared", "ALLOWED_BASE_URLS": "https://a.example/v1, http://b.internal:8000"}, {}, {})
     assert (s.mode, s.allowed_base_urls) == ("shared", ("https://a.example/v1", "http://b.internal:8000"))
+
+
+def test_sources_say_where_the_endpoint_came_from() -> None:
+    azure_owner = {"AZURE_OPENAI_API_KEY": "k-owner", "AZURE_OPENAI_ENDPOINT": "https://owner.openai.azure.com"}
+    s = resolve({"api_key": "sk-visitor"}, azure_owner, {}, {})
+    assert (s.provider, s.source_of("provider"), s.source_of("azure_endpoint")) == ("openai", "default", "default")
+    s = resolve({"api_key": "sk-visitor"}, {"AZURE_OPENAI_ENDPOINT": "https://owner.openai.azure.com"}, {}, {})
+    assert (s.provider, s.source_of("provider"), s.source_of("azure_endpoint")) == ("azure", "secrets", "secrets")
