@@ -9,6 +9,7 @@ from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
 from lib.ui import chat_flow, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
+from lib.urls import mask_url
 
 current = state.ready_settings()
 
@@ -30,7 +31,7 @@ turns = state.transcript()
 continuing = turns.pop() if decisions and turns and not busy else None
 if not turns and not prompt and not continuing and not busy:
     st.title("Responses Studio")
-    st.caption(f"Chatting with {code_span(current.model)} at {plain(current.endpoint)}. "
+    st.caption(f"Chatting with {code_span(current.model)} at {plain(mask_url(current.endpoint))}. "
                "Your conversation is kept on the server.")
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)

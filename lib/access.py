@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from lib.settings import Settings
+from lib.urls import mask_url
 
 # What the gate asks of a visitor before the pages run.
 OPEN, LOGIN, PASSWORD, REFUSE = "open", "login", "password", "refuse"
@@ -206,19 +207,6 @@ def may_open(viewer: str | None, stored_owner: str | None, *, shared: bool) -> b
     return bool(viewer and stored_owner) and hmac.compare_digest(str(viewer), str(stored_owner))
 
 
-def mask_url(url: str) -> str:
-    """A URL with any password in it replaced, for showing where a setting points."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "set"
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str, str]]:
     """Rows of setting, value and origin for the Setup page; secrets are never shown."""
     key = settings.api_key
@@ -231,7 +219,7 @@ def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str,
     rows = [
         ("Mode", settings.mode, settings.source_of("mode")),
         ("API key", key_value, settings.source_of("api_key")),
-        ("Base URL", mask_url(settings.endpoint), settings.source_of("base_url")),
+        ("Base URL", mask_url(settings.endpoint), settings.source_of(settings.endpoint_field)),
         ("Model", settings.model, settings.source_of("model")),
         ("History database", mask_url(settings.history_url) if settings.history_url else "SQLite under .data/",
          settings.source_of("history_url")),

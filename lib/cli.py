@@ -269,7 +269,9 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
         if isinstance(error, openai.AuthenticationError):
             print(f"The key came from: {settings.source_of('api_key')}.", file=sys.stderr)
         return 1
-    console.note(f"Chatting with {settings.model} at {settings.endpoint}. Empty line or Ctrl-D to leave.")
+    from lib.urls import mask_url
+
+    console.note(f"Chatting with {settings.model} at {mask_url(settings.endpoint)}. Empty line or Ctrl-D to leave.")
     console.write(f"Conversation: {thread.conversation_id}\n" if thread.conversation_id else "")
     if thread.chained:
         console.note(NO_CONVERSATIONS)

@@ -7,6 +7,7 @@ import hashlib
 import openai
 from openai import AzureOpenAI, OpenAI
 
+from lib.egress import http_client
 from lib.settings import Settings
 
 # Reading a long answer can pause for minutes on reasoning models; connecting should not.
@@ -19,35 +20,77 @@ def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
-def client_key(settings: Settings) -> tuple[str, str, str, str]:
-    """What makes two clients interchangeable: provider, endpoint, API version and the key's fingerprint."""
-    return settings.provider, settings.endpoint, settings.api_version, key_hash(settings.api_key)
+def client_key(settings: Settings) -> tuple[object, ...]:
+    """What makes two clients interchangeable: endpoint, key fingerprint, identity headers and the guard."""
+    return (settings.provider, settings.endpoint, settings.api_version, key_hash(settings.api_key),
+            settings.organization, settings.project, settings.visitor_endpoint, settings.allowed_base_urls)
+
+
+def _pin(client: OpenAI, organization: str | None, project: str | None) -> OpenAI:
+    """Undo what the SDK read from os.environ on its own: it fills a None organization/project from
+    OPENAI_ORG_ID/OPENAI_PROJECT_ID, an admin key from OPENAI_ADMIN_KEY and extra headers from
+    OPENAI_CUSTOM_HEADERS, all of them the deployment's and none of them for a visitor's server."""
+    client.organization, client.project = organization or None, project or None
+    client.admin_api_key = None
+    client._custom_headers = {}  # noqa: SLF001 - the SDK has no public way to drop OPENAI_CUSTOM_HEADERS
+    client._pinned = (organization, project)  # type: ignore[attr-defined]  # noqa: SLF001
+    return client
+
+
+class _Pinned:
+    """Copies (with_options, as every turn makes) read os.environ again: pin them too."""
+
+    def copy(self, *args: object, **kwargs: object) -> OpenAI:
+        """The SDK's copy, with organization, project and headers pinned again."""
+        return _pin(super().copy(*args, **kwargs), *self._pinned)  # type: ignore[misc]
+
+    with_options = copy
+
+
+class StudioOpenAI(_Pinned, OpenAI):
+    """OpenAI whose organization, project and headers are only what Settings say."""
+
+
+class StudioAzureOpenAI(_Pinned, AzureOpenAI):
+    """AzureOpenAI likewise."""
 
 
 def build_client(settings: Settings) -> OpenAI:
-    """A client with everything explicit, so nothing is picked up from os.environ."""
+    """A client with everything explicit, so nothing is picked up from os.environ.
+
+    A server a shared-mode visitor chose is reached through lib.egress's guard (public https only,
+    checked on the socket itself, unless the owner's ALLOWED_BASE_URLS says more).
+    """
+    http = http_client(visitor=settings.visitor_endpoint, allowed_prefixes=settings.allowed_base_urls,
+                       timeout=TIMEOUT)
     if settings.provider == "azure" and settings.api_version != "v1":
         # The SDK's Azure client: /openai/... paths, `api-version` query and `api-key` header.
-        return AzureOpenAI(
+        return _pin(StudioAzureOpenAI(
             api_key=settings.api_key or "none",
             azure_endpoint=settings.azure_endpoint.rstrip("/"),
             api_version=settings.api_version,
+            organization=settings.organization or None,
+            project=settings.project or None,
             timeout=TIMEOUT,
             max_retries=MAX_RETRIES,
-        )
-    return OpenAI(
+            http_client=http,
+        ), settings.organization, settings.project)
+    return _pin(StudioOpenAI(
         api_key=settings.api_key or "none",
         base_url=settings.endpoint,
+        organization=settings.organization or None,
+        project=settings.project or None,
         timeout=TIMEOUT,
         max_retries=MAX_RETRIES,
-    )
+        http_client=http,
+    ), settings.organization, settings.project)
 
 
 class ClientCache:
     """Clients keyed by (endpoint, key hash); hold one per session so keys never cross sessions."""
 
     def __init__(self) -> None:
-        self._clients: dict[tuple[str, str], OpenAI] = {}
+        self._clients: dict[tuple[object, ...], OpenAI] = {}
 
     def get(self, settings: Settings) -> OpenAI:
         """The cached client for these settings, built on first use."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.settings import DEFAULT_BASE_URL, Settings
+from lib.urls import mask_url
 
 WIDTH = 88
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
@@ -178,7 +179,8 @@ def target_of(settings: Settings) -> dict[str, Any]:
     """The endpoint arguments of python_code/curl_command for these settings (Azure included)."""
     azure = settings.provider == "azure"
     classic = azure and settings.api_version != "v1"
-    return {"base_url": settings.azure_endpoint if classic else settings.endpoint, "azure": azure,
+    # Masked: the owner's URL may carry a token in its user name, password or query string.
+    return {"base_url": mask_url(settings.azure_endpoint if classic else settings.endpoint), "azure": azure,
             "api_version": settings.api_version if classic else None, "redact": [settings.api_key]}
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import openai
 
+from lib.egress import NotAnAPI, is_foreign
+from lib.urls import mask_url
+
 
 def retry_after_seconds(error: openai.APIStatusError) -> float | None:
     """The server's Retry-After (seconds or retry-after-ms), if it sent one."""
@@ -24,8 +27,23 @@ def _detail(error: openai.APIStatusError) -> str:
     return str(message).strip().rstrip(".")
 
 
-def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: str = "the key on the Setup page") -> str:
-    """A short, specific message for the chat; never includes the key."""
+def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: str = "the key on the Setup page",
+            foreign: bool | None = None) -> str:
+    """A short, specific message for the chat; never includes the key, nor a URL's credentials.
+
+    From a server a visitor chose (`foreign`, found on the request when not given) nothing the server
+    said is repeated: it may be an internal service, and its words are not ours to show.
+    """
+    foreign = is_foreign(error) if foreign is None else foreign
+    where = mask_url(endpoint) if endpoint else "the API"
+    if isinstance(error, NotAnAPI):
+        page = "a web page" if "html" in error.content_type else "something else (not JSON)"
+        return f"The server at {where} answered with {page}, not the API. Check the base URL (it usually ends in /v1)."
+    if foreign and isinstance(error, openai.APIConnectionError):  # timeouts too: no port-scan oracle
+        return (f"Could not connect to {where}. In shared mode a server you set must be a public https "
+                "address that answers; local, private and non-https addresses are refused.")
+    if foreign and isinstance(error, openai.APIStatusError):
+        return _foreign_status(error, model, key_hint)
     if isinstance(error, openai.AuthenticationError):
         return f"The API key was refused (401). Check {key_hint}."
     if isinstance(error, openai.PermissionDeniedError):
@@ -49,5 +67,24 @@ def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: 
     if isinstance(error, openai.APITimeoutError):
         return "The request timed out. Try again; your message is kept."
     if isinstance(error, openai.APIConnectionError):
-        return f"Could not reach {endpoint or 'the API'}. Check the base URL and your network."
+        return f"Could not reach {where}. Check the base URL and your network."
+    if foreign:
+        return f"Something went wrong talking to {where} ({type(error).__name__})."
     return f"Something went wrong: {type(error).__name__}: {error}"
+
+
+def _foreign_status(error: openai.APIStatusError, model: str, key_hint: str) -> str:
+    """The status of a visitor's server in our words only: its body could be anything."""
+    status = error.status_code
+    if status == 401:
+        return f"The API key was refused (401). Check {key_hint}."
+    if status == 403:
+        return "This key is not allowed to do that (403)."
+    if status == 404:
+        return f"Not found (404). Check the base URL and the model name ({model!r})." if model else "Not found (404)."
+    if status == 429:
+        wait = retry_after_seconds(error)
+        return f"Rate limited (429). Try again {f'in {wait:g} s' if wait is not None else 'in a moment'}."
+    if status >= 500:
+        return f"The server had an error ({status}). Try again; your message is kept."
+    return f"The server refused the request ({status})."

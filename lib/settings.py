@@ -39,7 +39,16 @@ ENV_NAMES = {
     "mode": "APP_MODE",
     "history_url": "HISTORY_DATABASE_URL",
     "ttl_minutes": "CONVERSATION_TTL_MINUTES",
+    "organization": "OPENAI_ORG_ID",
+    "project": "OPENAI_PROJECT_ID",
+    "allowed_base_urls": "ALLOWED_BASE_URLS",
 }
+# Where requests go and as whom: always taken from the same layer as the key (see resolve).
+ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "organization", "project")
+# The deployment's alone: a session can never set these.
+DEPLOYMENT_ONLY = ("mode", "allowed_base_urls")
+# Set by the app for this session (lib/ui), never from what a session or a profile says.
+APP_SET = ("max_output_tokens", "safety_identifier")
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class Settings:
     mode: str = "local"
     history_url: str = ""
     ttl_minutes: int | None = None  # idle conversations expire after this long; None = never
+    organization: str | None = None  # OpenAI-Organization header; only ever the key owner's own
+    project: str | None = None  # OpenAI-Project header; likewise
+    allowed_base_urls: tuple[str, ...] = ()  # URL prefixes a shared-mode visitor may use beyond public https
     tools: ToolSettings = field(default_factory=ToolSettings)
     # Set by lib.ui.state from the session's identity (shared mode only); never read from a layer or a profile.
     safety_identifier: str = field(default="", repr=False)
@@ -72,6 +84,16 @@ class Settings:
         if self.provider == "azure":
             return self.azure_endpoint.rstrip("/") + "/openai" + ("/v1" if self.api_version == "v1" else "")
         return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    @property
+    def endpoint_field(self) -> str:
+        """The setting that names the server: the Azure endpoint or the base URL."""
+        return "azure_endpoint" if self.provider == "azure" else "base_url"
+
+    @property
+    def visitor_endpoint(self) -> bool:
+        """A shared deployment talking to a server the visitor chose (not the owner's, not the default)."""
+        return self.mode == "shared" and self.source_of(self.endpoint_field) == "session"
 
     def source_of(self, name: str) -> str:
         """Where a setting came from: session, secrets, environment, .env or default."""
@@ -109,6 +131,9 @@ def _coerce(name: str, raw: Any) -> Any:
         return float(raw)
     if name == "ttl_minutes":
         return int(raw) or None
+    if name == "allowed_base_urls":
+        items = raw if isinstance(raw, (list, tuple)) else str(raw).replace("\n", ",").split(",")
+        return tuple(str(item).strip() for item in items if str(item).strip()) or None
     if name in {"store", "background"}:
         return raw if isinstance(raw, bool) else str(raw).strip().lower() not in {"0", "false", "no", "off"}
     value = str(raw).strip()
@@ -149,29 +174,13 @@ def missing_setting(settings: Settings) -> str | None:
     return None
 
 
-def resolve(
-    session: Mapping[str, Any],
-    secrets: Mapping[str, Any],
-    environ: Mapping[str, str],
-    dotenv: Mapping[str, str | None],
-    *,
-    on_localhost: bool = True,
-) -> Settings:
-    """Resolve every setting from the first layer that has it (session uses field names).
-
-    The mode is the deployment's, never a visitor's: it is not read from the session, and an app
-    reached at any address but localhost is shared whatever APP_MODE says.
-    """
+def _deployment_layers(
+    layers: tuple[tuple[str, Mapping[str, Any]], ...],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every setting the deployment (secrets > environment > .env) gives, with where it came from."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    layers = (("secrets", secrets), ("environment", environ), (".env", dotenv))
-    names = [f.name for f in fields(Settings) if f.name not in {"sources", "safety_identifier"}]
-    for name in sorted(names, key=lambda n: n != "provider"):  # the provider decides where the key is read
-        if name in session and session[name] is not None and name != "mode":
-            values[name], sources[name] = session[name], "session"
-            continue
-        if name not in ENV_NAMES:  # set in the session (or a profile) only
-            continue
+    for name in sorted(ENV_NAMES, key=lambda n: n != "provider"):  # the provider decides where the key is read
         provider = values.get("provider") or ("azure" if any(l.get("AZURE_OPENAI_ENDPOINT") for _, l in layers)
                                               else "openai")
         for label, layer in layers:
@@ -182,6 +191,62 @@ def resolve(
                 break
     if "provider" not in values and values.get("azure_endpoint"):
         values["provider"], sources["provider"] = "azure", sources["azure_endpoint"]
+    return values, sources
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def resolve(
+    session: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str | None],
+    *,
+    on_localhost: bool = True,
+) -> Settings:
+    """Resolve every setting from the first layer that has it (session uses field names).
+
+    The key and the endpoint (ENDPOINT_FIELDS) travel together, so a key only ever goes where the
+    layer that holds it says:
+    - The session's layer is used when the session typed a key, or chose the key-less "compatible"
+      provider and typed a base URL. Then the key is the session's (possibly none) and every endpoint
+      setting is the session's; one it left blank is the provider's default, not the deployment's,
+      whose endpoint may be a private gateway that trusts whoever reaches it. Only a deployment with
+      no key of its own lends its endpoint (same provider; never its organization or project): it
+      was set up for visitors' keys.
+    - Otherwise key and endpoint are the deployment's (secrets > environment > .env): endpoint
+      settings typed in a session without a key are ignored, and organization/project never leave it.
+    Other settings (model, instructions, …) come from the session first. The mode and the
+    ALLOWED_BASE_URLS are the deployment's, never a visitor's, and an app reached at any address but
+    localhost is shared whatever APP_MODE says.
+    """
+    deployment, deployment_sources = _deployment_layers((("secrets", secrets), ("environment", environ),
+                                                         (".env", dotenv)))
+    values, sources = dict(deployment), dict(deployment_sources)
+    for name in (f.name for f in fields(Settings)):
+        if name in {"sources", "api_key", *ENDPOINT_FIELDS, *DEPLOYMENT_ONLY, *APP_SET} or session.get(name) is None:
+            continue
+        values[name], sources[name] = session[name], "session"
+    own_key = not _blank(session.get("api_key"))
+    keyless_server = session.get("provider") == "compatible" and not _blank(session.get("base_url"))
+    if own_key or keyless_server:
+        provider_chosen = not _blank(session.get("provider"))
+        lend = not deployment.get("api_key")  # a key-less deployment's endpoint is there for visitors' keys
+        provider = session["provider"] if provider_chosen else deployment.get("provider", "openai") if lend else "openai"
+        lend = lend and provider == deployment.get("provider", "openai")
+        for name in ("api_key", *ENDPOINT_FIELDS):
+            values.pop(name, None)
+            sources.pop(name, None)
+            if not _blank(session.get(name)):
+                values[name], sources[name] = session[name], "session"
+            elif lend and name in deployment and name not in {"organization", "project"}:  # the owner's account
+                values[name], sources[name] = deployment[name], deployment_sources[name]
+        values["provider"] = provider
+        sources["provider"] = ("session" if provider_chosen else deployment_sources.get("provider", "default") if lend
+                               else "default")
+        sources.setdefault("api_key", "session")  # the session's layer, even with no key in it
     if not on_localhost and values.get("mode") != "shared":
         values["mode"], sources["mode"] = "shared", "server address"
     return Settings(**values, sources=sources)
@@ -200,7 +265,7 @@ def save_dotenv(path: Path, settings: Settings) -> None:
     lines = []
     for name in ENV_NAMES:
         value = getattr(settings, name)
-        if value in (None, "") or name in {"mode", "history_url", "ttl_minutes"}:
+        if value in (None, "") or name in {"mode", "history_url", "ttl_minutes", "allowed_base_urls"}:
             continue
         if name in {"azure_endpoint", "api_version"} and settings.provider != "azure":
             continue

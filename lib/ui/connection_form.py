@@ -12,6 +12,8 @@ from lib.capabilities import probe
 from lib.client import build_client
 from lib.errors import explain
 from lib.settings import PROVIDERS, Settings, missing_setting
+from lib.ui import state
+from lib.urls import mask_url
 
 MODELS = "setup_models"  # models the checked key can see, kept across reruns
 
@@ -24,8 +26,38 @@ def masked(settings: Settings) -> str:
     return f"…{key[-4:]}" if len(key) > 8 else "set"
 
 
+def _own(current: Settings, name: str) -> str:
+    """A setting's value when this session set it, else empty: the deployment's endpoint is never prefilled."""
+    return str(getattr(current, name) or "") if current.source_of(name) == "session" else ""
+
+
+def _endpoint_fields(provider: str, current: Settings) -> dict[str, Any]:
+    """Editable endpoint fields, prefilled with this session's own values only."""
+    lent = current.source_of(current.endpoint_field) not in {"session", "default"}
+    hint = f"Leave empty for the app's endpoint, {mask_url(current.endpoint)}." if lent else ""
+    if provider == "azure":
+        chosen = {"azure_endpoint": st.text_input(
+            "Azure OpenAI endpoint", value=_own(current, "azure_endpoint"),
+            placeholder="https://my-resource.openai.azure.com", help=hint or None).strip()}
+        chosen["api_version"] = st.text_input(
+            "API version", value=current.api_version,
+            help="`preview` or a dated version for the Azure client; `v1` for the /openai/v1 base URL.").strip()
+        st.caption("The model is your deployment's name.")
+        return chosen
+    return {"base_url": st.text_input(
+        "Base URL", value=_own(current, "base_url"),
+        placeholder="http://localhost:8000/v1" if provider == "compatible" else "https://api.openai.com/v1",
+        help=hint or "Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.").strip()}
+
+
 def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
-    """The connection settings as edited (the key only when typed), and the settings they make."""
+    """The connection settings as edited (the key only when typed), and the settings they make.
+
+    The endpoint goes with the key (lib.settings.resolve): while the app's key is in use its endpoint
+    is shown read-only and masked, and only a typed key (or the key-less "compatible" provider)
+    opens the endpoint fields. The candidate is resolved like saved settings, never patched, so
+    Check key cannot send the app's key anywhere but the app's endpoint.
+    """
     providers = list(PROVIDERS)
     provider = st.radio("Provider", providers, index=providers.index(current.provider), format_func=PROVIDERS.get,
                         horizontal=True)
@@ -37,19 +69,14 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
         st.caption(key_note)
     if api_key:
         chosen["api_key"] = api_key
-    if provider == "azure":
-        chosen["azure_endpoint"] = st.text_input(
-            "Azure OpenAI endpoint", value=current.azure_endpoint, placeholder="https://my-resource.openai.azure.com")
-        chosen["api_version"] = st.text_input(
-            "API version", value=current.api_version,
-            help="`preview` or a dated version for the Azure client; `v1` for the /openai/v1 base URL.").strip()
-        st.caption("The model is your deployment's name.")
+    apps_key = current.source_of("api_key") not in {"session", "default"}  # secrets, environment, .env, withheld
+    if apps_key and not api_key and provider != "compatible":
+        st.text_input("Endpoint", value=mask_url(current.endpoint), disabled=True, key="setup_apps_endpoint")
+        st.caption("The app's own endpoint, used with the app's key. To use another endpoint, type your own key "
+                   "above: an endpoint you choose goes with a key you bring.")
     else:
-        chosen["base_url"] = st.text_input(
-            "Base URL", value=current.base_url,
-            placeholder="http://localhost:8000/v1" if provider == "compatible" else "https://api.openai.com/v1",
-            help="Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.").strip()
-    candidate = current.with_changes(**chosen)
+        chosen |= _endpoint_fields(provider, current)
+    candidate = state.settings(chosen)
     if problem := missing_setting(candidate):
         st.caption(problem)
     if st.button("Check key", icon=":material/key:", disabled=bool(missing_setting(candidate))):
@@ -60,7 +87,7 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
         else:
             st.session_state[MODELS] = list(found.models or ())
             count = f"{len(found.models)} models available" if found.models is not None else "it answers"
-            st.success(f"The key works: {count} at {candidate.endpoint}.")
+            st.success(f"The key works: {count} at {mask_url(candidate.endpoint)}.")
             for note in found.notes:
                 st.info(note, icon=":material/info:")
     return chosen, candidate

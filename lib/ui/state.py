@@ -65,19 +65,22 @@ def session_settings() -> dict[str, Any]:
     return st.session_state.setdefault(SETTINGS, {})
 
 
-def configured_settings() -> Settings:
-    """Settings as configured, the owner's key included: for the gate, not for making clients."""
+def configured_settings(chosen: dict[str, Any] | None = None) -> Settings:
+    """Settings as configured (with `chosen` over this session's), the owner's key included: for the
+    gate, not for making clients."""
     dotenv = dotenv_values(dotenv_path()) if dotenv_path().exists() else {}
-    return resolve(session_settings(), secrets_dict(lambda: st.secrets), os.environ, dotenv,
+    return resolve(session_settings() | (chosen or {}), secrets_dict(lambda: st.secrets), os.environ, dotenv,
                    on_localhost=served_on_localhost())
 
 
-def settings() -> Settings:
+def settings(chosen: dict[str, Any] | None = None) -> Settings:
     """Settings resolved for this session: session > secrets > environment > .env > defaults.
 
-    In shared mode the owner's key is left out until this session has passed the gate.
+    `chosen` are values edited but not saved yet (Setup's Check key): they go through the same
+    resolve(), so an edited endpoint never gets the owner's key. In shared mode the owner's key is
+    left out until this session has passed the gate.
     """
-    current = configured_settings()
+    current = configured_settings(chosen)
     if owner_key_in_use(current) and not st.session_state.get(ACCESS):
         current = without_owner_key(current)
     if current.mode != "shared":

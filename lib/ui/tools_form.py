@@ -13,6 +13,7 @@ from lib import ownership
 from lib.files import list_stores
 from lib.ownership import Owned
 from lib.markup import plain
+from lib.errors import explain
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -28,8 +29,8 @@ def _vector_stores(client: OpenAI | None, owned: Owned) -> dict[str, str] | str:
         return "Add a key to list your vector stores."
     try:
         return {store.id: store.label for store in list_stores(client, owned)}
-    except openai.APIError as error:
-        return f"Could not list vector stores: {error.message}"
+    except openai.APIError as error:  # explained, never echoed: the server may be one a visitor chose
+        return f"Could not list vector stores: {explain(error)}"
 
 
 def _web_search(tools: ToolSettings) -> dict:

@@ -119,7 +119,9 @@ def test_max_output_tokens_bounds_the_owners_key_only(app, shared_env: FakeOpenA
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1",
                                   MAX_OUTPUT_TOKENS=777).run())
     chat(at, "on the owner's key")
-    at.session_state[state.SETTINGS] = {"api_key": VISITOR_KEY}  # the visitor brings their own key
+    # The visitor brings their own key, and with it their own endpoint (the double, allowed on loopback).
+    monkeypatch.setenv("ALLOWED_BASE_URLS", shared_env.base_url)
+    at.session_state[state.SETTINGS] = {"api_key": VISITOR_KEY, "base_url": shared_env.base_url}
     at.session_state[state.THREAD] = state.Thread()
     chat(at.run(), "on my key")
     first, second = shared_env.response_requests()

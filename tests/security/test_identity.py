@@ -116,6 +116,10 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
     note = alerts(victim).replace("\\", "")
     assert "127.0.0.1" in note and "keeps this app's endpoint" in note
     victim = save_key(victim, VISITOR_KEY)
+    # A visitor's own key goes to the endpoint they chose themselves (here the double, allowed on loopback),
+    # never to the one the profile named.
+    monkeypatch.setenv("ALLOWED_BASE_URLS", shared_env.base_url)
+    victim.session_state[state.SETTINGS] = {**victim.session_state[state.SETTINGS], "base_url": shared_env.base_url}
     victim.chat_input[0].set_value("Hi").run()
     assert victim.chat_message[1].markdown[0].value == "Still the app's endpoint."
     assert shared_env.response_requests()[0]["instructions"] == "Be brief."  # the rest of the profile applies

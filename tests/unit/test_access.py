@@ -154,4 +154,4 @@ def test_sources_table_shows_no_secret() -> None:
     assert by_name["Mode"] == {"Setting": "Mode", "Value": "shared", "From": "secrets"}
     assert by_name["API key"]["Value"] == "the app's key" and by_name["API key"]["From"] == "secrets"
     assert by_name["App password"] == {"Setting": "App password", "Value": "set", "From": "secrets"}
-    assert by_name["History database"]["Value"] == "postgresql://app:***@db:5432/h"
+    assert by_name["History database"]["Value"] == "postgresql://***@db:5432/h"  # the whole userinfo
