@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.pieces import Pieces
+
 FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
+LIVE_FIELD_BYTES = 64 * 1024  # a streamed data field is rewritten on every delta up to this size
 
 
 @dataclass
@@ -58,23 +62,51 @@ class Item:
     id: str
     type: str
     status: str = "in_progress"
-    chunks: list[str] = field(default_factory=list)
-    refusal: str = ""
-    summary: list[str] = field(default_factory=list)
     annotations: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     response_id: str | None = None  # the response that produced it (a turn may span several)
+    # Streamed text lives in Pieces (written by the turn's worker, read by the page); read it through
+    # `text`, `refusal`, `summary` and `data`/`streamed()`, which never write.
+    pieces: Pieces = field(default_factory=Pieces, repr=False)
+    refusal_pieces: Pieces = field(default_factory=Pieces, repr=False)
+    summary_pieces: list[Pieces] = field(default_factory=list, repr=False)
+    streams: dict[str, Pieces] = field(default_factory=dict, repr=False)  # data fields still streaming
 
     @property
     def text(self) -> str:
         """The message text received so far."""
-        if len(self.chunks) > 1:
-            self.chunks[:] = ["".join(self.chunks)]
-        return self.chunks[0] if self.chunks else ""
+        return str(self.pieces)
 
     def set_text(self, text: str) -> None:
         """Replace the text with the authoritative final value."""
-        self.chunks[:] = [text]
+        self.pieces.set(text)
+
+    @property
+    def refusal(self) -> str:
+        """The refusal received so far."""
+        return str(self.refusal_pieces)
+
+    @refusal.setter
+    def refusal(self, text: str) -> None:
+        self.refusal_pieces.set(text)
+
+    @property
+    def summary(self) -> list[str]:
+        """The reasoning summary parts received so far."""
+        return [str(part) for part in list(self.summary_pieces)]
+
+    @summary.setter
+    def summary(self, parts: list[str]) -> None:
+        self.summary_pieces = [Pieces(part) for part in parts]
+
+    def streamed(self, name: str) -> str:
+        """A text field of `data` as received so far, exact even while it streams (data may lag when huge)."""
+        streaming = self.streams.get(name)
+        return str(streaming) if streaming is not None else str(self.data.get(name) or "")
+
+    def replace_data(self, data: dict[str, Any]) -> None:
+        """Take the authoritative item (writer only); nothing streams any more."""
+        self.data, self.streams = data, {}
 
 
 @dataclass
@@ -100,6 +132,7 @@ class Turn:
     notice: str | None = None  # what is happening right now ("Retrying in 4 s…"), cleared when it passes
     requests: list[dict[str, Any]] = field(default_factory=list)  # what was sent, for "View as code"
     images: list[bytes] = field(default_factory=list)  # images attached to the prompt, for thumbnails
+    id: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)  # stable keys; id() is reused
 
     @property
     def text(self) -> str:
@@ -157,7 +190,7 @@ def add_output_item(turn: Turn, output: Any) -> Item:
     item = turn.item(data.get("id"), data.get("type", "message"))
     item.type = data.get("type", item.type)
     item.status = data.get("status") or "completed"
-    item.data = data
+    item.replace_data(data)
     if item.type == "message":
         texts = [c.get("text", "") for c in data.get("content", []) if c.get("type") == "output_text"]
         refusals = [c.get("refusal", "") for c in data.get("content", []) if c.get("type") == "refusal"]
@@ -203,7 +236,7 @@ def _on_finished(turn: Turn, event: Any) -> bool:
 def _on_item_added(turn: Turn, event: Any) -> bool:
     data = _as_dict(event.item)
     item = turn.item(data.get("id"), data.get("type", "message"))
-    item.data = data
+    item.replace_data(data)
     return True
 
 
@@ -213,7 +246,7 @@ def _on_item_done(turn: Turn, event: Any) -> bool:
 
 
 def _on_text_delta(turn: Turn, event: Any) -> bool:
-    turn.item(event.item_id).chunks.append(event.delta)
+    turn.item(event.item_id).pieces.append(event.delta)
     return True
 
 
@@ -229,7 +262,7 @@ def _on_annotation(turn: Turn, event: Any) -> bool:
 
 
 def _on_refusal_delta(turn: Turn, event: Any) -> bool:
-    turn.item(event.item_id).refusal += event.delta
+    turn.item(event.item_id).refusal_pieces.append(event.delta)
     return True
 
 
@@ -240,22 +273,22 @@ def _on_refusal_done(turn: Turn, event: Any) -> bool:
 
 def _on_summary_part(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
-    while len(item.summary) <= event.summary_index:
-        item.summary.append("")
+    while len(item.summary_pieces) <= event.summary_index:
+        item.summary_pieces.append(Pieces())
     return False
 
 
 def _on_summary_delta(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
     _on_summary_part(turn, event)
-    item.summary[event.summary_index] += event.delta
+    item.summary_pieces[event.summary_index].append(event.delta)
     return True
 
 
 def _on_summary_done(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
     _on_summary_part(turn, event)
-    item.summary[event.summary_index] = event.text
+    item.summary_pieces[event.summary_index].set(event.text)
     return True
 
 
@@ -270,7 +303,14 @@ def _appender(field_name: str, item_type: str) -> Any:
 
     def on_delta(turn: Turn, event: Any) -> bool:
         item = turn.item(event.item_id, item_type)
-        item.data = {**item.data, field_name: item.data.get(field_name, "") + event.delta}
+        pieces = item.streams.get(field_name)
+        if pieces is None:
+            pieces = item.streams[field_name] = Pieces(str(item.data.get(field_name) or ""))
+        joined = pieces.append(event.delta)
+        # A new dict on change keeps readers' snapshots whole; past LIVE_FIELD_BYTES only when the
+        # pieces were joined anyway (as the text doubles), so a huge field costs linear time, not quadratic.
+        if joined or pieces.size() <= LIVE_FIELD_BYTES:
+            item.data = {**item.data, field_name: str(pieces)}
         return True
 
     return on_delta
