@@ -21,7 +21,7 @@ from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
-from lib.ui import gate, state
+from lib.ui import gate, session, state
 from lib.ui.transcript import LiveTurn, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
@@ -188,7 +188,7 @@ def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control:
     def record(turn: Turn) -> str | None:
         return _record(store, owner, thread, turn, previous)
 
-    st.session_state[state.JOB] = TurnJob(updates, control, record)
+    st.session_state[state.JOB] = TurnJob(updates, control, record, alive=session.alive_check())
 
 
 def follow(current: Settings) -> None:
