@@ -19,7 +19,7 @@ from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - S
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
 from lib.settings import Settings, is_reasoning_model, runs_long
-from lib.stream import Item, Turn, apply, finish_response
+from lib.stream import Item, Turn, apply, finish_response, settle
 from lib.tools import includes_for, tools_for
 
 INTERRUPTED = "The connection dropped before the answer finished; what arrived is kept."
@@ -303,6 +303,7 @@ def _run_functions(calls: list[Item], settings: Settings) -> list[dict[str, Any]
 
 
 def _finish(turn: Turn, started: float) -> None:
+    settle(turn)  # a huge field cut mid-stream is whole in `data` for the page and the history
     turn.latency_ms = (turn.latency_ms or 0) + int((time.monotonic() - started) * 1000)
     if turn.usage is not None:
         turn.cost_usd = cost_usd(turn.model, turn.usage.as_api())

@@ -9,7 +9,7 @@ from typing import Any
 from lib.pieces import Pieces
 
 FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
-LIVE_FIELD_BYTES = 64 * 1024  # a streamed data field is rewritten on every delta up to this size
+LIVE_FIELD_CHARS = 4096  # a streamed data field is copied into `data` on every delta up to this size
 
 
 @dataclass
@@ -66,7 +66,9 @@ class Item:
     data: dict[str, Any] = field(default_factory=dict)
     response_id: str | None = None  # the response that produced it (a turn may span several)
     # Streamed text lives in Pieces (written by the turn's worker, read by the page); read it through
-    # `text`, `refusal`, `summary` and `data`/`streamed()`, which never write.
+    # `text`, `refusal`, `summary` and `data`/`streamed()`, which never write. A streamed data field
+    # (arguments, code) is whole in `data` up to LIVE_FIELD_CHARS, after its `*.done` event and once
+    # the turn ends; past that size it lags by under an eighth while streaming, and `streamed()` is exact.
     pieces: Pieces = field(default_factory=Pieces, repr=False)
     refusal_pieces: Pieces = field(default_factory=Pieces, repr=False)
     summary_pieces: list[Pieces] = field(default_factory=list, repr=False)
@@ -306,14 +308,37 @@ def _appender(field_name: str, item_type: str) -> Any:
         pieces = item.streams.get(field_name)
         if pieces is None:
             pieces = item.streams[field_name] = Pieces(str(item.data.get(field_name) or ""))
-        joined = pieces.append(event.delta)
-        # A new dict on change keeps readers' snapshots whole; past LIVE_FIELD_BYTES only when the
-        # pieces were joined anyway (as the text doubles), so a huge field costs linear time, not quadratic.
-        if joined or pieces.size() <= LIVE_FIELD_BYTES:
+        pieces.append(event.delta)
+        # A new dict on change keeps readers' snapshots whole. Copying the whole field on every delta is
+        # quadratic, so past LIVE_FIELD_CHARS it is copied once it grew by an eighth: linear, lagging a little.
+        size, shown = pieces.size(), len(item.data.get(field_name) or "")
+        if size <= LIVE_FIELD_CHARS or size - shown >= size // 8:
             item.data = {**item.data, field_name: str(pieces)}
         return True
 
     return on_delta
+
+
+def _settler(field_name: str, item_type: str) -> Any:
+    """A handler taking the whole field from its `*.done` event (`arguments`, `code`)."""
+
+    def on_done(turn: Turn, event: Any) -> bool:
+        item = turn.item(event.item_id, item_type)
+        value = getattr(event, field_name, None)
+        if isinstance(value, str):
+            item.streams.pop(field_name, None)
+            item.data = {**item.data, field_name: value}
+        return True
+
+    return on_done
+
+
+def settle(turn: Turn) -> None:
+    """Put every field still streaming into `data` whole (writer only; at the end of a turn)."""
+    for item in turn.items:
+        if item.streams:
+            item.data = {**item.data, **{name: str(pieces) for name, pieces in item.streams.items()}}
+            item.streams = {}
 
 
 def _on_error(turn: Turn, event: Any) -> bool:
@@ -351,6 +376,9 @@ _HANDLERS = {
     "response.code_interpreter_call_code.delta": _appender("code", "code_interpreter_call"),
     "response.function_call_arguments.delta": _appender("arguments", "function_call"),
     "response.mcp_call_arguments.delta": _appender("arguments", "mcp_call"),
+    "response.code_interpreter_call_code.done": _settler("code", "code_interpreter_call"),
+    "response.function_call_arguments.done": _settler("arguments", "function_call"),
+    "response.mcp_call_arguments.done": _settler("arguments", "mcp_call"),
 }
 for _tool in ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"):
     for _state in ("in_progress", "searching", "interpreting", "generating", "completed", "failed"):
