@@ -68,7 +68,7 @@ class Item:
     # Streamed text lives in Pieces (written by the turn's worker, read by the page); read it through
     # `text`, `refusal`, `summary` and `data`/`streamed()`, which never write. A streamed data field
     # (arguments, code) is whole in `data` up to LIVE_FIELD_CHARS, after its `*.done` event and once
-    # the turn ends; past that size it lags by under an eighth while streaming, and `streamed()` is exact.
+    # the turn ends; past that size it lags by under a quarter while streaming, and `streamed()` is exact.
     pieces: Pieces = field(default_factory=Pieces, repr=False)
     refusal_pieces: Pieces = field(default_factory=Pieces, repr=False)
     summary_pieces: list[Pieces] = field(default_factory=list, repr=False)
@@ -310,9 +310,9 @@ def _appender(field_name: str, item_type: str) -> Any:
             pieces = item.streams[field_name] = Pieces(str(item.data.get(field_name) or ""))
         pieces.append(event.delta)
         # A new dict on change keeps readers' snapshots whole. Copying the whole field on every delta is
-        # quadratic, so past LIVE_FIELD_CHARS it is copied once it grew by an eighth: linear, lagging a little.
+        # quadratic, so past LIVE_FIELD_CHARS it is copied once it grew by a quarter: linear, lagging a little.
         size, shown = pieces.size(), len(item.data.get(field_name) or "")
-        if size <= LIVE_FIELD_CHARS or size - shown >= size // 8:
+        if size <= LIVE_FIELD_CHARS or size - shown >= size // 4:
             item.data = {**item.data, field_name: str(pieces)}
         return True
 

@@ -102,8 +102,8 @@ def test_a_streamed_data_field_is_copied_a_bounded_number_of_times(field: str, k
         if number % 250 == 0:  # readers see it all at once, data included while it is small
             assert live.streamed(field) == total
     assert live.streamed(field) == total and total.startswith(live.data[field])
-    assert len(live.data[field]) >= len(total) * 7 // 8  # it lags by under an eighth, and only when this big
-    assert copied <= 10 * len(total)  # appending to the string in `data` each time copies ~1000x the total
+    assert len(live.data[field]) >= len(total) * 3 // 4  # it lags by under a quarter, and only when this big
+    assert copied <= 6 * len(total)  # appending to the string in `data` each time copies ~1000x the total
 
 
 def test_the_done_events_are_authoritative_and_end_the_stream() -> None:
