@@ -6,10 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.pieces import Pieces
+from lib.items import LIVE_FIELD_CHARS, Item, Pieces
 
 FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
-LIVE_FIELD_CHARS = 4096  # a streamed data field is copied into `data` on every delta up to this size
 
 
 @dataclass
@@ -53,62 +52,6 @@ class Round:
     status: str
     usage: Usage = field(default_factory=Usage)
     error: str | None = None
-
-
-@dataclass
-class Item:
-    """One output item: a message, a reasoning summary or a tool call."""
-
-    id: str
-    type: str
-    status: str = "in_progress"
-    annotations: list[dict[str, Any]] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-    response_id: str | None = None  # the response that produced it (a turn may span several)
-    # Streamed text lives in Pieces (written by the turn's worker, read by the page); read it through
-    # `text`, `refusal`, `summary` and `data`/`streamed()`, which never write. A streamed data field
-    # (arguments, code) is whole in `data` up to LIVE_FIELD_CHARS, after its `*.done` event and once
-    # the turn ends; past that size it lags by under a quarter while streaming, and `streamed()` is exact.
-    pieces: Pieces = field(default_factory=Pieces, repr=False)
-    refusal_pieces: Pieces = field(default_factory=Pieces, repr=False)
-    summary_pieces: list[Pieces] = field(default_factory=list, repr=False)
-    streams: dict[str, Pieces] = field(default_factory=dict, repr=False)  # data fields still streaming
-
-    @property
-    def text(self) -> str:
-        """The message text received so far."""
-        return str(self.pieces)
-
-    def set_text(self, text: str) -> None:
-        """Replace the text with the authoritative final value."""
-        self.pieces.set(text)
-
-    @property
-    def refusal(self) -> str:
-        """The refusal received so far."""
-        return str(self.refusal_pieces)
-
-    @refusal.setter
-    def refusal(self, text: str) -> None:
-        self.refusal_pieces.set(text)
-
-    @property
-    def summary(self) -> list[str]:
-        """The reasoning summary parts received so far."""
-        return [str(part) for part in list(self.summary_pieces)]
-
-    @summary.setter
-    def summary(self, parts: list[str]) -> None:
-        self.summary_pieces = [Pieces(part) for part in parts]
-
-    def streamed(self, name: str) -> str:
-        """A text field of `data` as received so far, exact even while it streams (data may lag when huge)."""
-        streaming = self.streams.get(name)
-        return str(streaming) if streaming is not None else str(self.data.get(name) or "")
-
-    def replace_data(self, data: dict[str, Any]) -> None:
-        """Take the authoritative item (writer only); nothing streams any more."""
-        self.data, self.streams = data, {}
 
 
 @dataclass
@@ -313,7 +256,7 @@ def _appender(field_name: str, item_type: str) -> Any:
         # quadratic, so past LIVE_FIELD_CHARS it is copied once it grew by a quarter: linear, lagging a little.
         size, shown = pieces.size(), len(item.data.get(field_name) or "")
         if size <= LIVE_FIELD_CHARS or size - shown >= size // 4:
-            item.data = {**item.data, field_name: str(pieces)}
+            item.data = {**item.data, field_name: pieces.compact()}  # `data` and the pieces share one string
         return True
 
     return on_delta

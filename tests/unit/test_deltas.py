@@ -10,7 +10,7 @@ import pytest
 from openai._models import construct_type
 from openai.types.responses import ResponseStreamEvent
 
-from lib.pieces import Pieces
+from lib.items import Pieces
 from lib.stream import Item, Turn, apply, settle
 
 KB = "k" * 1023 + ","
