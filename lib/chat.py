@@ -193,7 +193,7 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
         if control.stopped:
             raise Stopped
         try:
-            return client.with_options(max_retries=0, timeout=control.request_timeout()).responses.create(**request)
+            return client.with_options(max_retries=0, timeout=_timeout(client, control)).responses.create(**request)
         except (openai.APIError, httpx2.HTTPError) as error:
             wait = retry_after_seconds(error) if isinstance(error, openai.APIStatusError) else None
             if not _retryable(error) or attempt == RETRIES or (wait or 0) > MAX_RETRY_WAIT:
@@ -209,13 +209,20 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
     raise AssertionError("unreachable")
 
 
+def _timeout(client: OpenAI, control: TurnControl) -> httpx2.Timeout:
+    """The client's connect timeout, and reads bounded by what is left of the turn (or its idle limit)."""
+    configured = client.timeout
+    connect = configured.connect if isinstance(configured, httpx2.Timeout) else None
+    return httpx2.Timeout(control.request_timeout(), connect=connect if connect is not None else 10.0)
+
+
 def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, started: float) -> Iterator[Turn]:
     """Fold a stream into the turn; a dropped background stream is resumed, or polled if it cannot be."""
     turn.status = "in_progress" if turn.status == "pending" else turn.status
     for resume in range(RESUMES + 1):
         if stream is None:
             stream = client.responses.retrieve(turn.response_id, stream=True, starting_after=turn.last_sequence,
-                                               timeout=control.request_timeout())
+                                               timeout=_timeout(client, control))
         control.attach(stream)
         try:
             with stream:
@@ -256,7 +263,7 @@ def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, st
 def _poll(client: OpenAI, turn: Turn, control: TurnControl) -> Iterator[Turn]:
     """Streaming failed for good: poll the background response until it ends."""
     while True:
-        response = client.responses.retrieve(turn.response_id, timeout=control.request_timeout())
+        response = client.responses.retrieve(turn.response_id, timeout=_timeout(client, control))
         turn.status, turn.notice = response.status or turn.status, f"Waiting for the answer: {response.status}…"
         yield turn
         if response.status not in {"queued", "in_progress"}:
