@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -16,14 +15,14 @@ from openai import OpenAI
 
 from lib.conversations import Thread, start_conversation
 from lib.errors import explain, retry_after_seconds
+from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
 from lib.settings import Settings, is_reasoning_model, runs_long
-from lib.stream import Item, Turn, apply, finish_response
+from lib.stream import Item, Turn, apply, finish_response, settle
 from lib.tools import includes_for, tools_for
 
 INTERRUPTED = "The connection dropped before the answer finished; what arrived is kept."
-STOPPED = "Stopped. What arrived before you stopped is kept."
 MAX_ROUNDS = 10  # function-call rounds in one turn before we stop a runaway loop
 RUNAWAY = f"Stopped calling functions after {MAX_ROUNDS} rounds: the model was asked to answer with what it has."
 RETRIES = 3  # for 429, 5xx and connection failures before any answer arrived
@@ -33,38 +32,7 @@ POLL_SECONDS = 1.0
 
 
 class Stopped(Exception):
-    """The user pressed Stop."""
-
-
-class TurnControl:
-    """Shared between the turn's worker and the page: the Stop request and the stream to close."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._stream: Any = None
-
-    @property
-    def stopped(self) -> bool:
-        """True once Stop was pressed."""
-        return self._stop.is_set()
-
-    def stop(self) -> None:
-        """Ask the turn to stop, and close the open stream so a blocked read returns now."""
-        self._stop.set()
-        stream = self._stream
-        if stream is not None:
-            try:
-                stream.close()
-            except Exception:  # closing from another thread races the reader; either way it ends
-                pass
-
-    def attach(self, stream: Any) -> None:
-        """Remember the open stream, so stop() can close it."""
-        self._stream = stream
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to `seconds`; True if Stop was pressed meanwhile."""
-        return self._stop.wait(seconds)
+    """The turn was stopped: Stop pressed, a limit passed, or its page gone (`TurnControl.ending` says which)."""
 
 
 def text_format(schema_text: str) -> dict[str, Any] | None:
@@ -157,10 +125,11 @@ def resume_turn(
     turn.background = True
 
     def rounds(started: float) -> Iterator[Turn]:
+        control.running_as(background=True)
         yield from _follow(client, turn, None, control, started=started)
         _after_round(thread, turn)
 
-    yield from _guarded(client, settings, turn, rounds)
+    yield from _guarded(client, settings, turn, rounds, control)
 
 
 def continue_turn(
@@ -183,6 +152,7 @@ def continue_turn(
                 request["tool_choice"] = "none"
                 turn.error = RUNAWAY
             turn.background = bool(request.get("background"))
+            control.running_as(turn.background)
             turn.requests.append(request)
             stream = yield from _open(client, request, turn, control)
             yield from _follow(client, turn, stream, control, started=started)
@@ -197,19 +167,20 @@ def continue_turn(
             input_items = thread.unsent = _run_functions(calls, settings)
             yield turn
 
-    yield from _guarded(client, settings, turn, rounds)
+    yield from _guarded(client, settings, turn, rounds, control)
 
 
 def _guarded(
-    client: OpenAI, settings: Settings, turn: Turn, rounds: Callable[[float], Iterator[Turn]]
+    client: OpenAI, settings: Settings, turn: Turn, rounds: Callable[[float], Iterator[Turn]], control: TurnControl
 ) -> Iterator[Turn]:
-    """Run the rounds; Stop, API and network failures end the turn with what arrived, never raising."""
+    """Run the rounds; Stop, limits, API and network failures end the turn with what arrived, never raising."""
     started = time.monotonic()
+    control.start()
     yield turn
     try:
         yield from rounds(started)
     except Stopped:
-        _stop(client, turn)
+        _stop(client, turn, control.ending or USER_STOP)
     except (openai.APIError, httpx2.HTTPError) as error:
         _fail(turn, error, settings)
     _finish(turn, started)
@@ -226,7 +197,7 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
         if control.stopped:
             raise Stopped
         try:
-            return client.with_options(max_retries=0).responses.create(**request)
+            return client.with_options(max_retries=0, timeout=_timeout(client, control)).responses.create(**request)
         except (openai.APIError, httpx2.HTTPError) as error:
             wait = retry_after_seconds(error) if isinstance(error, openai.APIStatusError) else None
             if not _retryable(error) or attempt == RETRIES or (wait or 0) > MAX_RETRY_WAIT:
@@ -242,25 +213,40 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
     raise AssertionError("unreachable")
 
 
+def _timeout(client: OpenAI, control: TurnControl) -> httpx2.Timeout:
+    """The client's connect timeout, and reads bounded by what is left of the turn (or its idle limit)."""
+    configured = client.timeout
+    connect = configured.connect if isinstance(configured, httpx2.Timeout) else None
+    return httpx2.Timeout(control.request_timeout(), connect=connect if connect is not None else 10.0)
+
+
 def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, started: float) -> Iterator[Turn]:
     """Fold a stream into the turn; a dropped background stream is resumed, or polled if it cannot be."""
     turn.status = "in_progress" if turn.status == "pending" else turn.status
     for resume in range(RESUMES + 1):
         if stream is None:
-            stream = client.responses.retrieve(turn.response_id, stream=True, starting_after=turn.last_sequence)
+            stream = client.responses.retrieve(turn.response_id, stream=True, starting_after=turn.last_sequence,
+                                               timeout=_timeout(client, control))
         control.attach(stream)
         try:
             with stream:
                 for event in stream:
                     if control.stopped:
                         raise Stopped
-                    if apply(turn, event):
+                    changed = apply(turn, event)
+                    if control.received(event):  # a limit passed, or the page is gone: keep this event, end
+                        raise Stopped
+                    if changed:
                         if turn.ttft_ms is None and turn.text:
                             turn.ttft_ms = int((time.monotonic() - started) * 1000)
                         yield turn
-        except (openai.APIConnectionError, httpx2.HTTPError):
+        except Stopped:
+            raise
+        except Exception as error:  # a stream closed under the reader fails in more ways than one
             if control.stopped:
                 raise Stopped from None
+            if not isinstance(error, (openai.APIConnectionError, httpx2.HTTPError)):
+                raise
             if not (turn.background and turn.response_id):
                 raise
         finally:
@@ -281,7 +267,7 @@ def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, st
 def _poll(client: OpenAI, turn: Turn, control: TurnControl) -> Iterator[Turn]:
     """Streaming failed for good: poll the background response until it ends."""
     while True:
-        response = client.responses.retrieve(turn.response_id)
+        response = client.responses.retrieve(turn.response_id, timeout=_timeout(client, control))
         turn.status, turn.notice = response.status or turn.status, f"Waiting for the answer: {response.status}…"
         yield turn
         if response.status not in {"queued", "in_progress"}:
@@ -298,14 +284,15 @@ def _after_round(thread: Thread, turn: Turn) -> None:
         thread.last_response_id = turn.response_id
 
 
-def _stop(client: OpenAI, turn: Turn) -> None:
-    """Cancel a background response on the server; either way keep what arrived, marked stopped."""
-    if turn.background and turn.response_id and not turn.finished:
+def _stop(client: OpenAI, turn: Turn, ending: Ending) -> None:
+    """Cancel a background response on the server if the ending asks; either way keep what arrived."""
+    if ending.cancel and turn.background and turn.response_id and not turn.finished:
         try:
-            client.responses.cancel(turn.response_id)
-        except openai.APIError:
+            client.with_options(max_retries=0, timeout=10.0).responses.cancel(turn.response_id)
+        except (openai.APIError, httpx2.HTTPError):
             pass  # it may have finished meanwhile; the partial answer is kept either way
-    turn.status, turn.error, turn.notice = "cancelled", STOPPED, None
+    turn.status = ending.status or turn.status
+    turn.error, turn.notice = ending.message, None
 
 
 def _fail(turn: Turn, error: Exception, settings: Settings) -> None:
@@ -327,6 +314,7 @@ def _run_functions(calls: list[Item], settings: Settings) -> list[dict[str, Any]
 
 
 def _finish(turn: Turn, started: float) -> None:
+    settle(turn)  # a huge field cut mid-stream is whole in `data` for the page and the history
     turn.latency_ms = (turn.latency_ms or 0) + int((time.monotonic() - started) * 1000)
     if turn.usage is not None:
         turn.cost_usd = cost_usd(turn.model, turn.usage.as_api())

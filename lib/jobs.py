@@ -1,4 +1,4 @@
-"""A turn that runs in its own thread, so a rerun, a page switch or a closed tab never loses it."""
+"""A turn that runs in its own thread, so a rerun or a page switch never loses it, and a closed tab ends it."""
 
 from __future__ import annotations
 
@@ -13,10 +13,19 @@ log = logging.getLogger(__name__)
 
 
 class TurnJob:
-    """Drives a turn's updates to the end in a daemon thread; the page only looks at `turn`."""
+    """Drives a turn's updates to the end in a daemon thread; the page only looks at `turn`.
 
-    def __init__(self, updates: Iterator[Turn], control: TurnControl, on_done: Callable[[Turn], str | None]) -> None:
+    A watchdog thread ends the turn at its deadline, after a silent stretch, or once `alive` (a check
+    that the page which started it is still there) says no: it closes the stream a read is blocked on.
+    """
+
+    def __init__(
+        self, updates: Iterator[Turn], control: TurnControl, on_done: Callable[[Turn], str | None],
+        alive: Callable[[], bool] | None = None,
+    ) -> None:
         self.control = control
+        if alive is not None:
+            control.alive = alive
         self.turn: Turn | None = None
         self.version = 0  # bumped on every update, so a renderer can tell whether anything changed
         self.note: str | None = None  # what on_done had to say (e.g. the history could not be saved)
@@ -25,6 +34,7 @@ class TurnJob:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="turn", daemon=True)
         self._thread.start()
+        threading.Thread(target=self._watch, name="turn-watchdog", daemon=True).start()
 
     @property
     def done(self) -> bool:
@@ -38,6 +48,13 @@ class TurnJob:
     def stop(self) -> None:
         """Ask the turn to stop; it ends soon after, keeping what arrived."""
         self.control.stop()
+
+    def _watch(self) -> None:
+        """Between the worker's own checks (it checks at every event), end a turn that is blocked or forgotten."""
+        while not self._done.wait(self.control.watch_interval()):
+            if not self.control.stopped and (ending := self.control.overdue()):
+                log.info("ending a turn early: %s", ending.message)
+                self.control.stop(ending)
 
     def _run(self) -> None:
         try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from lib.items import LIVE_FIELD_CHARS, Item, Pieces
 
 FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
 
@@ -52,32 +55,6 @@ class Round:
 
 
 @dataclass
-class Item:
-    """One output item: a message, a reasoning summary or a tool call."""
-
-    id: str
-    type: str
-    status: str = "in_progress"
-    chunks: list[str] = field(default_factory=list)
-    refusal: str = ""
-    summary: list[str] = field(default_factory=list)
-    annotations: list[dict[str, Any]] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-    response_id: str | None = None  # the response that produced it (a turn may span several)
-
-    @property
-    def text(self) -> str:
-        """The message text received so far."""
-        if len(self.chunks) > 1:
-            self.chunks[:] = ["".join(self.chunks)]
-        return self.chunks[0] if self.chunks else ""
-
-    def set_text(self, text: str) -> None:
-        """Replace the text with the authoritative final value."""
-        self.chunks[:] = [text]
-
-
-@dataclass
 class Turn:
     """One user prompt and everything the assistant produced for it."""
 
@@ -100,6 +77,7 @@ class Turn:
     notice: str | None = None  # what is happening right now ("Retrying in 4 s…"), cleared when it passes
     requests: list[dict[str, Any]] = field(default_factory=list)  # what was sent, for "View as code"
     images: list[bytes] = field(default_factory=list)  # images attached to the prompt, for thumbnails
+    id: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)  # stable keys; id() is reused
 
     @property
     def text(self) -> str:
@@ -157,7 +135,7 @@ def add_output_item(turn: Turn, output: Any) -> Item:
     item = turn.item(data.get("id"), data.get("type", "message"))
     item.type = data.get("type", item.type)
     item.status = data.get("status") or "completed"
-    item.data = data
+    item.replace_data(data)
     if item.type == "message":
         texts = [c.get("text", "") for c in data.get("content", []) if c.get("type") == "output_text"]
         refusals = [c.get("refusal", "") for c in data.get("content", []) if c.get("type") == "refusal"]
@@ -203,7 +181,7 @@ def _on_finished(turn: Turn, event: Any) -> bool:
 def _on_item_added(turn: Turn, event: Any) -> bool:
     data = _as_dict(event.item)
     item = turn.item(data.get("id"), data.get("type", "message"))
-    item.data = data
+    item.replace_data(data)
     return True
 
 
@@ -213,7 +191,7 @@ def _on_item_done(turn: Turn, event: Any) -> bool:
 
 
 def _on_text_delta(turn: Turn, event: Any) -> bool:
-    turn.item(event.item_id).chunks.append(event.delta)
+    turn.item(event.item_id).pieces.append(event.delta)
     return True
 
 
@@ -229,7 +207,7 @@ def _on_annotation(turn: Turn, event: Any) -> bool:
 
 
 def _on_refusal_delta(turn: Turn, event: Any) -> bool:
-    turn.item(event.item_id).refusal += event.delta
+    turn.item(event.item_id).refusal_pieces.append(event.delta)
     return True
 
 
@@ -240,22 +218,22 @@ def _on_refusal_done(turn: Turn, event: Any) -> bool:
 
 def _on_summary_part(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
-    while len(item.summary) <= event.summary_index:
-        item.summary.append("")
+    while len(item.summary_pieces) <= event.summary_index:
+        item.summary_pieces.append(Pieces())
     return False
 
 
 def _on_summary_delta(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
     _on_summary_part(turn, event)
-    item.summary[event.summary_index] += event.delta
+    item.summary_pieces[event.summary_index].append(event.delta)
     return True
 
 
 def _on_summary_done(turn: Turn, event: Any) -> bool:
     item = turn.item(event.item_id, "reasoning")
     _on_summary_part(turn, event)
-    item.summary[event.summary_index] = event.text
+    item.summary_pieces[event.summary_index].set(event.text)
     return True
 
 
@@ -270,10 +248,40 @@ def _appender(field_name: str, item_type: str) -> Any:
 
     def on_delta(turn: Turn, event: Any) -> bool:
         item = turn.item(event.item_id, item_type)
-        item.data = {**item.data, field_name: item.data.get(field_name, "") + event.delta}
+        pieces = item.streams.get(field_name)
+        if pieces is None:
+            pieces = item.streams[field_name] = Pieces(str(item.data.get(field_name) or ""))
+        pieces.append(event.delta)
+        # A new dict on change keeps readers' snapshots whole. Copying the whole field on every delta is
+        # quadratic, so past LIVE_FIELD_CHARS it is copied once it grew by a quarter: linear, lagging a little.
+        size, shown = pieces.size(), len(item.data.get(field_name) or "")
+        if size <= LIVE_FIELD_CHARS or size - shown >= size // 4:
+            item.data = {**item.data, field_name: pieces.compact()}  # `data` and the pieces share one string
         return True
 
     return on_delta
+
+
+def _settler(field_name: str, item_type: str) -> Any:
+    """A handler taking the whole field from its `*.done` event (`arguments`, `code`)."""
+
+    def on_done(turn: Turn, event: Any) -> bool:
+        item = turn.item(event.item_id, item_type)
+        value = getattr(event, field_name, None)
+        if isinstance(value, str):
+            item.streams.pop(field_name, None)
+            item.data = {**item.data, field_name: value}
+        return True
+
+    return on_done
+
+
+def settle(turn: Turn) -> None:
+    """Put every field still streaming into `data` whole (writer only; at the end of a turn)."""
+    for item in turn.items:
+        if item.streams:
+            item.data = {**item.data, **{name: str(pieces) for name, pieces in item.streams.items()}}
+            item.streams = {}
 
 
 def _on_error(turn: Turn, event: Any) -> bool:
@@ -311,6 +319,9 @@ _HANDLERS = {
     "response.code_interpreter_call_code.delta": _appender("code", "code_interpreter_call"),
     "response.function_call_arguments.delta": _appender("arguments", "function_call"),
     "response.mcp_call_arguments.delta": _appender("arguments", "mcp_call"),
+    "response.code_interpreter_call_code.done": _settler("code", "code_interpreter_call"),
+    "response.function_call_arguments.done": _settler("arguments", "function_call"),
+    "response.mcp_call_arguments.done": _settler("arguments", "mcp_call"),
 }
 for _tool in ("web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call"):
     for _state in ("in_progress", "searching", "interpreting", "generating", "completed", "failed"):

@@ -24,7 +24,7 @@ from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import budget as budget_view
-from lib.ui import gate, state, store_owners
+from lib.ui import gate, session, state, store_owners
 from lib.ui.transcript import LiveTurn, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
@@ -236,7 +236,7 @@ def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control:
         notes = [budget.settle(tab, turn), _record(store, who.owner, thread, turn, previous) if who.durable else None]
         return " ".join(n for n in notes if n) or None
 
-    st.session_state[state.JOB] = TurnJob(updates, control, record)
+    st.session_state[state.JOB] = TurnJob(updates, control, record, alive=session.alive_check())
 
 
 def follow(current: Settings) -> None:

@@ -18,10 +18,10 @@ def render_code(turn: Turn, current: Settings) -> None:
     """
     if not turn.requests:
         return
-    opened: set[int] = st.session_state.setdefault(state.CODE_SHOWN, set())
-    if id(turn) not in opened:
-        st.button("View as code", key=f"code_{id(turn)}", icon=":material/code:", type="tertiary",
-                  on_click=opened.add, args=(id(turn),))
+    opened: set[str] = st.session_state.setdefault(state.CODE_SHOWN, set())
+    if turn.id not in opened:
+        st.button("View as code", key=f"code_{turn.id}", icon=":material/code:", type="tertiary",
+                  on_click=opened.add, args=(turn.id,))
         return
     with st.expander("View as code", icon=":material/code:", expanded=True):
         target = target_of(current)

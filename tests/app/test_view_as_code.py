@@ -26,3 +26,19 @@ def test_shown_python_sends_the_same_request(app, configured: FakeOpenAI, monkey
     assert sent_by_code == sent_by_app
     assert sent_by_app["instructions"] == "Be brief." and sent_by_app["input"] == [
         {"role": "user", "content": "Show me the code"}]
+
+
+def test_view_as_code_is_keyed_by_the_turns_own_id(app, configured: FakeOpenAI) -> None:
+    """Issue 13: keys made of id(turn) could open another turn's code once Python reused the address."""
+    from lib.ui import state
+
+    at = app().run()
+    at.chat_input[0].set_value("First").run()
+    at.chat_input[0].set_value("Second").run()
+    first, second = at.session_state[state.TRANSCRIPT]
+    assert len(first.id) == 32 and first.id != second.id
+    buttons = [b for b in at.button if b.label == "View as code"]
+    assert [b.key for b in buttons] == [f"code_{first.id}", f"code_{second.id}"]
+    buttons[0].click().run()
+    assert at.session_state[state.CODE_SHOWN] == {first.id}
+    assert len(at.chat_message[1].code) == 2 and not at.chat_message[3].code

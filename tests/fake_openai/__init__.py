@@ -18,13 +18,14 @@ from .outputs import (
     url_citation,
 )
 from .png import tiny_png, tiny_png_b64
-from .scripts import Cut, Error, Failed, Incomplete, Reply, Script, Text
+from .scripts import Cut, Endless, Error, Failed, Incomplete, Reply, Script, Text
 from .server import DEFAULT_MODELS, FakeOpenAI, Recorded
 
 __all__ = [
     "DEFAULT_MODELS",
     "CodeInterpreter",
     "Cut",
+    "Endless",
     "Error",
     "FakeOpenAI",
     "Failed",

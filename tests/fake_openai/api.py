@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 from .checks import approvals, check_background, check_tool_items, context_items
 from .events import Lifecycle, Step, Turn, lifecycle, new_response
 from .items import count_words, last_user_text, normalise_input, normalise_item
-from .scripts import Error, Script, Text, error_body
+from .scripts import Endless, Error, Script, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
 
 MAX_CONVERSATION_ITEMS = 20
@@ -119,6 +119,8 @@ class Api:
         script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
+        if isinstance(script, Endless) and not body.get("stream"):
+            raise ValueError("an Endless script is for streamed requests only")
         turn = Turn.of(body, approvals(context, input_items))
         life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn)
 

@@ -19,7 +19,8 @@ class Run:
 
     def __init__(self, steps: list[Step], publish: Publish, finish: Callable[[], None]) -> None:
         # Keep-alive comments belong to a connection, not to the response: they are not stored.
-        self._steps = [(pause, event) for pause, event in steps if isinstance(event, dict)]
+        # Lazily: the steps of an endless response never end.
+        self._steps = ((pause, event) for pause, event in steps if isinstance(event, dict))
         self._publish = publish
         self._finish = finish
         self._events: list[Json] = []
@@ -57,9 +58,10 @@ class Run:
 
     def _work(self) -> None:
         # The response as `response.created` announced it, brought up to date event by event.
-        snapshot: Json = copy.deepcopy(self._steps[0][1]["response"])
+        snapshot: Json = {}
         try:
             for pause, event in self._steps:
+                snapshot = snapshot or copy.deepcopy(event["response"])
                 # Waiting on the cancel flag, not sleeping, lets a cancel stop the run at once.
                 stopped = self._cancelled.wait(pause) if pause else self._cancelled.is_set()
                 if stopped:

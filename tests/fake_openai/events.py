@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import emit_tools
 from .emit import Emitter, Step, Turn, function_call, message, reasoning
@@ -24,7 +24,7 @@ from .outputs import (
     Reasoning,
     WebSearch,
 )
-from .scripts import Failed, Incomplete, Reply, Script, Text
+from .scripts import Endless, Failed, Incomplete, Reply, Script, Text
 
 __all__ = ["Lifecycle", "Step", "Turn", "lifecycle", "new_response", "usage"]
 
@@ -46,12 +46,33 @@ BUILDERS: dict[type, Callable[[Emitter, Any], Json]] = {
 class Lifecycle:
     """Every step of one streamed response, and the response it ends with."""
 
-    steps: list[Step]
+    steps: Iterable[Step]  # a list, or EndlessSteps
     final: dict[str, Any]
 
     def events(self) -> list[dict[str, Any]]:
-        """The event dicts only (no comments), in order."""
+        """The event dicts only (no comments), in order (of a response that ends)."""
+        assert isinstance(self.steps, list), "an endless response has no list of events"
         return [event for _, event in self.steps if isinstance(event, dict)]
+
+
+class EndlessSteps:
+    """The steps of a response that never ends; each iteration starts again, as a list's would."""
+
+    def __init__(self, head: list[Step], script: Endless, item: Json, index: int) -> None:
+        self.head, self.script, self.item, self.index = head, script, item, index
+
+    def __iter__(self) -> Iterator[Step]:
+        yield from copy.deepcopy(self.head)
+        number = sum(isinstance(event, dict) for _, event in self.head)
+        while True:
+            if self.script.silent:
+                yield self.script.delay, ": keep-alive"
+                continue
+            yield self.script.delay, {
+                "type": "response.output_text.delta", "item_id": self.item["id"], "output_index": self.index,
+                "content_index": 0, "delta": self.script.delta, "logprobs": [], "sequence_number": number,
+            }
+            number += 1
 
 
 def new_response(body: dict[str, Any], conversation_id: str | None) -> dict[str, Any]:
@@ -133,6 +154,14 @@ def lifecycle(script: Script, response: Json, input_tokens: int, turn: Turn | No
     steps.append((pause, {"type": "response.in_progress", "response": copy.deepcopy(response)}))
     final = copy.deepcopy(response)
     emit = Emitter(steps, turn or Turn())
+    if isinstance(script, Endless):
+        item: Json = {"id": new_id("msg"), "type": "message", "status": "in_progress", "content": [],
+                      "role": "assistant"}
+        index = emit.added(item)
+        emit.on_item("response.content_part.added", index, item, content_index=0,
+                     part={"type": "output_text", "annotations": [], "logprobs": [], "text": ""})
+        _number(steps)
+        return Lifecycle(steps=EndlessSteps(steps, script, item, index), final=final)
     if isinstance(script, (Text, Reply)):
         reply = as_reply(script)
         steps += [(0.0, copy.deepcopy(extra)) for extra in reply.extra]

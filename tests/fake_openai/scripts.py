@@ -8,7 +8,7 @@ from typing import Any, Union
 from .outputs import OUTPUT_KINDS, Output
 from .text import check_deltas, split_text
 
-__all__ = ["Cut", "Error", "Failed", "Incomplete", "Reply", "Script", "Text", "error_body", "split_text"]
+__all__ = ["Cut", "Endless", "Error", "Failed", "Incomplete", "Reply", "Script", "Text", "error_body", "split_text"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,19 @@ class Incomplete:
         return split_text(self.text, self.deltas)
 
 
+@dataclass(frozen=True)
+class Endless:
+    """A message that never ends (a runaway or hostile server): `delta` every `delay` seconds for ever.
+
+    `silent`: after the message starts, only SSE keep-alive comments (`: keep-alive`), which the SDK skips,
+    so the client sees no event at all. Streams only (a non-streamed create of it is refused).
+    """
+
+    delta: str = "and on "
+    delay: float = 0.01
+    silent: bool = False
+
+
 def Cut(text: str, after: int) -> Text:  # noqa: N802 - reads like the other script constructors
     """A stream closed by the server after `after` events, with no terminal event."""
     return Text(text, cut_after=after)
@@ -108,7 +121,7 @@ class Reply:
         return f"Reply{self.outputs!r}"
 
 
-Script = Union[Text, Error, Failed, Incomplete, Reply]
+Script = Union[Text, Error, Failed, Incomplete, Reply, Endless]
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:

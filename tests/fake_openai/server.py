@@ -69,6 +69,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._queue: collections.deque[Script] = collections.deque()
         self._log: list[Recorded] = []
+        self._closed: list[Recorded] = []
         self.store = Store()
         self._api = Api(self.models, conversations, self.store, self._next_script)
         self.files = FilesApi()  # /v1/files and /v1/vector_stores; scripted as fake.files.fail(...)
@@ -145,6 +146,7 @@ class FakeOpenAI:
         with self._lock:
             self._queue.clear()
             self._log.clear()
+            self._closed.clear()
         self.store.clear()
         self.files.clear()
         self.containers.clear()
@@ -156,6 +158,16 @@ class FakeOpenAI:
     def _record(self, request: Recorded) -> None:
         with self._lock:
             self._log.append(request)
+
+    @property
+    def closed_streams(self) -> list[Recorded]:
+        """Requests whose answer the client hung up on while it was still being written, oldest first."""
+        with self._lock:
+            return list(self._closed)
+
+    def _closed_by_client(self, request: Recorded) -> None:
+        with self._lock:
+            self._closed.append(request)
 
     def answer(self, request: Recorded) -> Reply:
         """Record a request, then work out its reply."""
@@ -220,6 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client went away mid-answer (a stopped stream): nothing to finish.
             self.close_connection = True
+            self.owner._closed_by_client(request)
 
     def _write(self, reply: Reply) -> None:
         if isinstance(reply, JsonReply):
