@@ -125,9 +125,9 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: boo
     if item.type == "message":
         render_message(item, as_json=turn.structured)
     elif item.type == "reasoning":
-        if any(item.summary):
+        if summary := "\n\n".join(item.summary).strip():
             with st.expander("Thinking", icon=":material/psychology:"):
-                st.markdown("\n\n".join(item.summary))
+                st.markdown(summary)
     elif item.type == "mcp_approval_request":
         _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
     elif item.type != "mcp_approval_response":
@@ -213,8 +213,23 @@ class LiveTurn:
             if item.type == "message":
                 return _LiveMessage()
             if item.type == "reasoning":
-                return LiveMarkdown(st.expander("Thinking", icon=":material/psychology:").container())
+                return _LiveReasoning()
             return st.empty()
+
+
+class _LiveReasoning:
+    """A reasoning item's place; its "Thinking" expander opens only once summary text arrives, as render_item draws it."""
+
+    def __init__(self) -> None:
+        self._slot = st.empty()
+        self._text: LiveMarkdown | None = None
+
+    def update(self, summary: str, *, final: bool) -> None:
+        if self._text is None:
+            if not summary.strip():
+                return  # most reasoning items carry no summary: an empty block would vanish on the next rerun
+            self._text = LiveMarkdown(self._slot.expander("Thinking", icon=":material/psychology:").container())
+        self._text.update(summary, final=final)
 
 
 class _LiveMessage:
