@@ -22,7 +22,7 @@ from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import gate, state
-from lib.ui.transcript import LiveTurn, render_user
+from lib.ui.transcript import LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
@@ -198,7 +198,16 @@ def follow(current: Settings) -> None:
         return
     while job.turn is None and not job.wait(0.01):
         pass
-    render_user(job.turn.prompt, job.turn.images)
+    try:
+        _draw(current, job)
+    finally:  # whatever drawing did, a finished job is collected: a job left behind refuses every prompt
+        if job.done and st.session_state.get(state.JOB) is job:
+            _collect(job)
+
+
+def _draw(current: Settings, job: TurnJob) -> None:
+    with contained("the user's message"):
+        render_user(job.turn.prompt, job.turn.images)
     stop_slot = st.empty()
     if not job.done and stop_slot.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
@@ -214,7 +223,6 @@ def follow(current: Settings) -> None:
         job.wait(0.03)
     stop_slot.empty()
     live.update(job.turn, final=True)
-    _collect(job)
 
 
 def _mark_pending(turn: Turn) -> None:
