@@ -8,6 +8,7 @@ import json
 import mimetypes
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 from openai import OpenAI
@@ -35,6 +36,10 @@ def tool_label(item: Item) -> str:
         action = d.get("action") or {}
         if running:
             return "Searching the web…"
+        if action.get("type") == "open_page":
+            return f"Opened {page_name(action.get('url'))}"
+        if action.get("type") == "find_in_page":
+            return f"Searched for “{escape_markdown(str(action.get('pattern') or ''))}” in {page_name(action.get('url'))}"
         sources = len(action.get("sources") or [])
         query = action.get("query") or "the web"
         return f"Searched the web: {query}" + (f" · {_count(sources, 'source')}" if sources else "")
@@ -60,6 +65,15 @@ def tool_label(item: Item) -> str:
             return f"{name} failed"
         return f"Calling {name}…" if "output" not in d else f"Called {name}"
     return f"{item.type.replace('_', ' ')}: {item.status.replace('_', ' ')}"
+
+
+def page_name(url: Any, limit: int = 60) -> str:
+    """A page as a reader knows it: host and path, shortened, escaped for a label (no scheme, query or link)."""
+    if not url:
+        return "a page"
+    parts = urlsplit(str(url))
+    name = (parts.netloc.removeprefix("www.") + parts.path).rstrip("/") or str(url)
+    return escape_markdown(name if len(name) <= limit else name[: limit - 1] + "…")
 
 
 def is_running(item: Item) -> bool:

@@ -31,9 +31,15 @@ def web_search(emit: Emitter, out: WebSearch) -> Json:
     item: Json = {"id": new_id("ws"), "type": "web_search_call", "status": "in_progress", "action": {"type": "search"}}
     index = emit.added(item)
     _phases(emit, "web_search_call", index, item, "in_progress", "searching", "completed")
-    action: Json = {"type": "search", "query": out.query, "queries": [out.query]}
-    if "web_search_call.action.sources" in emit.turn.include:
-        action["sources"] = [{"type": "url", "url": url} for url in out.sources]
+    action: Json
+    if out.action == "open_page":
+        action = {"type": "open_page", "url": out.url}
+    elif out.action == "find_in_page":
+        action = {"type": "find_in_page", "url": out.url, "pattern": out.pattern}
+    else:
+        action = {"type": "search", "query": out.query, "queries": [out.query]}
+        if "web_search_call.action.sources" in emit.turn.include:
+            action["sources"] = [{"type": "url", "url": url} for url in out.sources]
     item.update(status="completed", action=action)
     return emit.done(index, item)
 
