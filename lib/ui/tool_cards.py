@@ -190,8 +190,26 @@ def _image(item: Item, *, ended: bool) -> None:
     draft = "A draft: the image did not finish" if ended else "Drawing…"
     st.image(png, caption=None if item.data.get("result") else draft)
     if item.data.get("result"):
-        st.download_button("Download image", png, file_name=f"{item.id}.png", mime="image/png",
+        extension, mime = image_type(png, item.data.get("output_format"))
+        st.download_button("Download image", png, file_name=f"{item.id}.{extension}", mime=mime,
                            key=f"download_{item.id}", icon=":material/download:", on_click="ignore")
+
+
+_IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "jpg": ("jpg", "image/jpeg"),
+                "webp": ("webp", "image/webp"), "gif": ("gif", "image/gif")}
+
+
+def image_type(data: bytes, output_format: Any = None) -> tuple[str, str]:
+    """(file extension, MIME type) of a generated image: what its bytes are, else what the item says, else PNG."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _IMAGE_TYPES["png"]
+    if data.startswith(b"\xff\xd8\xff"):
+        return _IMAGE_TYPES["jpeg"]
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _IMAGE_TYPES["webp"]
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return _IMAGE_TYPES["gif"]
+    return _IMAGE_TYPES.get(str(output_format or "").lower(), _IMAGE_TYPES["png"])
 
 
 def container_file(client: OpenAI, container_id: str, file_id: str) -> bytes:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import mimetypes
 from typing import Any
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
 from lib.tools import ToolSettings
-from tests.fake_openai import FakeOpenAI, Message, Reply, WebSearch
+from lib.ui.tool_cards import image_type
+from tests.fake_openai import FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
 
 
 def start(app, **tools: Any) -> AppTest:
@@ -40,3 +46,34 @@ def test_web_search_page_actions_say_which_page_was_opened_or_searched(app, conf
     for run in range(2):
         assert [(card.label, card.state) for card in at.chat_message[1].get("status")] == expected
         at.run()
+
+
+def picture(fmt: str) -> bytes:
+    """A tiny picture really encoded as `fmt` (WEBP, JPEG)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (0, 128, 255)).save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "file_name", "mime"), [("webp", "webp", "image/webp"), ("jpeg", "jpg", "image/jpeg")])
+def test_a_generated_image_is_offered_in_its_own_format(app, configured: FakeOpenAI, fmt: str, file_name: str,
+                                                        mime: str) -> None:
+    data = base64.b64encode(picture(fmt.upper())).decode()
+    configured.queue(Reply(ImageGeneration(data, partials=1, output_format=fmt), Message("Here it is.")))
+    at = chat(start(app, image_generation=True), "Draw a blue square")
+    (button,) = at.chat_message[1].get("download_button")
+    # The media URL's extension is the one of the MIME type the file is served with.
+    assert button.proto.url.endswith(f".{mimetypes.guess_extension(mime).lstrip('.')}")
+    assert len(at.chat_message[1].get("image")) == 1
+    assert image_type(picture(fmt.upper()), fmt) == (file_name, mime)
+
+
+def test_the_image_type_comes_from_the_bytes_then_the_item() -> None:
+    assert image_type(picture("WEBP"), "png") == ("webp", "image/webp")  # the bytes win over a wrong label
+    assert image_type(picture("JPEG")) == ("jpg", "image/jpeg")
+    assert image_type(picture("PNG"), "webp") == ("png", "image/png")
+    assert image_type(b"unknown bytes", "webp") == ("webp", "image/webp")
+    assert image_type(b"unknown bytes", "jpeg") == ("jpg", "image/jpeg")
+    assert image_type(b"unknown bytes") == ("png", "image/png")

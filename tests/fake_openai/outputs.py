@@ -131,6 +131,7 @@ class ImageGeneration:
     partials: int = 2
     revised_prompt: str | None = None
     size: str = "1024x1024"
+    output_format: str = "png"  # png, webp or jpeg: what the request's tool asked for (the bytes are the test's)
 
 
 @dataclass(frozen=True)
