@@ -15,7 +15,7 @@ import openai
 from openai import OpenAI
 
 from lib.conversations import Thread, start_conversation
-from lib.errors import explain, retry_after_seconds
+from lib.errors import explain, retry_after_seconds, stream_error
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
 from lib.settings import Settings, is_reasoning_model, runs_long
@@ -306,7 +306,8 @@ def _stop(client: OpenAI, turn: Turn) -> None:
 
 def _fail(turn: Turn, error: Exception, settings: Settings) -> None:
     turn.status = "interrupted" if turn.text else "failed"
-    turn.error = explain(error, model=settings.model, endpoint=settings.endpoint)
+    turn.error = stream_error(error, model=settings.model) or explain(error, model=settings.model,
+                                                                     endpoint=settings.endpoint)
     turn.notice = None
 
 

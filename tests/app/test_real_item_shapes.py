@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.tools import ToolSettings
 from lib.ui.tool_cards import image_type
-from tests.fake_openai import FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
+from tests.fake_openai import Failed, FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
 
 
 def start(app, **tools: Any) -> AppTest:
@@ -77,3 +77,33 @@ def test_the_image_type_comes_from_the_bytes_then_the_item() -> None:
     assert image_type(b"unknown bytes", "webp") == ("webp", "image/webp")
     assert image_type(b"unknown bytes", "jpeg") == ("jpg", "image/jpeg")
     assert image_type(b"unknown bytes") == ("png", "image/png")
+
+
+QUOTA = ("You exceeded your current quota, please check your plan and billing details. For more information on "
+         "this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.")
+
+
+@pytest.mark.parametrize(("code", "message", "says"), [
+    ("insufficient_quota", QUOTA, "The API key's account is out of credit (insufficient_quota): You exceeded your "
+     "current quota, please check your plan and billing details. For more information on this error, read the docs: "
+     "https://platform.openai.com/docs/guides/error-codes/api-errors. Add credit or raise the spending limit in the "
+     "billing settings of its organization, then send again; your message is kept."),
+    ("rate_limit_exceeded", "Rate limit reached for requests.",
+     "Rate limited while answering: Rate limit reached for requests. Try again in a moment; your message is kept."),
+    ("server_error", "The server had an error.", "The server had an error while answering. Try again; your message "
+     "is kept."),
+    ("context_length_exceeded", "Your input exceeds the context window of this model.",
+     "The conversation no longer fits the context window of gpt-5-mini: Your input exceeds the context window of "
+     "this model. Start a new chat, or pick a model with a larger context on the Setup page."),
+    ("invalid_image_format", "The image format is not supported.",
+     "An image could not be used (invalid_image_format): The image format is not supported. Send another image, "
+     "or none."),
+    ("something_new", "A new kind of failure.", "The API stopped the answer with an error (something_new): A new "
+     "kind of failure."),
+])
+def test_an_error_event_in_the_stream_says_what_happened_and_what_to_do(app, configured: FakeOpenAI, code: str,
+                                                                        message: str, says: str) -> None:
+    configured.queue(Failed(message, code=code, event=True))
+    at = chat(start(app), "Hello")
+    assert [e.value for e in at.chat_message[1].error] == [says]
+    assert at.chat_input[0].value == "Hello"  # the prompt is back in the input, to send again

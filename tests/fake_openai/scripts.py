@@ -56,6 +56,9 @@ class Failed:
     # The SDK types `ResponseError.code` as a closed Literal: keep to its values (server_error, ...).
     code: str = "server_error"
     text: str = ""
+    # An `error` event first, in the shape the live API sends (`{"type": "error", "error": {...}}`); the SDK
+    # raises it as an APIError. Its code may be any (insufficient_quota, context_length_exceeded, ...).
+    event: bool = False
 
 
 @dataclass(frozen=True)
