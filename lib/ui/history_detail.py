@@ -13,7 +13,7 @@ from lib.conversations import turns_from_items
 from lib.errors import explain
 from lib.settings import Settings
 from lib.store import HistoryStore
-from lib.stream import Turn
+from lib.stream import Turn, as_data
 from lib.ui import state
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.transcript import render_item, render_user
@@ -60,8 +60,8 @@ def fetch(client: OpenAI, current: Settings, response_id: str) -> Fetched:
         return Fetched(response_id)
     except openai.APIError as error:
         return Fetched(response_id, error=explain(error, model=current.model, endpoint=current.endpoint))
-    inputs = [item.model_dump(exclude_none=True) for item in page.data]
-    return Fetched(response_id, response.model_dump(exclude_none=True), inputs)
+    inputs = [as_data(item) for item in page.data]
+    return Fetched(response_id, as_data(response), inputs)
 
 
 def fetched(client: OpenAI, current: Settings, response_id: str) -> Fetched:

@@ -99,8 +99,9 @@ def _json(where: Any, value: Any) -> None:
 
 def _web_search(where: Any, d: dict[str, Any]) -> None:
     for number, source in enumerate((d.get("action") or {}).get("sources") or [], start=1):
-        url = source.get("url", "")
-        where.markdown(f"{number}. {safe_link(url, url)}")
+        url = source.get("url") or ""
+        # Sources of type "api" (the API's own weather, sports or finance data) have a name and no URL.
+        where.markdown(f"{number}. {safe_link(url, url) if url else escape_markdown(str(source.get('name') or ''))}")
 
 
 def _file_search(where: Any, d: dict[str, Any]) -> None:

@@ -107,3 +107,13 @@ def test_an_error_event_in_the_stream_says_what_happened_and_what_to_do(app, con
     at = chat(start(app), "Hello")
     assert [e.value for e in at.chat_message[1].error] == [says]
     assert at.chat_input[0].value == "Hello"  # the prompt is back in the input, to send again
+
+
+def test_a_web_search_source_without_a_url_is_listed_by_name(app, configured: FakeOpenAI) -> None:
+    sources = ("https://cats.example/sleep", {"type": "api", "name": "oai-weather"})
+    configured.queue(Reply(WebSearch("weather in Oslo", sources=sources), Message("Rain.")))
+    at = chat(start(app, web_search=True), "Weather?")
+    card = at.chat_message[1].get("status")[0]
+    assert card.label == "Searched the web: weather in Oslo · 2 sources"
+    assert [m.value for m in card.markdown] == ["1. [https://cats\\.example/sleep](https://cats.example/sleep)",
+                                                "2. oai\\-weather"]

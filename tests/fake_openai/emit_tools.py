@@ -39,7 +39,8 @@ def web_search(emit: Emitter, out: WebSearch) -> Json:
     else:
         action = {"type": "search", "query": out.query, "queries": [out.query]}
         if "web_search_call.action.sources" in emit.turn.include:
-            action["sources"] = [{"type": "url", "url": url} for url in out.sources]
+            action["sources"] = [{"type": "url", "url": source} if isinstance(source, str) else dict(source)
+                                 for source in out.sources]
     item.update(status="completed", action=action)
     return emit.done(index, item)
 

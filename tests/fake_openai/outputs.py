@@ -93,7 +93,7 @@ class WebSearch:
     """
 
     query: str = ""
-    sources: tuple[str, ...] = ()
+    sources: tuple[str | Json, ...] = ()  # a URL, or a source as the API sends it (`{"type": "api", "name": ...}`)
     action: str = "search"
     url: str | None = None
     pattern: str | None = None
