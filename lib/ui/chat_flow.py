@@ -26,6 +26,7 @@ from lib.ui.transcript import LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
+FINISHING_SECONDS = 3.0  # a prompt waits this long for an answer that has ended and is only being saved
 
 
 def resume_from_url(current: Settings) -> None:
@@ -234,8 +235,26 @@ def _mark_pending(turn: Turn) -> None:
         st.query_params.from_dict(params)
 
 
-def _collect(job: TurnJob) -> None:
-    """Move the finished turn into the transcript; rerun where the next step needs a fresh page."""
+def collect_finished() -> None:
+    """A prompt arrived: an answer that has ended (or only has its history to save) is collected first, then sent.
+
+    The run that drew it may have been cut short by this very prompt, before it could collect it.
+    """
+    job: TurnJob | None = st.session_state.get(state.JOB)
+    if job is None:
+        return
+    turn = job.turn
+    if not job.done and turn is not None and turn.finished and not chat.pending_calls(turn, turn.response_id):
+        job.wait(FINISHING_SECONDS)
+    if job.done:
+        _collect(job, quiet=True)
+
+
+def _collect(job: TurnJob, *, quiet: bool = False) -> None:
+    """Move the finished turn into the transcript; rerun where the next step needs a fresh page.
+
+    `quiet`: a new prompt is about to be sent in this run, so no rerun and no prompt put back.
+    """
     del st.session_state[state.JOB]
     turn = job.turn
     state.transcript().append(turn)
@@ -245,10 +264,12 @@ def _collect(job: TurnJob) -> None:
     st.query_params.from_dict(state.thread().url_params)
     if job.note:
         st.warning(job.note, icon=":material/history:")
+    if quiet:
+        return
     if turn.status == "failed":
-        st.session_state[state.RESTORE_PROMPT] = turn.prompt
-        st.rerun()
-    if chat.pending_approvals(turn):
+        st.session_state.setdefault(state.RESTORE_PROMPT, turn.prompt)  # a prompt held back meanwhile is newer
+    # A rerun puts a held-back prompt into the input: the chat input of this run is drawn already.
+    if state.RESTORE_PROMPT in st.session_state or chat.pending_approvals(turn):
         st.rerun()
 
 
