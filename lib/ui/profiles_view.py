@@ -72,9 +72,13 @@ def profiles_section() -> None:
     data = store.get(owner, picked) if picked in mine else shipped[picked]
     load, export, remove = st.columns(3)
     if load.button("Load", icon=":material/download_done:", key="profile_load"):
-        apply(picked, data)
-        state.flash(f"Profile {picked!r} loaded.")
-        st.rerun()
+        try:
+            apply(picked, data)
+        except ValueError as error:  # saved before today's checks: say why, keep the current settings
+            st.error(f"Profile {picked!r} could not be loaded: {error}")
+        else:
+            state.flash(f"Profile {picked!r} loaded.")
+            st.rerun()
     export.download_button("Export JSON", json.dumps({**data, "name": picked}, indent=2), f"{picked}.json",
                            "application/json", icon=":material/file_download:")
     if picked in mine:
