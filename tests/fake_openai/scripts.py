@@ -91,6 +91,7 @@ class Reply:
         cut_after: int | None = None,
         extra: tuple[dict[str, Any] | str, ...] = (),
         queued: float = 0.0,
+        resume_cut_after: int | None = None,
     ) -> None:
         for output in outputs:
             if not isinstance(output, OUTPUT_KINDS):
@@ -106,6 +107,8 @@ class Reply:
         self.extra = tuple(extra)
         # Seconds a background response stays `queued` before it starts.
         self.queued = queued
+        # Events each resumed stream (`retrieve(stream=True)`) sends before it drops too; None: resumes finish.
+        self.resume_cut_after = resume_cut_after
 
     def __repr__(self) -> str:
         return f"Reply{self.outputs!r}"
