@@ -39,7 +39,8 @@ def tool_label(item: Item) -> str:
         if action.get("type") == "open_page":
             return f"Opened {page_name(action.get('url'))}"
         if action.get("type") == "find_in_page":
-            return f"Searched for “{escape_markdown(str(action.get('pattern') or ''))}” in {page_name(action.get('url'))}"
+            pattern = escape_markdown(str(action.get("pattern") or ""))
+            return f"Searched for “{pattern}” in {page_name(action.get('url'))}"
         sources = len(action.get("sources") or [])
         query = action.get("query") or "the web"
         return f"Searched the web: {query}" + (f" · {_count(sources, 'source')}" if sources else "")

@@ -238,7 +238,7 @@ class LiveTurn:
 
 
 class _LiveReasoning:
-    """A reasoning item's place; its "Thinking" expander opens only once summary text arrives, as render_item draws it."""
+    """A reasoning item's place: its "Thinking" expander opens once summary text arrives, as render_item has it."""
 
     def __init__(self) -> None:
         self._slot = st.empty()

@@ -80,7 +80,8 @@ def image_generation(emit: Emitter, out: ImageGeneration) -> Json:
     item: Json = {"id": new_id("ig"), "type": "image_generation_call", "status": "in_progress", "result": None}
     index = emit.added(item)
     _phases(emit, "image_generation_call", index, item, "in_progress", "generating")
-    settings: dict[str, Any] = {"background": "opaque", "output_format": out.output_format, "quality": "high", "size": out.size}
+    settings: dict[str, Any] = {"background": "opaque", "output_format": out.output_format, "quality": "high",
+                                "size": out.size}
     for number in range(out.partials):
         emit.on_item("response.image_generation_call.partial_image", index, item, emit.delay, **settings,
                       partial_image_b64=out.png_b64, partial_image_index=number)
