@@ -14,17 +14,20 @@ from lib.urls import mask_url
 current = state.ready_settings()
 
 chat_flow.resume_from_url(current)
-if restored := st.session_state.pop(state.RESTORE_PROMPT, None):
-    st.session_state[state.CHAT_INPUT] = restored
+if (restored := st.session_state.pop(state.RESTORE_PROMPT, None)) and not st.session_state.get(state.CHAT_INPUT):
+    st.session_state[state.CHAT_INPUT] = restored  # never over a prompt just sent: setting the input drops it
 
 prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
                        file_type=chat_file_types())
 if st.session_state.pop(state.CONTINUE, False) and not prompt:
     prompt = CONTINUE_PROMPT
+if prompt:
+    chat_flow.collect_finished()
 busy = state.JOB in st.session_state
 if prompt and busy:
     st.session_state[state.RESTORE_PROMPT] = getattr(prompt, "text", prompt)
-    st.toast("The last answer is still being written: send again when it is done, or press Stop.")
+    st.toast("The last answer is still being written: your message is back in the input. Send it when the "
+             "answer is done, or press Stop.")
     prompt = None
 decisions = chat_flow.take_decisions()
 turns = state.transcript()

@@ -14,7 +14,7 @@ import openai
 from openai import OpenAI
 
 from lib.conversations import Thread, start_conversation
-from lib.errors import explain, retry_after_seconds
+from lib.errors import explain, retry_after_seconds, stream_error
 from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
@@ -297,7 +297,8 @@ def _stop(client: OpenAI, turn: Turn, ending: Ending) -> None:
 
 def _fail(turn: Turn, error: Exception, settings: Settings) -> None:
     turn.status = "interrupted" if turn.text else "failed"
-    turn.error = explain(error, model=settings.model, endpoint=settings.endpoint)
+    turn.error = stream_error(error, model=settings.model) or explain(error, model=settings.model,
+                                                                     endpoint=settings.endpoint)
     turn.notice = None
 
 

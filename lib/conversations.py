@@ -8,7 +8,7 @@ from typing import Any
 import openai
 from openai import OpenAI
 
-from lib.stream import Turn, add_output_item
+from lib.stream import Turn, add_output_item, as_data
 
 MAX_CHAIN = 500  # how far back a previous_response_id chain is walked on reload
 
@@ -77,7 +77,7 @@ def turns_from_items(items: list[dict[str, Any]]) -> list[Turn]:
 def load_conversation(client: OpenAI, conversation_id: str) -> list[Turn]:
     """The transcript of a conversation, oldest first, from conversations.items.list."""
     page = client.conversations.items.list(conversation_id, order="asc", limit=100)
-    return turns_from_items([item.model_dump(exclude_none=True) for item in page])
+    return turns_from_items([as_data(item) for item in page])
 
 
 def load_chain(client: OpenAI, response_id: str) -> list[Turn]:
@@ -86,8 +86,8 @@ def load_chain(client: OpenAI, response_id: str) -> list[Turn]:
     current: str | None = response_id
     while current and len(turns) < MAX_CHAIN:
         response = client.responses.retrieve(current)
-        inputs = [i.model_dump(exclude_none=True) for i in client.responses.input_items.list(current, order="asc")]
-        outputs = [o.model_dump(exclude_none=True) for o in response.output]
+        inputs = [as_data(i) for i in client.responses.input_items.list(current, order="asc")]
+        outputs = [as_data(o) for o in response.output]
         piece = turns_from_items(inputs + outputs)
         for turn in piece:
             turn.response_id = response.id

@@ -88,3 +88,40 @@ def _foreign_status(error: openai.APIStatusError, model: str, key_hint: str) -> 
     if status >= 500:
         return f"The server had an error ({status}). Try again; your message is kept."
     return f"The server refused the request ({status})."
+
+
+# What to do about each code an `error` event in the stream can carry; {detail} is the server's own words.
+_STREAM_ERRORS = {
+    "insufficient_quota": "The API key's account is out of credit (insufficient_quota): {detail}. "
+                          "Add credit or raise the spending limit in the billing settings of its organization, "
+                          "then send again; your message is kept.",
+    "rate_limit_exceeded": "Rate limited while answering: {detail}. Try again in a moment; your message is kept.",
+    "server_error": "The server had an error while answering. Try again; your message is kept.",
+    "context_length_exceeded": "The conversation no longer fits the context window of {model}: {detail}. "
+                               "Start a new chat, or pick a model with a larger context on the Setup page.",
+    "invalid_prompt": "The prompt was refused: {detail}. Rephrase it and send again.",
+    "vector_store_timeout": "Searching the vector store took too long. Try again; your message is kept.",
+    "invalid_api_key": "The API key was refused while answering: {detail}. Check the key on the Setup page.",
+}
+# Image problems share one sentence: the fix is the same, send another image.
+_IMAGE_CODES = ("invalid_image", "image_", "invalid_base64_image", "unsupported_image_media_type",
+                "empty_image_file", "failed_to_download_image")
+
+
+def stream_error(error: Exception, *, model: str = "") -> str | None:
+    """An `error` event in the stream (raised by the SDK as a bare APIError) in words, or None for other errors."""
+    if type(error) is not openai.APIError:
+        return None
+    body = error.body if isinstance(error.body, dict) else {}
+    code = str(body.get("code") or body.get("type") or "")
+    detail = str(body.get("message") or error.message or "no details").strip().rstrip(".")
+    if is_foreign(error):  # a server a visitor chose: its code picks our sentence, its words are not echoed
+        detail = "its message is not shown"
+    if code in _STREAM_ERRORS:
+        return _STREAM_ERRORS[code].format(detail=detail, model=model or "this model")
+    if code.startswith(_IMAGE_CODES) or code == "invalid_image_url":
+        return f"An image could not be used ({code}): {detail}. Send another image, or none."
+    if code.endswith(("server_error", "internal_error")) or code in {"overloaded", "service_unavailable"}:
+        return _STREAM_ERRORS["server_error"]
+    where = f" ({code})" if code else ""
+    return f"The API stopped the answer with an error{where}: {detail}."

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib.schema import schema_problem
 from lib.settings import Settings
 from lib.tools import McpServer, ToolSettings
 
@@ -50,6 +51,11 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
         chosen["tools"] = ToolSettings(**{k: _tuples(v) for k, v in raw_tools.items()}, mcp_servers=servers)
     except TypeError as error:
         raise ValueError(f"Bad tool settings: {error}.") from error
+    schema = chosen["tools"].json_schema
+    # The check Setup makes: a schema the API refuses would fail every turn of whoever opens the profile.
+    problem = schema_problem(schema) if isinstance(schema, str) else "It must be the schema as JSON text."
+    if problem:
+        raise ValueError(f"Its structured-output schema is not usable: {problem}")
     return chosen
 
 

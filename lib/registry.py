@@ -20,12 +20,12 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints, overloa
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from lib.schema import make_strict, strict_problem
+
 log = logging.getLogger(__name__)
 
 _ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters|Params):\s*$")
 _ARG_ENTRY = re.compile(r"^(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-# Keywords pydantic emits that strict mode rejects or that only add noise to the prompt.
-_DROPPED_KEYWORDS = ("title", "default", "discriminator")
 
 
 @dataclass(frozen=True)
@@ -114,59 +114,6 @@ def _fields(func: Callable[..., Any], docs: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def _strict(node: Any, root: dict[str, Any], inlining: tuple[str, ...] = ()) -> Any:
-    """Stage 5: make a JSON schema node strict (closed objects, all required, no defaults)."""
-    if not isinstance(node, dict):
-        return node
-    for key in _DROPPED_KEYWORDS:
-        node.pop(key, None)
-    if "const" in node:  # single-value Literal: enum is the form strict mode documents
-        node["enum"] = [node.pop("const")]
-    for sub in node.get("$defs", {}).values():
-        _strict(sub, root)
-    if node.get("type") == "object" or "properties" in node:
-        extra = node.get("additionalProperties", False)
-        if extra is not False or "properties" not in node:
-            raise TypeError("open objects (dict, Any mapping) are not allowed in strict schemas; "
-                            "use a pydantic model or TypedDict")
-        node.update(type="object", additionalProperties=False, required=list(node["properties"]))
-        for prop in node["properties"].values():
-            _strict(prop, root, inlining)
-    if isinstance(node.get("items"), dict):
-        _strict(node["items"], root, inlining)
-    if "oneOf" in node:
-        node["anyOf"] = node.get("anyOf", []) + node.pop("oneOf")
-    for variant in node.get("anyOf", []):
-        _strict(variant, root, inlining)
-    all_of = node.get("allOf")
-    if isinstance(all_of, list) and len(all_of) == 1:  # pydantic's "$ref plus description" wrapper
-        node.update({**node.pop("allOf")[0], **node})
-        return _strict(node, root, inlining)
-    ref = node.get("$ref")
-    if ref and len(node) > 1:
-        # Strict mode rejects siblings next to $ref (e.g. a description): inline the target,
-        # unless it is already being inlined (a recursive model), then keep the bare ref.
-        if ref in inlining:
-            return {"$ref": ref}
-        target = copy.deepcopy(_resolve(root, ref))
-        node.pop("$ref")
-        node.update({**target, **node})
-        return _strict(node, root, (*inlining, ref))
-    any_of = node.get("anyOf")
-    if any_of and "type" not in node and all(set(v) == {"type"} for v in any_of):
-        # `str | None` reads better to the model as one type list than as a union of schemas.
-        node["type"] = [v["type"] for v in node.pop("anyOf")]
-    return node
-
-
-def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
-    """Follow a local `#/...` JSON pointer."""
-    target: Any = root
-    for part in ref.removeprefix("#/").split("/"):
-        target = target[part.replace("~1", "/").replace("~0", "~")]
-    return target
-
-
 def build_tool(func: Callable[..., Any], *, name: str | None = None,
                description: str | None = None, card: str | None = None) -> FunctionTool:
     """Derive a FunctionTool from a typed function, without registering it."""
@@ -178,9 +125,11 @@ def build_tool(func: Callable[..., Any], *, name: str | None = None,
     )
     raw = model.model_json_schema()  # 4
     try:
-        schema = _strict(raw, raw)  # 5
+        schema = make_strict(raw)  # 5
     except TypeError as exc:
         raise TypeError(f"{tool_name}: {exc}") from None
+    if problem := strict_problem(schema):  # 6: the rule structured output is checked by, too
+        raise TypeError(f"{tool_name}: {problem}")
     return FunctionTool(tool_name, description or summary, schema, func, model, card)
 
 

@@ -99,8 +99,15 @@ class Turn:
         return created
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else value.model_dump(exclude_none=True)
+def as_data(value: Any) -> dict[str, Any]:
+    """An SDK object as the plain dict the API sent, without nulls.
+
+    The SDK builds what it cannot type exactly (a web search source `{"type": "api", "name": ...}`) without
+    validation, and pydantic then warns on every dump; it still writes every field as received, so the
+    warnings are only noise.
+    """
+    return value if isinstance(value, dict) else value.model_dump(exclude_none=True, warnings=False)
+
 
 
 def _start_response(turn: Turn, response: Any) -> None:
@@ -131,7 +138,7 @@ def finish_response(turn: Turn, response: Any) -> None:
 
 def add_output_item(turn: Turn, output: Any) -> Item:
     """Merge a finished output item (SDK object or dict) into the turn."""
-    data = _as_dict(output)
+    data = as_data(output)
     item = turn.item(data.get("id"), data.get("type", "message"))
     item.type = data.get("type", item.type)
     item.status = data.get("status") or "completed"
@@ -179,7 +186,7 @@ def _on_finished(turn: Turn, event: Any) -> bool:
 
 
 def _on_item_added(turn: Turn, event: Any) -> bool:
-    data = _as_dict(event.item)
+    data = as_data(event.item)
     item = turn.item(data.get("id"), data.get("type", "message"))
     item.replace_data(data)
     return True
@@ -202,7 +209,7 @@ def _on_text_done(turn: Turn, event: Any) -> bool:
 
 def _on_annotation(turn: Turn, event: Any) -> bool:
     if event.annotation is not None:
-        turn.item(event.item_id).annotations.append(_as_dict(event.annotation))
+        turn.item(event.item_id).annotations.append(as_data(event.annotation))
     return True
 
 

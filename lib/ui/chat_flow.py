@@ -25,10 +25,11 @@ from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import budget as budget_view
 from lib.ui import gate, session, state, store_owners
-from lib.ui.transcript import LiveTurn, render_user
+from lib.ui.transcript import LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
+FINISHING_SECONDS = 3.0  # a prompt waits this long for an answer that has ended and is only being saved
 
 
 def resume_from_url(current: Settings) -> None:
@@ -246,7 +247,16 @@ def follow(current: Settings) -> None:
         return
     while job.turn is None and not job.wait(0.01):
         pass
-    render_user(job.turn.prompt, job.turn.images)
+    try:
+        _draw(current, job)
+    finally:  # whatever drawing did, a finished job is collected: a job left behind refuses every prompt
+        if job.done and st.session_state.get(state.JOB) is job:
+            _collect(job)
+
+
+def _draw(current: Settings, job: TurnJob) -> None:
+    with contained("the user's message"):
+        render_user(job.turn.prompt, job.turn.images)
     stop_slot = st.empty()
     if not job.done and stop_slot.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
@@ -262,7 +272,6 @@ def follow(current: Settings) -> None:
         job.wait(0.03)
     stop_slot.empty()
     live.update(job.turn, final=True)
-    _collect(job)
 
 
 def _mark_pending(turn: Turn) -> None:
@@ -274,8 +283,26 @@ def _mark_pending(turn: Turn) -> None:
         st.query_params.from_dict(params)
 
 
-def _collect(job: TurnJob) -> None:
-    """Move the finished turn into the transcript; rerun where the next step needs a fresh page."""
+def collect_finished() -> None:
+    """A prompt arrived: an answer that has ended (or only has its history to save) is collected first, then sent.
+
+    The run that drew it may have been cut short by this very prompt, before it could collect it.
+    """
+    job: TurnJob | None = st.session_state.get(state.JOB)
+    if job is None:
+        return
+    turn = job.turn
+    if not job.done and turn is not None and turn.finished and not chat.pending_calls(turn, turn.response_id):
+        job.wait(FINISHING_SECONDS)
+    if job.done:
+        _collect(job, quiet=True)
+
+
+def _collect(job: TurnJob, *, quiet: bool = False) -> None:
+    """Move the finished turn into the transcript; rerun where the next step needs a fresh page.
+
+    `quiet`: a new prompt is about to be sent in this run, so no rerun and no prompt put back.
+    """
     del st.session_state[state.JOB]
     turn = job.turn
     state.transcript().append(turn)
@@ -284,10 +311,12 @@ def _collect(job: TurnJob) -> None:
     st.query_params.from_dict(state.thread().url_params)
     if job.note:
         st.warning(job.note, icon=":material/history:")
+    if quiet:
+        return
     if turn.status == "failed":
-        st.session_state[state.RESTORE_PROMPT] = turn.prompt
-        st.rerun()
-    if chat.pending_approvals(turn):
+        st.session_state.setdefault(state.RESTORE_PROMPT, turn.prompt)  # a prompt held back meanwhile is newer
+    # A rerun puts a held-back prompt into the input: the chat input of this run is drawn already.
+    if state.RESTORE_PROMPT in st.session_state or chat.pending_approvals(turn):
         st.rerun()
 
 

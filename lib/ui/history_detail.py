@@ -14,7 +14,7 @@ from lib.errors import explain
 from lib.markup import code_span
 from lib.settings import Settings
 from lib.store import HistoryStore
-from lib.stream import Turn
+from lib.stream import Turn, as_data
 from lib.ui import state
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.text import markdown
@@ -62,8 +62,8 @@ def fetch(client: OpenAI, current: Settings, response_id: str) -> Fetched:
         return Fetched(response_id)
     except openai.APIError as error:
         return Fetched(response_id, error=explain(error, model=current.model, endpoint=current.endpoint))
-    inputs = [item.model_dump(exclude_none=True) for item in page.data]
-    return Fetched(response_id, response.model_dump(exclude_none=True), inputs)
+    inputs = [as_data(item) for item in page.data]
+    return Fetched(response_id, as_data(response), inputs)
 
 
 def fetched(client: OpenAI, current: Settings, response_id: str) -> Fetched:

@@ -84,11 +84,15 @@ def profiles_section() -> None:
     data = store.get(owner, picked) if picked in mine else shipped[picked]
     load, export, remove = st.columns(3)
     if load.button("Load", icon=":material/download_done:", key="profile_load"):
-        apply(picked, data)  # picked here by the person, who is told where it points: its endpoint too
-        wanted = without_endpoint(data)[1]
-        where = f" Requests now go to {escape_markdown(wanted)}." if wanted else ""
-        state.flash(f"Profile {picked!r} loaded.{where}")
-        st.rerun()
+        try:
+            apply(picked, data)  # picked here by the person, who is told where it points: its endpoint too
+        except ValueError as error:  # saved before today's checks: say why, keep the current settings
+            st.error(f"Profile '{plain(picked)}' could not be loaded: {plain(str(error))}")
+        else:
+            wanted = without_endpoint(data)[1]
+            where = f" Requests now go to {escape_markdown(wanted)}." if wanted else ""
+            state.flash(f"Profile '{plain(picked)}' loaded.{where}")
+            st.rerun()
     export.download_button("Export JSON", json.dumps({**data, "name": picked}, indent=2), f"{picked}.json",
                            "application/json", icon=":material/file_download:")
     if picked in mine:

@@ -8,6 +8,7 @@ import json
 import mimetypes
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 from openai import OpenAI
@@ -37,6 +38,11 @@ def tool_label(item: Item) -> str:
         action = d.get("action") or {}
         if running:
             return "Searching the web…"
+        if action.get("type") == "open_page":
+            return f"Opened {page_name(action.get('url'))}"
+        if action.get("type") == "find_in_page":
+            pattern = str(action.get("pattern") or "")
+            return f"Searched for “{pattern}” in {page_name(action.get('url'))}"
         sources = len(action.get("sources") or [])
         query = action.get("query") or "the web"
         return f"Searched the web: {query}" + (f" · {_count(sources, 'source')}" if sources else "")
@@ -64,6 +70,15 @@ def tool_label(item: Item) -> str:
     return f"{item.type.replace('_', ' ')}: {item.status.replace('_', ' ')}"
 
 
+def page_name(url: Any, limit: int = 60) -> str:
+    """A page as a reader knows it: host and path, shortened (no scheme, query or link); render_tool escapes labels."""
+    if not url:
+        return "a page"
+    parts = urlsplit(str(url))
+    name = (parts.netloc.removeprefix("www.") + parts.path).rstrip("/") or str(url)
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def is_running(item: Item) -> bool:
     """True while the call is under way (a function call until its output is in)."""
     return _running(item) or (item.type == "function_call" and "output" not in item.data)
@@ -87,8 +102,9 @@ def _json(where: Any, value: Any) -> None:
 
 def _web_search(where: Any, d: dict[str, Any]) -> None:
     for number, source in enumerate((d.get("action") or {}).get("sources") or [], start=1):
-        url = source.get("url", "")
-        where.markdown(f"{number}. {safe_link(url, url)}")
+        url = source.get("url") or ""
+        # Sources of type "api" (the API's own weather, sports or finance data) have a name and no URL.
+        where.markdown(f"{number}. {safe_link(url, url) if url else escape_markdown(str(source.get('name') or ''))}")
 
 
 def _file_search(where: Any, d: dict[str, Any]) -> None:
@@ -188,8 +204,26 @@ def _image(item: Item, *, ended: bool) -> None:
     draft = "A draft: the image did not finish" if ended else "Drawing…"
     st.image(png, caption=None if item.data.get("result") else draft)
     if item.data.get("result"):
-        st.download_button("Download image", png, file_name=f"{item.id}.png", mime="image/png",
+        extension, mime = image_type(png, item.data.get("output_format"))
+        st.download_button("Download image", png, file_name=f"{item.id}.{extension}", mime=mime,
                            key=f"download_{item.id}", icon=":material/download:", on_click="ignore")
+
+
+_IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "jpg": ("jpg", "image/jpeg"),
+                "webp": ("webp", "image/webp"), "gif": ("gif", "image/gif")}
+
+
+def image_type(data: bytes, output_format: Any = None) -> tuple[str, str]:
+    """(file extension, MIME type) of a generated image: what its bytes are, else what the item says, else PNG."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _IMAGE_TYPES["png"]
+    if data.startswith(b"\xff\xd8\xff"):
+        return _IMAGE_TYPES["jpeg"]
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _IMAGE_TYPES["webp"]
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return _IMAGE_TYPES["gif"]
+    return _IMAGE_TYPES.get(str(output_format or "").lower(), _IMAGE_TYPES["png"])
 
 
 def container_file(client: OpenAI, container_id: str, file_id: str) -> bytes:

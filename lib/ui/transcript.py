@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
@@ -18,6 +21,9 @@ from lib.ui.text import markdown
 from lib.ui.tool_cards import container_downloads, is_running, render_tool
 
 CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
+NOT_DRAWN = "This part of the answer could not be drawn; the rest is shown."
+
+log = logging.getLogger(__name__)
 
 
 def usage_line(turn: Turn) -> str:
@@ -127,13 +133,23 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: boo
     if item.type == "message":
         render_message(item, as_json=turn.structured)
     elif item.type == "reasoning":
-        if any(item.summary):
+        if summary := "\n\n".join(item.summary).strip():
             with st.expander("Thinking", icon=":material/psychology:"):
-                st.markdown(markdown("\n\n".join(item.summary)))
+                st.markdown(markdown(summary))
     elif item.type == "mcp_approval_request":
         _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
     elif item.type != "mcp_approval_response":
         render_tool(item, ended=ended)
+
+
+@contextmanager
+def contained(what: Item | str) -> Iterator[None]:
+    """Drawing one part that fails (say, image bytes that do not decode) leaves a note; the rest is still drawn."""
+    try:
+        yield
+    except Exception:  # Streamlit's rerun and stop are BaseExceptions: they pass through
+        log.exception("drawing %s failed", what if isinstance(what, str) else f"{what.type} item {what.id}")
+        st.caption(NOT_DRAWN)
 
 
 def _pending(turn: Turn) -> list[Item]:
@@ -144,10 +160,12 @@ def _pending(turn: Turn) -> list[Item]:
 
 def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None) -> None:
     """A finished turn: the user's message, every output item in order, its ending, and its code."""
-    render_user(turn.prompt, turn.images)
+    with contained("the user's message"):
+        render_user(turn.prompt, turn.images)
     with st.chat_message("assistant"):
         for item in turn.items:
-            render_item(item, turn, interactive=interactive, ended=True)
+            with contained(item):
+                render_item(item, turn, interactive=interactive, ended=True)
         _render_ending(turn, interactive=interactive)
         if current is not None:
             render_code(turn, current)
@@ -189,12 +207,14 @@ class LiveTurn:
             if view is None:
                 view = self._views[item.id] = self._make_view(item)
             if item.type == "message":
-                view.update(item, final=final, as_json=turn.structured)
+                with self._bubble, contained(item):
+                    view.update(item, final=final, as_json=turn.structured)
             elif item.type == "reasoning":
-                view.update("\n\n".join(item.summary), final=final)
+                with self._bubble, contained(item):
+                    view.update("\n\n".join(item.summary), final=final)
             elif self._stale(item, cut_off := final and is_running(item)):
                 self._drawn[item.id] = (item.status, cut_off, item.data)
-                with view.container():
+                with view.container(), contained(item):
                     render_item(item, turn, ended=cut_off)
         if final:
             with self._bubble:
@@ -215,8 +235,23 @@ class LiveTurn:
             if item.type == "message":
                 return _LiveMessage()
             if item.type == "reasoning":
-                return LiveMarkdown(st.expander("Thinking", icon=":material/psychology:").container())
+                return _LiveReasoning()
             return st.empty()
+
+
+class _LiveReasoning:
+    """A reasoning item's place: its "Thinking" expander opens once summary text arrives, as render_item has it."""
+
+    def __init__(self) -> None:
+        self._slot = st.empty()
+        self._text: LiveMarkdown | None = None
+
+    def update(self, summary: str, *, final: bool) -> None:
+        if self._text is None:
+            if not summary.strip():
+                return  # most reasoning items carry no summary: an empty block would vanish on the next rerun
+            self._text = LiveMarkdown(self._slot.expander("Thinking", icon=":material/psychology:").container())
+        self._text.update(summary, final=final)
 
 
 class _LiveMessage:

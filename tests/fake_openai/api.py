@@ -131,6 +131,7 @@ class Api:
         if body.get("background"):
             # The job runs whatever happens to this connection: a cut drops only the stream.
             run = self.store.start_run(life.steps, input_items, finish)
+            run.resume_cut_after = getattr(script, "resume_cut_after", None)
             if body.get("stream"):
                 return StreamReply(run.follow(-1), cut_after)
             return JsonReply(200, life.events()[0]["response"])
@@ -181,7 +182,7 @@ class Api:
             after = int(query.get("starting_after", -1))
             run = self.store.runs.get(rid)
             if run is not None:
-                return StreamReply(run.follow(after))
+                return StreamReply(run.follow(after), run.resume_cut_after)
             return StreamReply([(0.0, event) for event in stored.events if event["sequence_number"] > after])
         return JsonReply(200, stored.response)
 

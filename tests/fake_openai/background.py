@@ -28,6 +28,7 @@ class Run:
         self._changed = threading.Condition()
         self._cancelled = threading.Event()
         self._thread = threading.Thread(target=self._work, daemon=True)
+        self.resume_cut_after: int | None = None  # events a resumed stream sends before it drops; None: no drop
 
     def start(self) -> Run:
         """Start producing events in a daemon thread."""

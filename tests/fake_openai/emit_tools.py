@@ -31,9 +31,16 @@ def web_search(emit: Emitter, out: WebSearch) -> Json:
     item: Json = {"id": new_id("ws"), "type": "web_search_call", "status": "in_progress", "action": {"type": "search"}}
     index = emit.added(item)
     _phases(emit, "web_search_call", index, item, "in_progress", "searching", "completed")
-    action: Json = {"type": "search", "query": out.query, "queries": [out.query]}
-    if "web_search_call.action.sources" in emit.turn.include:
-        action["sources"] = [{"type": "url", "url": url} for url in out.sources]
+    action: Json
+    if out.action == "open_page":
+        action = {"type": "open_page", "url": out.url}
+    elif out.action == "find_in_page":
+        action = {"type": "find_in_page", "url": out.url, "pattern": out.pattern}
+    else:
+        action = {"type": "search", "query": out.query, "queries": [out.query]}
+        if "web_search_call.action.sources" in emit.turn.include:
+            action["sources"] = [{"type": "url", "url": source} if isinstance(source, str) else dict(source)
+                                 for source in out.sources]
     item.update(status="completed", action=action)
     return emit.done(index, item)
 
@@ -73,7 +80,8 @@ def image_generation(emit: Emitter, out: ImageGeneration) -> Json:
     item: Json = {"id": new_id("ig"), "type": "image_generation_call", "status": "in_progress", "result": None}
     index = emit.added(item)
     _phases(emit, "image_generation_call", index, item, "in_progress", "generating")
-    settings: dict[str, Any] = {"background": "opaque", "output_format": "png", "quality": "high", "size": out.size}
+    settings: dict[str, Any] = {"background": "opaque", "output_format": out.output_format, "quality": "high",
+                                "size": out.size}
     for number in range(out.partials):
         emit.on_item("response.image_generation_call.partial_image", index, item, emit.delay, **settings,
                       partial_image_b64=out.png_b64, partial_image_index=number)

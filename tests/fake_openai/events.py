@@ -177,6 +177,9 @@ def lifecycle(script: Script, response: Json, input_tokens: int, turn: Turn | No
         assert isinstance(script, Failed), f"no lifecycle for {script!r}"
         # A failure mid-message leaves the item in progress, with no *.done events.
         output = [message(emit, Message(script.text), status=None)] if script.text else []
+        if script.event:
+            error = {"type": script.code, "code": script.code, "message": script.message, "param": None}
+            steps.append((0.0, {"type": "error", "error": error}))
         final.update(status="failed", output=output)
         final["error"] = {"code": script.code, "message": script.message}
         terminal, override = "response.failed", None

@@ -87,10 +87,22 @@ class FunctionCall:
 
 @dataclass(frozen=True)
 class WebSearch:
-    """A hosted web search; `sources` reach the item only with `include=["web_search_call.action.sources"]`."""
+    """A hosted web search; `sources` reach the item only with `include=["web_search_call.action.sources"]`.
 
-    query: str
-    sources: tuple[str, ...] = ()
+    `action` "open_page" (a `url`) and "find_in_page" (a `url` and a `pattern`) carry no query, as the API sends them.
+    """
+
+    query: str = ""
+    sources: tuple[str | Json, ...] = ()  # a URL, or a source as the API sends it (`{"type": "api", "name": ...}`)
+    action: str = "search"
+    url: str | None = None
+    pattern: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ("search", "open_page", "find_in_page"):
+            raise ValueError(f"unknown web search action {self.action!r}")
+        if self.action == "find_in_page" and not (self.url and self.pattern):
+            raise ValueError("find_in_page needs a url and a pattern")
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,7 @@ class ImageGeneration:
     partials: int = 2
     revised_prompt: str | None = None
     size: str = "1024x1024"
+    output_format: str = "png"  # png, webp or jpeg: what the request's tool asked for (the bytes are the test's)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,9 @@ class Failed:
     # The SDK types `ResponseError.code` as a closed Literal: keep to its values (server_error, ...).
     code: str = "server_error"
     text: str = ""
+    # An `error` event first, in the shape the live API sends (`{"type": "error", "error": {...}}`); the SDK
+    # raises it as an APIError. Its code may be any (insufficient_quota, context_length_exceeded, ...).
+    event: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Reply:
         cut_after: int | None = None,
         extra: tuple[dict[str, Any] | str, ...] = (),
         queued: float = 0.0,
+        resume_cut_after: int | None = None,
     ) -> None:
         for output in outputs:
             if not isinstance(output, OUTPUT_KINDS):
@@ -116,6 +120,8 @@ class Reply:
         self.extra = tuple(extra)
         # Seconds a background response stays `queued` before it starts.
         self.queued = queued
+        # Events each resumed stream (`retrieve(stream=True)`) sends before it drops too; None: resumes finish.
+        self.resume_cut_after = resume_cut_after
 
     def __repr__(self) -> str:
         return f"Reply{self.outputs!r}"

@@ -91,6 +91,12 @@ FAMILIES = [
     (WebSearch("paris weather", sources=("https://a.example",)), [
         "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
         "response.web_search_call.completed", "response.output_item.done"]),
+    (WebSearch(action="open_page", url="https://a.example/page"), [
+        "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
+        "response.web_search_call.completed", "response.output_item.done"]),
+    (WebSearch(action="find_in_page", url="https://a.example/page", pattern="rain"), [
+        "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
+        "response.web_search_call.completed", "response.output_item.done"]),
     (FileSearch(("notes",), results=(FILE_ROW,)), [
         "response.output_item.added", "response.file_search_call.in_progress",
         "response.file_search_call.searching", "response.file_search_call.completed", "response.output_item.done"]),
