@@ -9,11 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.tools import ToolSettings
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, Recording
 from tests.replay import page
 from tests.replay.corpus import BY_NAME, CASES, Case
 
 PROMPT = "Replay this recording"
+STREAM_SECONDS = 0.3  # each recording is paced to last about this long, so the page draws it while it streams
 ITEM_1 = "issue 13 item 1: a reasoning item without summary draws an empty Thinking block while streaming"
 ITEM_2 = "issue 13 item 2: the recorded (shortened) webp bytes make st.image raise, and the chat is wedged"
 AZURE_IMAGE = ("replay finding: Azure's finished image_generation_call says status 'generating'; the final live "
@@ -42,7 +43,8 @@ def _answer(at: AppTest) -> list[str]:
 
 def drive(app: Any, fake: FakeOpenAI, case: Case) -> tuple[list[list[str]], list[str], AppTest]:
     """Send the prompt (and each recorded approval decision): the bubble as each run drew it, then after a rerun."""
-    fake.queue(*case.recordings())
+    # Unpaced, a short stream can end before the page first looks, and the live drawing is never exercised.
+    fake.queue(*[Recording(r.body, delay=STREAM_SECONDS / len(r.frames())) for r in case.recordings()])
     at = app()
     at.session_state["settings"] = _settings(case)
     at.run()
