@@ -96,7 +96,9 @@ def _shows(text: str, target: str) -> bool:
     if text.lower() == target.lower():
         return True
     probe = text if "://" in text or text.lower().startswith("mailto:") else "//" + text
-    return target_of("http:" + probe if probe.startswith("//") else probe).lower() == target.lower()
+    shown, target = target_of("http:" + probe if probe.startswith("//") else probe).lower(), target.lower()
+    # "britannica.com" for www.britannica.com (how web-search citations read): a subdomain is its domain's own.
+    return shown == target or ("." in shown and target.endswith("." + shown))
 
 
 def _destination(url: str) -> str:

@@ -23,7 +23,9 @@ RUNNING = {"in_progress", "searching", "interpreting", "generating", "queued", "
 
 
 def _running(item: Item) -> bool:
-    return item.status in RUNNING
+    # Azure ends an image call with its result but still says "generating" (a recorded stream, tests/replay).
+    finished_image = item.type == "image_generation_call" and bool(item.data.get("result"))
+    return item.status in RUNNING and not finished_image
 
 
 def _count(number: int, noun: str) -> str:
@@ -174,7 +176,7 @@ DETAILS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
 }
 
 
-def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None) -> None:
+def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None, draw: str = "") -> None:
     """The card for a tool call, and what it produced that belongs outside the card.
 
     `ended`: the turn is over, so a call still marked running was cut off and is shown so.
@@ -193,10 +195,10 @@ def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None
         if isinstance(item.data.get("value"), dict) and not item.data.get("error"):
             CARDS[tool.card](item.data["value"])
     if item.type == "image_generation_call":
-        _image(item, ended=ended)
+        _image(item, ended=ended, draw=draw)
 
 
-def _image(item: Item, *, ended: bool) -> None:
+def _image(item: Item, *, ended: bool, draw: str = "") -> None:
     encoded = item.data.get("result") or item.data.get("partial_image_b64")
     if not encoded:
         return
@@ -206,7 +208,7 @@ def _image(item: Item, *, ended: bool) -> None:
     if item.data.get("result"):
         extension, mime = image_type(png, item.data.get("output_format"))
         st.download_button("Download image", png, file_name=f"{item.id}.{extension}", mime=mime,
-                           key=f"download_{item.id}", icon=":material/download:", on_click="ignore")
+                           key=f"download_{item.id}{draw}", icon=":material/download:", on_click="ignore")
 
 
 _IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "jpg": ("jpg", "image/jpeg"),

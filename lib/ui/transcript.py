@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from contextlib import contextmanager
 from typing import Any
 
@@ -128,7 +129,7 @@ def _render_ending(turn: Turn, *, interactive: bool = False) -> None:
         st.caption(line.removeprefix(" · "))
 
 
-def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: bool = False) -> None:
+def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: bool = False, draw: str = "") -> None:
     """One output item in its place in the answer; `ended`: the turn is over, nothing still runs."""
     if item.type == "message":
         render_message(item, as_json=turn.structured)
@@ -139,7 +140,7 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: boo
     elif item.type == "mcp_approval_request":
         _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
     elif item.type != "mcp_approval_response":
-        render_tool(item, ended=ended)
+        render_tool(item, ended=ended, draw=draw)
 
 
 @contextmanager
@@ -184,6 +185,7 @@ class LiveTurn:
         self._notice: str | None = None
         self._views: dict[str, Any] = {}
         self._drawn: dict[str, tuple[str, bool, dict[str, Any]]] = {}
+        self._draws = 0  # a card drawn again in the same run needs new widget keys (Streamlit refuses repeats)
 
     def _show_status(self, text: str | None) -> None:
         if text != self._shown:
@@ -212,10 +214,15 @@ class LiveTurn:
             elif item.type == "reasoning":
                 with self._bubble, contained(item):
                     view.update("\n\n".join(item.summary), final=final)
-            elif self._stale(item, cut_off := final and is_running(item)):
-                self._drawn[item.id] = (item.status, cut_off, item.data)
-                with view.container(), contained(item):
-                    render_item(item, turn, ended=cut_off)
+            else:
+                # The worker swaps in a new `data` as events arrive: judge and draw one snapshot of the card.
+                shown = replace(item, status=item.status, data=item.data)
+                running = is_running(shown)
+                if self._stale(shown, cut_off := final and running):
+                    self._drawn[item.id] = (shown.status, cut_off, shown.data)
+                    self._draws += 1
+                    with view.container(), contained(item):
+                        render_item(shown, turn, ended=cut_off, draw=f"_live{self._draws}")
         if final:
             with self._bubble:
                 _render_ending(turn)
@@ -225,7 +232,7 @@ class LiveTurn:
     def _stale(self, item: Item, cut_off: bool) -> bool:
         """True when a tool card changed since it was drawn (the reducer replaces `data` on every change).
 
-        Drawing an unchanged card again (say, on the final update) would repeat its widgets' keys in one run.
+        An unchanged card is not drawn again (say, on the final update): that would only cost bytes.
         """
         status, was_cut_off, data = self._drawn.get(item.id, (None, False, None))
         return status != item.status or was_cut_off != cut_off or (data is not item.data and data != item.data)

@@ -18,7 +18,7 @@ from .outputs import (
     url_citation,
 )
 from .png import tiny_png, tiny_png_b64
-from .scripts import Cut, Endless, Error, Failed, Incomplete, Reply, Script, Text
+from .scripts import Cut, Endless, Error, Failed, Incomplete, Recording, Reply, Script, Text
 from .server import DEFAULT_MODELS, FakeOpenAI, Recorded
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "Message",
     "Reasoning",
     "Recorded",
+    "Recording",
     "Reply",
     "Script",
     "Text",

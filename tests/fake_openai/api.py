@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 from .checks import approvals, check_background, check_tool_items, context_items
 from .events import Lifecycle, Step, Turn, lifecycle, new_response
 from .items import count_words, last_user_text, normalise_input, normalise_item
+from .recording import Recording
 from .scripts import Endless, Error, Script, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
 
@@ -33,6 +34,7 @@ class StreamReply:
     steps: Iterable[Step]
     cut_after: Optional[int] = None
     on_done: Optional[Callable[[], None]] = None
+    chunked: Optional[bool] = None  # None: as the server is set
 
 
 @dataclass
@@ -121,6 +123,8 @@ class Api:
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
         if isinstance(script, Endless) and not body.get("stream"):
             raise ValueError("an Endless script is for streamed requests only")
+        if isinstance(script, Recording):
+            return self._replay(script, body, input_items, conversation_id)
         turn = Turn.of(body, approvals(context, input_items))
         life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn)
 
@@ -142,6 +146,26 @@ class Api:
             return DropReply()
         finish()
         return JsonReply(200, life.final)
+
+    def _replay(
+        self, recording: Recording, body: dict[str, Any], input_items: list[dict[str, Any]], conversation_id: str | None
+    ) -> Reply:
+        """Serve a recorded stream as recorded; its terminal response is kept as this request's response."""
+        final = recording.final()
+
+        def finish() -> None:
+            if final is None:
+                return
+            if body.get("store", True) is not False:
+                self.store.put_response(StoredResponse(final, input_items, recording.events()))
+            if conversation_id and final.get("status") in ("completed", "incomplete"):
+                self.store.append_items(conversation_id, input_items + list(final.get("output") or []))
+
+        if not body.get("stream"):
+            finish()
+            return JsonReply(200, final)
+        steps = [(recording.delay, frame) for frame in recording.frames()]
+        return StreamReply(steps, None, finish, recording.chunked)
 
     def _check_create(self, body: dict[str, Any], conversation_id: str | None) -> JsonReply | None:
         """The API's 4xx for a create it would refuse before generating anything, else None."""
@@ -183,7 +207,9 @@ class Api:
             run = self.store.runs.get(rid)
             if run is not None:
                 return StreamReply(run.follow(after), run.resume_cut_after)
-            return StreamReply([(0.0, event) for event in stored.events if event["sequence_number"] > after])
+            # A recording without sequence numbers is replayed whole.
+            events = [e for e in stored.events if e.get("sequence_number", after + 1) > after]
+            return StreamReply([(0.0, event) for event in events])
         return JsonReply(200, stored.response)
 
     def delete_response(self, rid: str, **_: Any) -> Reply:

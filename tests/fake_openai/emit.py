@@ -9,10 +9,11 @@ from typing import Any, Union
 
 from .items import new_id
 from .outputs import FunctionCall, Json, Message, Reasoning, json_text
+from .recording import Frame
 from .text import chunks, split_text
 
-# (seconds to sleep before writing, event dict or SSE comment line)
-Step = tuple[float, Union[dict[str, Any], str]]
+# (seconds to sleep before writing, event dict, SSE comment line or recorded frame)
+Step = tuple[float, Union[dict[str, Any], str, Frame]]
 
 
 @dataclass(frozen=True)

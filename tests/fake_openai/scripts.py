@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .outputs import OUTPUT_KINDS, Output
+from .recording import Recording
 from .text import check_deltas, split_text
 
-__all__ = ["Cut", "Endless", "Error", "Failed", "Incomplete", "Reply", "Script", "Text", "error_body", "split_text"]
+__all__ = [
+    "Cut", "Endless", "Error", "Failed", "Incomplete", "Recording", "Reply", "Script", "Text", "error_body",
+    "split_text",
+]
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class Reply:
         return f"Reply{self.outputs!r}"
 
 
-Script = Union[Text, Error, Failed, Incomplete, Reply, Endless]
+Script = Union[Text, Error, Failed, Incomplete, Reply, Endless, Recording]
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:

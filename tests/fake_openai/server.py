@@ -20,6 +20,7 @@ from .auth import auth_error
 from .containers_api import ContainersApi
 from .files_api import FilesApi, RawBytes, parse_multipart
 from .items import new_id
+from .recording import Frame
 from .scripts import Script, error_body
 from .store import Store
 
@@ -260,7 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("x-request-id", new_id("req"))
-        if self.owner.chunked:
+        chunked = self.owner.chunked if reply.chunked is None else reply.chunked
+        if chunked:
             self.send_header("Transfer-Encoding", "chunked")
         # Without chunking the body ends when the connection closes, and a cut looks like a clean end.
         self.send_header("Connection", "close")
@@ -273,17 +275,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if pause:
                 time.sleep(pause)
-            if reply.on_done is not None and isinstance(event, dict) and event["type"] in _TERMINAL:
+            kind = event["type"] if isinstance(event, dict) else getattr(event, "type", None)
+            if reply.on_done is not None and kind in _TERMINAL:
                 # Store before the terminal event leaves, so a client's next request already sees it.
                 reply.on_done()
-            self._send_body(_sse(event))
-            sent += isinstance(event, dict)
-        if self.owner.chunked:
+            self._send_body(_sse(event), chunked)
+            sent += not isinstance(event, str)
+        if chunked:
             self.wfile.write(b"0\r\n\r\n")
 
-    def _send_body(self, data: bytes) -> None:
+    def _send_body(self, data: bytes, chunked: bool) -> None:
         """Write and flush one piece of a stream, framed as a chunk when chunking."""
-        if self.owner.chunked:
+        if chunked:
             data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
         self.wfile.write(data)
         self.wfile.flush()
@@ -298,8 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
 _TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
 
-def _sse(event: dict[str, Any] | str) -> bytes:
-    """One SSE frame: `event:` + `data:` lines, or a `:` comment line, then a blank line."""
+def _sse(event: dict[str, Any] | str | Frame) -> bytes:
+    """One SSE frame: `event:` + `data:` lines, or a `:` comment line, then a blank line; a recorded frame as-is."""
+    if isinstance(event, Frame):
+        return event.data
     if isinstance(event, str):
         line = event if event.startswith(":") else f": {event}"
         return f"{line}\n\n".encode()
