@@ -1,4 +1,4 @@
-"""OpenAI clients built from Settings, and the checks made with them."""
+"""OpenAI clients built from Settings with nothing taken from os.environ, cached per session."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def build_client(settings: Settings) -> OpenAI:
 
 
 class ClientCache:
-    """Clients keyed by (endpoint, key hash); hold one per session so keys never cross sessions."""
+    """Clients keyed by `client_key`; one cache per session, so keys never cross sessions."""
 
     def __init__(self) -> None:
         self._clients: dict[tuple[object, ...], OpenAI] = {}

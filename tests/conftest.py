@@ -8,7 +8,7 @@ import pytest
 
 from tests.fake_openai import FakeOpenAI
 
-pytest_plugins = ["tests.fake_openai.plugin"]
+pytest_plugins = ["tests.fake_openai.plugin", "tests.db"]  # fixtures: the double; store_url, history_store
 
 
 @pytest.fixture

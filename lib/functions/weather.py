@@ -1,4 +1,4 @@
-"""get_weather: the seed quickstart's example function, offline-safe by default."""
+"""get_weather: the example function with a card, simulated unless WEATHER_LIVE=1."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from lib.markup import plain
 
 
 def weather_card(value: dict[str, Any]) -> None:
-    """Seed 000's weather widget: temperature, conditions, humidity and wind."""
+    """get_weather's card: temperature, conditions, humidity and wind."""
     unit = "°F" if value.get("unit") == "fahrenheit" else "°C"
     with st.container(border=True):
         left, middle, right = st.columns(3)

@@ -110,8 +110,6 @@ def _try_password() -> None:
         st.session_state[PASSWORD_NOTE] = f"Wrong password. The next try is looked at in {math.ceil(result.wait_s)} s."
 
 
-
-
 def can_open(stored_owner: str | None) -> bool:
     """May this session open a chat recorded under `stored_owner` (None: not in the store)?"""
     current = state.settings()

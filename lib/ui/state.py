@@ -1,4 +1,4 @@
-"""The one place for session-state keys, and the accessors every page uses."""
+"""Session state shared across pages: its plain keys, and the accessors every page uses."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ DOTENV_NAME = ".env"
 CHAT_PAGE = "app_pages/chat.py"
 SETUP_PAGE = "app_pages/setup.py"
 
-# Plain keys: they outlive the page that set them (widget keys do not).
+# Plain keys shared across pages: they outlive the page that set them (widget keys do not). Keys one page
+# uses alone live in that page's lib/ui module; docs/ARCHITECTURE.md lists where.
 SETTINGS = "settings"  # dict of field -> value chosen in this session
 TRANSCRIPT = "transcript"  # list[Turn]
 THREAD = "thread"  # Thread
@@ -137,8 +138,6 @@ def peer_ip() -> str | None:
     except Exception:  # noqa: BLE001 - internals may move; unknown then, as in tests
         return None
     return peer if isinstance(peer, str) else None
-
-
 
 
 def served_on_localhost() -> bool:

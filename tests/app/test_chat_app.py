@@ -71,12 +71,16 @@ def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOp
 
 
 def test_rate_limits_are_retried_visibly_then_answered(app, configured: FakeOpenAI) -> None:
-    limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests", headers={"Retry-After": "1"})
+    # The server's own wait, in milliseconds: honoured (not the client's backoff of seconds), and no sleep here.
+    limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests",
+                  headers={"retry-after-ms": "1"})
     configured.queue(limit, limit, Text("Finally."))
     at = chat(app().run(), "Hello")
     assistant = at.chat_message[1]
     assert assistant.markdown[0].value == "Finally."
     assert assistant.caption[0].value.endswith("retried 2 times")
+    shown = [e.value for e in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error]]
+    assert not [text for text in shown if "Retrying" in text]  # the retry notice went once the answer came
     assert len(configured.response_requests()) == 3
 
 

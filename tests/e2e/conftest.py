@@ -15,7 +15,8 @@ import pytest
 
 from tests.fake_openai import FakeOpenAI
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 # Debian's Chromium by default; CHROMIUM=/path/to/chrome runs the browser tests with another build (macOS, Windows).
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 E2E_KEY = "sk-e2e-browser-key-0001"
@@ -25,14 +26,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Without Chromium, browser tests skip locally and fail in CI."""
+    """Every browser test is marked `e2e` (so `-m "not e2e"` runs the rest); without Chromium they skip
+    locally and fail in CI."""
+    # A conftest's collection hook sees the whole session's items, not only this folder's.
+    browser_tests = [item for item in items if item.path.is_relative_to(HERE)]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.e2e)
     if CHROMIUM.exists():
         return
     if os.environ.get("CI") == "true":
         raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: apt-get install chromium, or set CHROMIUM")
-    for item in items:
-        if "tests/e2e" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason=f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"))
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from lib.export import FIELDS, as_bytes, csv_chunks, json_chunks
 from lib.store import HistoryStore, ResponseFilter, ResponseRecord, owner_for
-from tests.db import history_store, store_url  # noqa: F401 - fixtures
 
 ALICE = owner_for("alice@example.com", None)
 BOB = owner_for(None, "sk-bob-0001")
@@ -41,7 +40,7 @@ def parsed_csv(store: HistoryStore, f: ResponseFilter) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def test_csv_holds_exactly_the_filtered_rows(history_store: HistoryStore) -> None:  # noqa: F811
+def test_csv_holds_exactly_the_filtered_rows(history_store: HistoryStore) -> None:
     seed(history_store)
     rows = parsed_csv(history_store, ResponseFilter(owner=ALICE, models=("gpt-5-mini",)))
     assert [r["id"] for r in rows] == ["resp_a3", "resp_a1"]  # the store's order: newest first
@@ -50,7 +49,7 @@ def test_csv_holds_exactly_the_filtered_rows(history_store: HistoryStore) -> Non
     assert parsed_csv(history_store, ResponseFilter(owner=ALICE, statuses=("cancelled",))) == []
 
 
-def test_csv_header_quoting_and_values(history_store: HistoryStore) -> None:  # noqa: F811
+def test_csv_header_quoting_and_values(history_store: HistoryStore) -> None:
     seed(history_store)
     text = as_bytes(csv_chunks(history_store.iter_responses(ResponseFilter(owner=ALICE)))).decode()
     assert text.splitlines()[0] == ",".join(FIELDS) and "owner" not in FIELDS
@@ -66,7 +65,7 @@ def test_csv_header_quoting_and_values(history_store: HistoryStore) -> None:  # 
     assert negative_looking["input_preview"] == "'-1 + 2"
 
 
-def test_json_holds_exactly_the_filtered_rows(history_store: HistoryStore) -> None:  # noqa: F811
+def test_json_holds_exactly_the_filtered_rows(history_store: HistoryStore) -> None:
     seed(history_store)
     f = ResponseFilter(owner=ALICE, since=START + timedelta(minutes=30))
     data = json.loads(as_bytes(json_chunks(history_store.iter_responses(f))))

@@ -11,7 +11,6 @@ from lib.profiles import builtin, from_data, to_data
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.tools import McpServer, ToolSettings
-from tests.db import store_url  # noqa: F401 - fixture
 
 TOOLS = ToolSettings(web_search=True, web_search_location=(("country", "GB"),), file_search=True,
                      vector_store_ids=("vs_1",), functions=("get_weather",),
@@ -45,7 +44,7 @@ def test_shipped_profiles_load() -> None:
     assert from_data(shipped["file-search"])["tools"].file_search is True
 
 
-def test_store_is_owner_scoped(store_url: str) -> None:  # noqa: F811
+def test_store_is_owner_scoped(store_url: str) -> None:
     profiles = HistoryStore(store_url).profiles
     profiles.save("key:a", "demo", {"format": 1, "model": "m1"})
     profiles.save("key:a", "demo", {"format": 1, "model": "m2"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Annotated, Literal
 
@@ -179,24 +180,42 @@ def test_run_call_unknown_function() -> None:
 
 
 def test_run_calls_runs_concurrently_in_order() -> None:
-    calls = [("call_a", "slow", '{"label": "a", "seconds": 0.3}'),
-             ("call_b", "slow", '{"label": "b", "seconds": 0.3}')]
-    started = time.perf_counter()
-    results = run_calls(calls, tools=_tools(slow))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.55
+    both_running = threading.Barrier(2, timeout=10)
+
+    def meet(label: str) -> str:
+        """Wait until the other call runs too, then echo the label."""
+        both_running.wait()  # run one after the other, the first call breaks the barrier and fails
+        return label
+
+    calls = [("call_a", "meet", '{"label": "a"}'), ("call_b", "meet", '{"label": "b"}')]
+    results = run_calls(calls, tools=_tools(meet))
     assert [(cid, r.output) for cid, r in results] == [("call_a", "a"), ("call_b", "b")]
 
 
-def test_run_calls_timeout_gives_an_error_result_for_the_slow_call_only() -> None:
-    calls = [("call_slow", "slow", '{"label": "late", "seconds": 1}'),
-             ("call_fast", "slow", '{"label": "fast", "seconds": 0}'),
-             ("call_bad", "slow", "{}")]
-    started = time.perf_counter()
-    results = run_calls(calls, timeout=0.2, tools=_tools(slow))
-    assert time.perf_counter() - started < 0.6
-    assert [cid for cid, _ in results] == ["call_slow", "call_fast", "call_bad"]
-    assert results[0][1].output == "Error: TimeoutError: slow did not finish within 0.2 s"
+def test_run_calls_timeout_gives_an_error_result_for_the_stuck_call_only() -> None:
+    released, ended, outcome = threading.Event(), threading.Event(), []
+
+    def stuck(label: str) -> str:
+        """Block until the test lets it go (or 10 s pass), then echo the label."""
+        outcome.append(released.wait(timeout=10))
+        ended.set()
+        return label
+
+    def fast(label: str) -> str:
+        """Echo the label."""
+        return label
+
+    calls = [("call_stuck", "stuck", '{"label": "late"}'),
+             ("call_fast", "fast", '{"label": "fast"}'),
+             ("call_bad", "fast", "{}")]
+    try:
+        results = run_calls(calls, timeout=0.2, tools=_tools(stuck, fast))
+    finally:
+        released.set()
+    assert ended.wait(timeout=10)
+    assert outcome == [True]  # still running when run_calls returned: the turn does not wait for it
+    assert [cid for cid, _ in results] == ["call_stuck", "call_fast", "call_bad"]
+    assert results[0][1].output == "Error: TimeoutError: stuck did not finish within 0.2 s"
     assert results[1][1].output == "fast"
     assert results[2][1].error is not None and "Field required" in results[2][1].error
     assert run_calls([]) == []

@@ -30,7 +30,7 @@ from lib.store import (
 from lib.store.migrations import MIGRATIONS
 from lib.store.schema import metadata as current_metadata
 from lib.store.schema import schema_version
-from tests.db import history_store, postgres_schema_url, store_url  # noqa: F401  (fixtures)
+from tests.db import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 A = "user:alice@example.com"
@@ -53,7 +53,7 @@ class Clock:
 
 
 @pytest.fixture
-def make_store(store_url: str) -> Iterator[Callable[..., HistoryStore]]:  # noqa: F811
+def make_store(store_url: str) -> Iterator[Callable[..., HistoryStore]]:
     """Open HistoryStores on the test's database; all are closed afterwards."""
     opened: list[HistoryStore] = []
 
@@ -167,7 +167,7 @@ def test_naive_datetimes_are_refused():
 # -- round trips ----------------------------------------------------------------------------------
 
 
-def test_every_column_round_trips(history_store):  # noqa: F811
+def test_every_column_round_trips(history_store):
     full = ResponseRecord(
         id="resp_full",
         owner=A,
@@ -200,7 +200,7 @@ def test_every_column_round_trips(history_store):  # noqa: F811
     assert list(history_store.iter_responses(ResponseFilter(owner=A))) == [as_row(full), as_row(bare)]
 
 
-def test_record_is_an_upsert_and_previews_are_cut(history_store):  # noqa: F811
+def test_record_is_an_upsert_and_previews_are_cut(history_store):
     first = ResponseRecord(
         id="r1", owner=A, model="gpt-5", status="in_progress", created_at=T0, input_preview="x" * 500
     )
@@ -213,7 +213,7 @@ def test_record_is_an_upsert_and_previews_are_cut(history_store):  # noqa: F811
     assert rows[0]["input_preview"] == "x" * 200 and rows[0]["output_preview"] == "y" * 200
 
 
-def test_api_key_never_reaches_the_database(history_store):  # noqa: F811
+def test_api_key_never_reaches_the_database(history_store):
     key = "sk-proj-SECRETSECRETSECRET"
     owner = owner_for(None, key)
     history_store.record_response(
@@ -227,7 +227,7 @@ def test_api_key_never_reaches_the_database(history_store):  # noqa: F811
 # -- filters, sorting, paging ---------------------------------------------------------------------
 
 
-def test_each_filter_narrows_exactly(history_store):  # noqa: F811
+def test_each_filter_narrows_exactly(history_store):
     mine, theirs = seed_records(A), seed_records(B)
     record_all(history_store, mine + theirs)
 
@@ -288,7 +288,7 @@ def python_order(records: list[ResponseRecord], key: str, descending: bool) -> l
     return [r.id for r in present + missing]
 
 
-def test_paging_returns_exact_slices_in_order(history_store):  # noqa: F811
+def test_paging_returns_exact_slices_in_order(history_store):
     mine = seed_records(A, n=23)
     record_all(history_store, mine + seed_records(B, n=5))
     f = ResponseFilter(owner=A)
@@ -307,7 +307,7 @@ def test_paging_returns_exact_slices_in_order(history_store):  # noqa: F811
         history_store.responses(f, order_by="owner; DROP TABLE responses")
 
 
-def test_iter_responses_streams_and_can_stop_early(history_store):  # noqa: F811
+def test_iter_responses_streams_and_can_stop_early(history_store):
     record_all(history_store, seed_records(A, n=25) + seed_records(B, n=25))
     f = ResponseFilter(owner=A, statuses=("completed",))
     streamed = list(history_store.iter_responses(f, batch=3))
@@ -323,7 +323,7 @@ def test_iter_responses_streams_and_can_stop_early(history_store):  # noqa: F811
 # -- aggregates -----------------------------------------------------------------------------------
 
 
-def test_daily_usage_latencies_and_totals(history_store):  # noqa: F811
+def test_daily_usage_latencies_and_totals(history_store):
     mine = seed_records(A, n=20)
     record_all(history_store, mine + seed_records(B, n=20))
     f = ResponseFilter(owner=A, models=("gpt-5", "o3"))
@@ -359,7 +359,7 @@ def test_daily_usage_latencies_and_totals(history_store):  # noqa: F811
     assert totals["cost_usd"] == pytest.approx(sum(r.cost_usd or 0 for r in chosen))
 
 
-def test_daily_usage_groups_by_utc_day(history_store):  # noqa: F811
+def test_daily_usage_groups_by_utc_day(history_store):
     est = timezone(timedelta(hours=-5))
     history_store.record_response(  # 23:30 in New York is the next day in UTC
         ResponseRecord(
@@ -375,7 +375,7 @@ def test_daily_usage_groups_by_utc_day(history_store):  # noqa: F811
     assert [(r["day"], r["responses"]) for r in rows] == [(date(2026, 3, 2), 2)]
 
 
-def test_distinct_models_and_tools(history_store):  # noqa: F811
+def test_distinct_models_and_tools(history_store):
     record_all(history_store, seed_records(A, n=10))
     history_store.record_response(
         ResponseRecord(id="b1", owner=B, model="only-b", status="completed", tools=("image_generation",))
@@ -459,7 +459,7 @@ def test_ttl_expires_idle_conversations_and_blocks_new_turns(make_store):
     assert untimed.conversation(A, "c1")["status"] == "active"
 
 
-def test_closed_conversation_blocks_until_reopened(history_store):  # noqa: F811
+def test_closed_conversation_blocks_until_reopened(history_store):
     turn = ResponseRecord(id="t1", owner=A, model="m", status="completed", conversation_id="c1")
     history_store.record_response(turn)
     assert history_store.set_conversation_status(A, "c1", "closed")
@@ -477,7 +477,7 @@ def test_closed_conversation_blocks_until_reopened(history_store):  # noqa: F811
 # -- owner isolation ------------------------------------------------------------------------------
 
 
-def test_owners_never_see_each_others_rows(history_store):  # noqa: F811
+def test_owners_never_see_each_others_rows(history_store):
     s = history_store
     record_all(s, seed_records(A, n=20))
     s.record_response(
@@ -560,7 +560,7 @@ def test_concurrent_start_up_migrates_once(make_store):
         assert conn.execute(select(schema_version.c.version)).scalars().all() == VERSIONS
 
 
-def test_a_newer_database_is_refused(make_store, store_url):  # noqa: F811
+def test_a_newer_database_is_refused(make_store, store_url):
     with make_store().engine.begin() as conn:
         conn.execute(schema_version.insert().values(version=99, name="future", applied_at=T0))
     with pytest.raises(RuntimeError, match="newer than this app"):
@@ -570,7 +570,7 @@ def test_a_newer_database_is_refused(make_store, store_url):  # noqa: F811
 # -- concurrency and crashes ----------------------------------------------------------------------
 
 
-def test_twenty_threads_write_a_thousand_rows(history_store):  # noqa: F811
+def test_twenty_threads_write_a_thousand_rows(history_store):
     errors: list[BaseException] = []
     barrier = threading.Barrier(20)
 

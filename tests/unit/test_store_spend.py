@@ -9,12 +9,11 @@ from sqlalchemy import select
 from lib.store import HistoryStore
 from lib.store.migrations import MIGRATIONS, migrate
 from lib.store.schema import schema_version, spend
-from tests.db import history_store, store_url  # noqa: F401  (fixtures)
 
 ANN, BOB = "user:ann@example.com", "ip:3b1f0c2a9d8e7f60"
 
 
-def test_spend_is_per_identity_and_period(history_store):  # noqa: F811
+def test_spend_is_per_identity_and_period(history_store):
     assert history_store.spend.spent(ANN, "2026-11-30") == 0.0
     assert history_store.spend.add(ANN, "2026-11-30", 0.25) == 0.25
     assert history_store.spend.add(ANN, "2026-11-30", 0.5) == 0.75
@@ -30,13 +29,13 @@ def test_spend_is_per_identity_and_period(history_store):  # noqa: F811
                                         (ANN, "2026-12-01", 2_000_000_000)]
 
 
-def test_a_reservation_is_given_back_and_tiny_costs_are_never_free(history_store):  # noqa: F811
+def test_a_reservation_is_given_back_and_tiny_costs_are_never_free(history_store):
     history_store.spend.add(ANN, "2026-11-30", 0.01)  # the worst case, reserved before the turn
     assert history_store.spend.add(ANN, "2026-11-30", 0.0000025 - 0.01) == 0.0000025
     assert history_store.spend.add(ANN, "2026-11-30", 1e-12) == 0.000002501  # rounded up to a nano-dollar, not to 0
 
 
-def test_concurrent_increments_sum_exactly(history_store):  # noqa: F811
+def test_concurrent_increments_sum_exactly(history_store):
     errors: list[BaseException] = []
     barrier = threading.Barrier(10)
 
@@ -58,7 +57,7 @@ def test_concurrent_increments_sum_exactly(history_store):  # noqa: F811
         assert conn.execute(select(spend.c.nano_usd)).scalar_one() == 200 * 1_000_000
 
 
-def test_spend_migration_runs_when_an_earlier_number_is_missing(store_url):  # noqa: F811
+def test_spend_migration_runs_when_an_earlier_number_is_missing(store_url):
     # Migrations 3 and 4 come from parallel branches: a database may have 4 before it has 3.
     store = HistoryStore(store_url)
     try:

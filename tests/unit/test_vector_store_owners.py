@@ -10,13 +10,12 @@ from sqlalchemy import inspect, select
 from lib.store import HistoryStore, OwnershipError
 from lib.store.schema import metadata as current_metadata
 from lib.store.schema import schema_version, vector_store_owners
-from tests.db import history_store, store_url  # noqa: F401  (fixtures)
 
 ANN, BOB = "user:ann@example.com", "user:bob@example.com"
 T0 = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
-def test_migration_3_builds_the_table_of_the_schema(history_store: HistoryStore) -> None:  # noqa: F811
+def test_migration_3_builds_the_table_of_the_schema(history_store: HistoryStore) -> None:
     with history_store.engine.connect() as conn:
         versions = dict(conn.execute(select(schema_version.c.version, schema_version.c.name)).all())
         found = inspect(conn)
@@ -29,7 +28,7 @@ def test_migration_3_builds_the_table_of_the_schema(history_store: HistoryStore)
     assert "ix_vector_store_owners_owner" in indexes and primary == ["store_id"]
 
 
-def test_each_owner_sees_only_the_stores_they_created(store_url: str) -> None:  # noqa: F811
+def test_each_owner_sees_only_the_stores_they_created(store_url: str) -> None:
     store = HistoryStore(store_url, clock=lambda: T0)
     try:
         owners = store.vector_stores
@@ -47,7 +46,7 @@ def test_each_owner_sees_only_the_stores_they_created(store_url: str) -> None:  
         store.close()
 
 
-def test_a_store_cannot_be_claimed_or_forgotten_by_another_owner(history_store: HistoryStore) -> None:  # noqa: F811
+def test_a_store_cannot_be_claimed_or_forgotten_by_another_owner(history_store: HistoryStore) -> None:
     owners = history_store.vector_stores
     owners.record(ANN, "vs_ann1")
     with pytest.raises(OwnershipError):
