@@ -11,6 +11,7 @@ from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
+from lib.ui.state import TRANSCRIPT
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text
 
 LONG_TEXT = " ".join(f"word{number}" for number in range(91)) + "."  # 100 events with the lifecycle
@@ -70,3 +71,20 @@ def test_stop_closes_a_plain_stream(fake_openai: FakeOpenAI, tmp_path) -> None:
     assert not [r for r in fake_openai.requests if r.path.endswith("/cancel")]
     (row,) = store.responses(ResponseFilter(owner="key:test"))
     assert row["status"] == "cancelled"
+
+
+def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(app, configured: FakeOpenAI, monkeypatch) -> None:
+    # The URL still says ?pending= (the tab closed before the page could drop it); the answer finished meanwhile.
+    monkeypatch.setenv("OPENAI_BACKGROUND", "true")
+    configured.queue(Reply(Message("The finished answer.")))
+    first = app().run()
+    first.chat_input[0].set_value("Answer in the background").run()
+    conversation = first.query_params["conversation"]
+    response_id = first.session_state[TRANSCRIPT][-1].response_id
+    reloaded = app(conversation=conversation, pending=response_id).run()
+    assert not reloaded.exception
+    said = [" ".join(m.value for m in message.markdown) for message in reloaded.chat_message]
+    assert said == ["Answer in the background", "The finished answer."]
+    assert dict(reloaded.query_params) == {"conversation": conversation}
+    streams = [r for r in configured.requests if r.method == "GET" and r.query.get("stream") == "true"]
+    assert streams == []  # nothing is followed again
