@@ -10,7 +10,7 @@ import openai
 import streamlit as st
 from openai.types.responses import Response
 
-from lib import budget, chat
+from lib import budget, chat, turn_log
 from lib.conversations import Thread, holds, load_chain, load_conversation, user_text
 from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
@@ -115,7 +115,7 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
         turns.pop()  # the conversation already holds the prompt; the live turn shows it
     turn = Turn(prompt=prompt, model=current.model, response_id=response_id, response_ids=[response_id],
                 status="in_progress", background=True)
-    control = chat.TurnControl()
+    control = chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     try:  # already running on the server: nothing to refuse, but its cost still counts when it ends
         tab = budget_view.open_tab(current, reserve=False)
     except StoreError:
@@ -175,7 +175,7 @@ def send(current: Settings, submitted: Any) -> None:
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
     current = budget_view.limited(current)
-    thread, control = state.thread(), chat.TurnControl()
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     chained_clients = st.session_state.setdefault(state.CHAINED, set())
     if not thread.conversation_id and client_key(current) in chained_clients:
         thread.chained = True  # found out on an earlier chat: no Conversations API here
@@ -222,7 +222,7 @@ def take_decisions() -> dict[str, bool]:
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
     """Send the approval decisions; the same turn goes on."""
     current = store_owners.scoped(current)
-    thread, control = state.thread(), chat.TurnControl()
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     tab, refusal = budget_view.admit(current)  # a new request on the key: admitted like a new turn
     if refusal:
         st.warning(refusal, icon=":material/savings:")
