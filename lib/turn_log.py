@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,18 @@ LOGGER_NAME = "responses_studio.turns"
 EVENTS = ("turn_end", "retry", "resume", "cancel", "error")
 log = logging.getLogger(LOGGER_NAME)
 _configured = False
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is logged: test runners swap it under a long-lived handler."""
+
+    @property
+    def stream(self):  # noqa: ANN201 - the base class's attribute
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001
+        pass
 
 
 def owner_hash(owner: str) -> str:
@@ -59,7 +72,7 @@ def configure(environ: Mapping[str, str] | None = None) -> None:
         logging.getLogger(name).setLevel(level)
     if not _configured:
         # Streamlit gives only its own logger a handler: without one ours would print WARNING and up only.
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         for name in ("responses_studio", "lib"):
             logging.getLogger(name).addHandler(handler)
