@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import turn_log
 from lib.ui import gate
 from lib.ui.profiles_view import open_from_url
 from lib.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Responses Studio", page_icon=":material/forum:")
 gate.guard()  # shared mode: sign in or app password before any page; stops here until passed
+turn_log.configure()  # LOG_LEVEL from the environment or the secrets (which Streamlit copies into it)
 open_from_url()  # ?profile=name: a saved assistant, for demos
 
 PAGES = [

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import history_charts, history_conversations, history_detail, history_view, state
+from lib.ui import history_charts, history_conversations, history_detail, history_view, state, store_notice
 
 current = state.ready_settings()
 
 st.title("History")
 state.show_flash()
 history_detail.show_notice()
+store_notice.warn_if_history_is_ephemeral(current)
 store, owner, client = state.history(current), state.owner(current), state.client(current)
 if not state.identity(current).durable:
     st.info(HISTORY_NOT_KEPT, icon=":material/person_off:")

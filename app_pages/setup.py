@@ -7,7 +7,7 @@ import streamlit as st
 from lib.access import describe_sources
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
-from lib.ui import budget, gate, state, store_owners
+from lib.ui import budget, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.tools_form import tools_form
@@ -54,6 +54,7 @@ with tools_tab:
     tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
                        reasoning=reasoning, owned=store_owners.owned_ids(candidate))
 with profiles_tab:
+    store_notice.warn_if_history_is_ephemeral(current)
     profiles_section()
 
 save_to_file = False

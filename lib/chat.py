@@ -13,6 +13,7 @@ import httpx2
 import openai
 from openai import OpenAI
 
+from lib import turn_log
 from lib.conversations import Thread, start_conversation
 from lib.errors import explain, retry_after_seconds, stream_error
 from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
@@ -124,6 +125,8 @@ def resume_turn(
     control = control or TurnControl()
     turn.background = True
 
+    turn_log.emit("resume", turn, control.owner_hash, reason="reopened")
+
     def rounds(started: float) -> Iterator[Turn]:
         control.running_as(background=True)
         yield from _follow(client, turn, None, control, started=started)
@@ -180,11 +183,21 @@ def _guarded(
     try:
         yield from rounds(started)
     except Stopped:
-        _stop(client, turn, control.ending or USER_STOP)
+        ending = control.ending or USER_STOP
+        _stop(client, turn, ending)
+        turn_log.emit("cancel", turn, control.owner_hash, stopped_by="user" if ending is USER_STOP else "app",
+                      cancel_on_server=bool(ending.cancel and turn.background))
     except (openai.APIError, httpx2.HTTPError) as error:
         _fail(turn, error, settings)
+        turn_log.emit("error", turn, control.owner_hash, **_error_fields(error))
     _finish(turn, started)
+    turn_log.emit("turn_end", turn, control.owner_hash, retries=turn.retries)
     yield turn
+
+
+def _error_fields(error: Exception) -> dict[str, Any]:
+    """What kind of failure, never its message (a foreign server's text may carry anything)."""
+    return {"error": type(error).__name__, "http_status": getattr(error, "status_code", None)}
 
 
 def _retryable(error: Exception) -> bool:
@@ -205,6 +218,8 @@ def _open(client: OpenAI, request: dict[str, Any], turn: Turn, control: TurnCont
             if wait is None:
                 wait = min(8.0, 0.5 * 2**attempt) * random.uniform(0.8, 1.2)
             turn.retries += 1
+            turn_log.emit("retry", turn, control.owner_hash, attempt=attempt + 1, wait_s=round(wait, 1),
+                          **_error_fields(error))
             turn.notice = f"{explain(error).split(':')[0]}. Retrying in {wait:.0f} s… (retry {attempt + 1} of {RETRIES})"
             yield turn
             if control.wait(wait):
@@ -259,6 +274,7 @@ def _follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, st
             turn.status, turn.error = "interrupted", INTERRUPTED
             return
         turn.notice = f"The connection dropped; picking the answer up again (try {resume + 1} of {RESUMES})…"
+        turn_log.emit("resume", turn, control.owner_hash, reason="dropped", attempt=resume + 1)
         yield turn
         stream = None
     yield from _poll(client, turn, control)

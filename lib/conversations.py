@@ -7,6 +7,7 @@ from typing import Any
 
 import openai
 from openai import OpenAI
+from openai.types.responses import Response
 
 from lib.stream import Turn, add_output_item, as_data
 
@@ -95,3 +96,14 @@ def load_chain(client: OpenAI, response_id: str) -> list[Turn]:
         turns[:0] = piece
         current = response.previous_response_id
     return turns
+
+
+def holds(turns: list[Turn], response: Response) -> bool:
+    """True when a reopened transcript already shows this response: it is done, not to be resumed."""
+    # A chain's turns carry their response ids; a conversation's items carry the ids of the output
+    # items the response added to it (only once it ended, so a running answer is never "held").
+    if any(response.id == turn.response_id or response.id in turn.response_ids for turn in turns):
+        return True
+    output = {item.id for item in response.output if getattr(item, "id", None)}
+    shown = {item.id for turn in turns for item in turn.items}
+    return bool(output) and output <= shown

@@ -66,3 +66,17 @@ def closed_reason(store: HistoryStore, owner: str, conversation_id: str | None) 
         why = "expired after a while without use" if row["status"] == "expired" else "was closed"
         return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
     return None
+
+
+HISTORY_URL_EXAMPLE = "postgresql+psycopg://user:pass@host:5432/db?sslmode=require"
+
+
+def ephemeral_store_warning(mode: str, history_url: str) -> str | None:
+    """The one-line warning a shared deployment on the default SQLite file gets; None when history lasts."""
+    # Community Cloud wipes the container's disk on every restart and wake from sleep; locally the file
+    # is the user's own, and any HISTORY_DATABASE_URL was a deliberate choice.
+    if mode != "shared" or history_url:
+        return None
+    return ("History and saved profiles are in a SQLite file on this server's disk, which Streamlit Community "
+            "Cloud wipes whenever the app restarts or wakes from sleep. To keep them, set HISTORY_DATABASE_URL "
+            f"to a hosted PostgreSQL, e.g. {HISTORY_URL_EXAMPLE}.")

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 
+from lib import turn_log
 from lib.chat import TurnControl
 from lib.stream import Turn
 
@@ -61,10 +62,11 @@ class TurnJob:
             for turn in self._updates:
                 self.turn = turn
                 self.version += 1
-        except Exception:  # run_turn reports its own errors; this is a bug, and must not hang the page
+        except Exception as exc:  # run_turn reports its own errors; this is a bug, and must not hang the page
             log.exception("turn worker failed")
             if self.turn is not None:
                 self.turn.status, self.turn.error = "failed", "Something went wrong in the app; see its log."
+                turn_log.emit("error", self.turn, self.control.owner_hash, error=type(exc).__name__)
         finally:
             try:
                 if self.turn is not None:

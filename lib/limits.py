@@ -118,8 +118,11 @@ def delta_bytes(event: Any) -> int:
 class TurnControl:
     """Shared by the turn's worker, its watchdog and the page: why to stop, and the stream to close."""
 
-    def __init__(self, limits: TurnLimits | None = None, alive: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self, limits: TurnLimits | None = None, alive: Callable[[], bool] | None = None, owner_hash: str = ""
+    ) -> None:
         self.limits = limits
+        self.owner_hash = owner_hash  # lib.turn_log.owner_hash of whoever started the turn, for the log lines
         self.alive = alive  # asks "is the page that started this turn still there?"; any thread may call it
         self.ending: Ending | None = None
         self.received_bytes = 0

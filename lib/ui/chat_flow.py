@@ -8,9 +8,10 @@ from typing import Any
 
 import openai
 import streamlit as st
+from openai.types.responses import Response
 
-from lib import budget, chat
-from lib.conversations import Thread, load_chain, load_conversation, user_text
+from lib import budget, chat, turn_log
+from lib.conversations import Thread, holds, load_chain, load_conversation, user_text
 from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
 from lib.client import client_key
@@ -62,11 +63,14 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.THREAD] = resumed
     st.session_state[state.TRANSCRIPT] = turns
     if pending := params.get("pending"):
-        if _pending_is_part_of(current, resumed, pending):
-            _resume_pending(current, resumed, turns, pending)
-        else:  # someone else's answer named in this URL: show nothing of it, follow (and so cancel) nothing
+        response = _pending_of(current, resumed, pending)  # ownership first: nothing else looks at it before
+        if response is None:  # someone else's answer named in this URL: show nothing of it, follow nothing
             st.query_params.from_dict(resumed.url_params)
             st.error(NOT_YOURS, icon=":material/lock:")
+        elif holds(turns, response):  # it ended while the page was away: the reopened chat shows it already
+            st.query_params.from_dict(resumed.url_params)
+        else:
+            _resume_pending(current, resumed, turns, pending)
 
 
 def _may_open(current: Settings, conversation_id: str | None, response_id: str | None) -> bool:
@@ -79,22 +83,24 @@ def _may_open(current: Settings, conversation_id: str | None, response_id: str |
     return gate.can_open(owner if known else None)
 
 
-def _pending_is_part_of(current: Settings, thread: Thread, response_id: str) -> bool:
-    """True when the pending response belongs to the thread just opened (whose owner `_may_open` checked)."""
+def _pending_of(current: Settings, thread: Thread, response_id: str) -> Response | None:
+    """The pending response if it belongs to the thread just opened (whose owner `_may_open` checked)."""
     # In a conversation the API says which one a response was created in; in a chain it continues the
     # opened response, or our history recorded it for this owner.
     try:
         response = state.client(current).responses.retrieve(response_id)
     except openai.APIError:
-        return False
+        return None
     if thread.conversation_id:
-        return response.conversation is not None and response.conversation.id == thread.conversation_id
-    if thread.last_response_id and response.previous_response_id == thread.last_response_id:
-        return True
-    try:
-        return state.history(current).response(state.owner(current), response_id) is not None
-    except StoreError:
-        return False
+        ours = response.conversation is not None and response.conversation.id == thread.conversation_id
+    elif thread.last_response_id and response.previous_response_id == thread.last_response_id:
+        ours = True
+    else:
+        try:
+            ours = state.history(current).response(state.owner(current), response_id) is not None
+        except StoreError:
+            ours = False
+    return response if ours else None
 
 
 def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], response_id: str) -> None:
@@ -109,7 +115,7 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
         turns.pop()  # the conversation already holds the prompt; the live turn shows it
     turn = Turn(prompt=prompt, model=current.model, response_id=response_id, response_ids=[response_id],
                 status="in_progress", background=True)
-    control = chat.TurnControl()
+    control = chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     try:  # already running on the server: nothing to refuse, but its cost still counts when it ends
         tab = budget_view.open_tab(current, reserve=False)
     except StoreError:
@@ -169,7 +175,7 @@ def send(current: Settings, submitted: Any) -> None:
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
     current = budget_view.limited(current)
-    thread, control = state.thread(), chat.TurnControl()
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     chained_clients = st.session_state.setdefault(state.CHAINED, set())
     if not thread.conversation_id and client_key(current) in chained_clients:
         thread.chained = True  # found out on an earlier chat: no Conversations API here
@@ -216,7 +222,7 @@ def take_decisions() -> dict[str, bool]:
 def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
     """Send the approval decisions; the same turn goes on."""
     current = store_owners.scoped(current)
-    thread, control = state.thread(), chat.TurnControl()
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
     tab, refusal = budget_view.admit(current)  # a new request on the key: admitted like a new turn
     if refusal:
         st.warning(refusal, icon=":material/savings:")

@@ -11,6 +11,7 @@ from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
+from lib.ui.state import TRANSCRIPT
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text
 
 LONG_TEXT = " ".join(f"word{number}" for number in range(91)) + "."  # 100 events with the lifecycle
@@ -70,3 +71,43 @@ def test_stop_closes_a_plain_stream(fake_openai: FakeOpenAI, tmp_path) -> None:
     assert not [r for r in fake_openai.requests if r.path.endswith("/cancel")]
     (row,) = store.responses(ResponseFilter(owner="key:test"))
     assert row["status"] == "cancelled"
+
+
+def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(app, configured: FakeOpenAI, monkeypatch) -> None:
+    # The URL still says ?pending= (the tab closed before the page could drop it); the answer finished meanwhile.
+    monkeypatch.setenv("OPENAI_BACKGROUND", "true")
+    configured.queue(Reply(Message("The finished answer.")))
+    first = app().run()
+    first.chat_input[0].set_value("Answer in the background").run()
+    conversation = first.query_params["conversation"]
+    response_id = first.session_state[TRANSCRIPT][-1].response_id
+    reloaded = app(conversation=conversation, pending=response_id).run()
+    assert not reloaded.exception
+    said = [" ".join(m.value for m in message.markdown) for message in reloaded.chat_message]
+    assert said == ["Answer in the background", "The finished answer."]
+    assert dict(reloaded.query_params) == {"conversation": conversation}
+    streams = [r for r in configured.requests if r.method == "GET" and r.query.get("stream") == "true"]
+    assert streams == []  # nothing is followed again
+
+
+def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, configured: FakeOpenAI,
+                                                                            monkeypatch) -> None:
+    # The counterpart of the test above: an answer the conversation does not hold yet is followed again.
+    monkeypatch.setenv("OPENAI_BACKGROUND", "true")
+    configured.queue(Reply(Message("First answer.")))
+    first = app().run()
+    first.chat_input[0].set_value("Hello").run()
+    conversation = first.query_params["conversation"]
+    # Another tab asked a second question and closed while the answer was being written.
+    configured.queue(Text(LONG_TEXT, delay=0.04))  # ~4 s: still running when the reload looks
+    client = build_client(Settings(api_key="sk-apptest-key-0001", base_url=configured.base_url))
+    with client.responses.create(model="gpt-5-mini", input="Write a lot", conversation=conversation,
+                                 background=True, stream=True) as stream:
+        response_id = next(iter(stream)).response.id
+    reloaded = app(conversation=conversation, pending=response_id).run()
+    assert not reloaded.exception
+    said = [" ".join(m.value for m in message.markdown) for message in reloaded.chat_message]
+    assert said[:2] == ["Hello", "First answer."]
+    assert said[2] == "Write a lot"
+    assert said[3].replace("\n\n", " ") == LONG_TEXT and len(said) == 4
+    assert any(r.path == f"/v1/responses/{response_id}" and r.query.get("stream") == "true" for r in configured.requests)

@@ -15,6 +15,14 @@ import pytest
 
 from tests.fake_openai import FakeOpenAI
 
+try:
+    import playwright  # noqa: F401  (only to see whether the e2e dependency group is installed)
+except ImportError:
+    # Playwright is in the `e2e` group, which a plain `uv sync` (Community Cloud's too) leaves out.
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI=true but Playwright is missing: uv sync --all-groups") from None
+    collect_ignore_glob = ["test_*.py"]  # skipped locally, as without Chromium
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 # Debian's Chromium by default; CHROMIUM=/path/to/chrome runs the browser tests with another build (macOS, Windows).
