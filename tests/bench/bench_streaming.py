@@ -159,6 +159,7 @@ class _ParsedClient:
 
     def __init__(self, events: list[Any]) -> None:
         self.responses = self
+        self.timeout = httpx2.Timeout(600.0, connect=10.0)  # read by lib.chat to bound each request
         self._events = events
 
     def with_options(self, **_: Any) -> _ParsedClient:
