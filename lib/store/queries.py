@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Insert,
     Row,
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .records import ERROR_CHARS, PREVIEW_CHARS, ResponseFilter, ResponseRecord
-from .schema import UtcDateTime, conversations, responses
+from .schema import UtcDateTime, conversations, response_days, response_tools, responses
 
 RESPONSE_FIELDS = tuple(ResponseRecord.__dataclass_fields__)
 SORTABLE = {
@@ -129,6 +130,58 @@ def where(f: ResponseFilter, dialect: str):
         each = tools_each(dialect)
         clauses.append(exists(select(literal(1)).select_from(each).where(each.c.value == f.tool)))
     return and_(*clauses)
+
+
+def _midnight(value: datetime | None) -> bool:
+    return value is None or value.astimezone(UTC).time() == time()
+
+
+def rollup_where(f: ResponseFilter):
+    """The filter on response_days, or None when it cannot answer it (text, tool, conversation, hours)."""
+    if f.text or f.tool or f.conversation_id is not None or not (_midnight(f.since) and _midnight(f.until)):
+        return None
+    t = response_days.c
+    clauses = [t.owner == f.owner, t.responses > 0]  # a day whose responses were all deleted stays, empty
+    if f.since is not None:
+        clauses.append(t.day >= f.since.astimezone(UTC).date().isoformat())
+    if f.until is not None:
+        clauses.append(t.day < f.until.astimezone(UTC).date().isoformat())
+    if f.models:
+        clauses.append(t.model.in_(f.models))
+    if f.statuses:
+        clauses.append(t.status.in_(f.statuses))
+    return and_(*clauses)
+
+
+def rollup_sums() -> tuple:
+    """Count, token and cost sums over response_days rows (as over the responses they stand for)."""
+
+    def total(col, name):
+        # PostgreSQL sums bigints as numeric: back to an integer, as the sums over responses are.
+        return cast(func.coalesce(func.sum(col), 0), BigInteger).label(name)
+
+    t = response_days.c
+    return (
+        total(t.responses, "responses"),
+        total(t.input_tokens, "input_tokens"),
+        total(t.cached_tokens, "cached_tokens"),
+        total(t.output_tokens, "output_tokens"),
+        total(t.reasoning_tokens, "reasoning_tokens"),
+        total(t.input_tokens + t.output_tokens, "total_tokens"),
+        func.coalesce(func.sum(t.cost_usd), 0.0).label("cost_usd"),
+    )
+
+
+def used_tools(owner: str) -> Select:
+    """The tool types the owner's responses used, sorted (from the counts the triggers keep)."""
+    t = response_tools.c
+    return select(t.tool).where(t.owner == owner, t.responses > 0).order_by(t.tool)
+
+
+def used_models(owner: str) -> Select:
+    """The models the owner's responses used, sorted."""
+    t = response_days.c
+    return select(t.model).where(t.owner == owner, t.responses > 0).distinct().order_by(t.model)
 
 
 def select_responses(f: ResponseFilter, dialect: str, order_by: str, descending: bool) -> Select:
