@@ -45,6 +45,8 @@ SORTABLE = {
     "ttft_ms": responses.c.ttft_ms,
 }
 
+NULLABLE = {name for name, column in SORTABLE.items() if getattr(column, "nullable", False)}
+
 
 def response_dict(row: Row) -> dict[str, Any]:
     """A response row as a plain dict with the ResponseRecord field names; tools as a list."""
@@ -188,10 +190,12 @@ def select_responses(f: ResponseFilter, dialect: str, order_by: str, descending:
     """Filtered responses in a stable order (the id breaks ties, so pages never overlap)."""
     if order_by not in SORTABLE:
         raise ValueError(f"cannot sort by {order_by!r}; choose one of {sorted(SORTABLE)}")
-    key, tie = SORTABLE[order_by], responses.c.id
-    key, tie = (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
-    # NULLS LAST both ways: the engines disagree on the default.
-    return select(responses).where(where(f, dialect)).order_by(key.nulls_last(), tie)
+    column, tie = SORTABLE[order_by], responses.c.id
+    key, tie = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
+    # NULLS LAST both ways where a column has NULLs: the engines disagree on the default. Not on the
+    # others: PostgreSQL then walks an index instead of sorting every row of the owner.
+    key = key.nulls_last() if order_by in NULLABLE else key
+    return select(responses).where(where(f, dialect)).order_by(key, tie)
 
 
 def usage_sums() -> tuple:
