@@ -81,14 +81,15 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
 
 
 def data_version(store: HistoryStore, owner: str) -> tuple[int, str | None]:
-    """Changes when the owner's rows are added or deleted: two index-only lookups."""
+    """Changes when the owner's rows are added or deleted: the rollups' count and one index lookup."""
     everything = ResponseFilter(owner=owner)
     newest = store.responses(everything, limit=1)
     return store.count_responses(everything), newest[0]["id"] if newest else None
 
 
-# Aggregates scan every matching row; they are cached per filter and data version, so paging,
-# selecting a row or sorting reruns only the page's own query. The TTL covers rows updated in place.
+# Aggregates read the store's per-day rollups (a text, tool or conversation filter reads the matching rows);
+# they are cached per filter and data version, so paging, selecting a row or sorting reruns only the page's
+# own query. The TTL covers rows updated in place.
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _choices(_store: HistoryStore, url: str, owner: str, version: tuple) -> tuple[list[str], list[str]]:
     return _store.distinct_models(owner), _store.distinct_tools(owner)
