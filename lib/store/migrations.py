@@ -163,6 +163,67 @@ def _v5_rollups(conn: Connection) -> None:
         "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM responses AS r "
         "CROSS JOIN " + ("LATERAL " if postgres else "") + each.format("r") + " GROUP BY 1, 2"
     ))
+    if postgres:
+        _v5_postgres_triggers(conn, day, each)
+    else:
+        _v5_sqlite_triggers(conn, day, each)
+
+
+def _v5_postgres_triggers(conn: Connection, day: str, each: str) -> None:
+    # Per statement over the transition tables: a bulk load or a conversation's cascade sums its rows once.
+    # Keys in a fixed order, so concurrent writers lock the same rollup rows in the same order.
+    def add(rows: str) -> str:
+        return (
+            "INSERT INTO response_days SELECT owner, " + day.format("r") + ", model, status, count(*), "
+            "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
+            "coalesce(sum(cost_usd), 0) FROM " + rows + " AS r GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+            "ON CONFLICT (owner, day, model, status) DO UPDATE SET "
+            "responses = response_days.responses + excluded.responses, "
+            "input_tokens = response_days.input_tokens + excluded.input_tokens, "
+            "cached_tokens = response_days.cached_tokens + excluded.cached_tokens, "
+            "output_tokens = response_days.output_tokens + excluded.output_tokens, "
+            "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
+            "cost_usd = response_days.cost_usd + excluded.cost_usd; "
+            "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM " + rows + " AS r "
+            "CROSS JOIN LATERAL " + each.format("r") + " GROUP BY 1, 2 ORDER BY 1, 2 "
+            "ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + excluded.responses; "
+        )
+
+    def subtract(rows: str) -> str:
+        return (
+            "UPDATE response_days AS d SET responses = d.responses - o.n, "
+            "input_tokens = d.input_tokens - o.input_tokens, cached_tokens = d.cached_tokens - o.cached_tokens, "
+            "output_tokens = d.output_tokens - o.output_tokens, "
+            "reasoning_tokens = d.reasoning_tokens - o.reasoning_tokens, cost_usd = d.cost_usd - o.cost_usd "
+            "FROM (SELECT owner, " + day.format("r") + " AS day, model, status, count(*) AS n, "
+            "sum(input_tokens) AS input_tokens, sum(cached_tokens) AS cached_tokens, "
+            "sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, "
+            "coalesce(sum(cost_usd), 0) AS cost_usd FROM " + rows + " AS r GROUP BY 1, 2, 3, 4) AS o "
+            "WHERE d.owner = o.owner AND d.day = o.day AND d.model = o.model AND d.status = o.status; "
+            "UPDATE response_tools AS d SET responses = d.responses - o.n "
+            "FROM (SELECT r.owner, t.value AS tool, count(DISTINCT r.id) AS n FROM " + rows + " AS r "
+            "CROSS JOIN LATERAL " + each.format("r") + " GROUP BY 1, 2) AS o "
+            "WHERE d.owner = o.owner AND d.tool = o.tool; "
+        )
+
+    conn.execute(text(
+        "CREATE FUNCTION responses_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN " + subtract("old_rows") + " END IF; "
+        "IF TG_OP <> 'DELETE' THEN " + add("new_rows") + " END IF; RETURN NULL; END $$"
+    ))
+    for event, tables in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        conn.execute(text(
+            f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses REFERENCING {tables} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION responses_rollup()"
+        ))
+
+
+def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
+    # SQLite has only row triggers: each row adds to (or takes from) its day and its tools.
     subtract = (
         "UPDATE response_days SET responses = responses - 1, input_tokens = input_tokens - OLD.input_tokens, "
         "cached_tokens = cached_tokens - OLD.cached_tokens, output_tokens = output_tokens - OLD.output_tokens, "
@@ -172,7 +233,6 @@ def _v5_rollups(conn: Connection) -> None:
         "UPDATE response_tools SET responses = responses - 1 WHERE owner = OLD.owner AND tool IN "
         "(SELECT t.value FROM " + each.format("OLD") + ");"
     )
-    # Tools in a fixed order: concurrent writers on PostgreSQL lock the same rows in the same order.
     add = (
         "INSERT INTO response_days VALUES (NEW.owner, " + day.format("NEW") + ", NEW.model, NEW.status, 1, "
         "NEW.input_tokens, NEW.cached_tokens, NEW.output_tokens, NEW.reasoning_tokens, coalesce(NEW.cost_usd, 0)) "
@@ -183,19 +243,8 @@ def _v5_rollups(conn: Connection) -> None:
         "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
         "cost_usd = response_days.cost_usd + excluded.cost_usd; "
         "INSERT INTO response_tools SELECT DISTINCT NEW.owner, t.value, 1 FROM " + each.format("NEW") +
-        " WHERE true ORDER BY 2 ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
+        " WHERE true ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
     )
-    if postgres:
-        conn.execute(text(
-            "CREATE FUNCTION responses_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF TG_OP <> 'INSERT' THEN " + subtract + " END IF; "
-            "IF TG_OP <> 'DELETE' THEN " + add + " END IF; RETURN NULL; END $$"
-        ))
-        conn.execute(text(
-            "CREATE TRIGGER responses_rollup AFTER INSERT OR UPDATE OR DELETE ON responses "
-            "FOR EACH ROW EXECUTE FUNCTION responses_rollup()"
-        ))
-        return
     for event, body in (("INSERT", add), ("UPDATE", subtract + " " + add), ("DELETE", subtract)):
         conn.execute(text(f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses "
                           f"BEGIN {body} END"))
