@@ -17,6 +17,7 @@ PREFS = "history_prefs"  # dict: the applied filters, sort and page size
 PAGE = "history_page"  # index of the page of responses shown
 GENERATION = "history_generation"  # bumped after a delete: row positions changed, drop the selection
 PAGE_SIZES = (25, 50, 100)
+LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
     "dates": (), "models": [], "statuses": [], "tool": None, "conversation": "", "text": "",
 }
@@ -97,7 +98,8 @@ def _choices(_store: HistoryStore, url: str, owner: str, version: tuple) -> tupl
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _aggregates(_store: HistoryStore, url: str, f: ResponseFilter, version: tuple) -> dict[str, Any]:
-    return {"totals": _store.totals(f), "daily": _store.daily_usage(f), "latencies": _store.latencies(f)}
+    return {"totals": _store.totals(f), "daily": _store.daily_usage(f),
+            "latencies": _store.latencies(f, limit=LATENCY_SAMPLE)}
 
 
 def aggregates(store: HistoryStore, f: ResponseFilter, version: tuple) -> dict[str, Any]:
