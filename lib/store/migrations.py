@@ -118,6 +118,10 @@ def _v4_spend(conn: Connection) -> None:
     md.create_all(conn)
 
 
+# A response's cost in whole billionths of a dollar, the same on both engines (bigint on PostgreSQL).
+NANO = "CAST(round(coalesce({0}.cost_usd, 0) * 1000000000) AS BIGINT)"
+
+
 def _v5_rollups(conn: Connection) -> None:
     # Per owner/day/model/status sums and per owner/tool counts, kept by triggers so every write path
     # (record_response's upsert, deletes, a conversation's cascade, bulk loads) keeps them right.
@@ -135,7 +139,7 @@ def _v5_rollups(conn: Connection) -> None:
         Column("cached_tokens", BigInteger, nullable=False),
         Column("output_tokens", BigInteger, nullable=False),
         Column("reasoning_tokens", BigInteger, nullable=False),
-        Column("cost_usd", Float, nullable=False),
+        Column("cost_nano_usd", BigInteger, nullable=False),
     )
     Table(
         "response_tools",
@@ -157,7 +161,7 @@ def _v5_rollups(conn: Connection) -> None:
     conn.execute(text(
         "INSERT INTO response_days SELECT owner, " + day.format("responses") + ", model, status, count(*), "
         "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
-        "coalesce(sum(cost_usd), 0) FROM responses GROUP BY 1, 2, 3, 4"
+        "sum(" + NANO.format("responses") + ") FROM responses GROUP BY 1, 2, 3, 4"
     ))
     conn.execute(text(
         "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM responses AS r "
@@ -176,14 +180,14 @@ def _v5_postgres_triggers(conn: Connection, day: str, each: str) -> None:
         return (
             "INSERT INTO response_days SELECT owner, " + day.format("r") + ", model, status, count(*), "
             "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
-            "coalesce(sum(cost_usd), 0) FROM " + rows + " AS r GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+            "sum(" + NANO.format("r") + ") FROM " + rows + " AS r GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
             "ON CONFLICT (owner, day, model, status) DO UPDATE SET "
             "responses = response_days.responses + excluded.responses, "
             "input_tokens = response_days.input_tokens + excluded.input_tokens, "
             "cached_tokens = response_days.cached_tokens + excluded.cached_tokens, "
             "output_tokens = response_days.output_tokens + excluded.output_tokens, "
             "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
-            "cost_usd = response_days.cost_usd + excluded.cost_usd; "
+            "cost_nano_usd = response_days.cost_nano_usd + excluded.cost_nano_usd; "
             "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM " + rows + " AS r "
             "CROSS JOIN LATERAL " + each.format("r") + " GROUP BY 1, 2 ORDER BY 1, 2 "
             "ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + excluded.responses; "
@@ -194,11 +198,11 @@ def _v5_postgres_triggers(conn: Connection, day: str, each: str) -> None:
             "UPDATE response_days AS d SET responses = d.responses - o.n, "
             "input_tokens = d.input_tokens - o.input_tokens, cached_tokens = d.cached_tokens - o.cached_tokens, "
             "output_tokens = d.output_tokens - o.output_tokens, "
-            "reasoning_tokens = d.reasoning_tokens - o.reasoning_tokens, cost_usd = d.cost_usd - o.cost_usd "
+            "reasoning_tokens = d.reasoning_tokens - o.reasoning_tokens, cost_nano_usd = d.cost_nano_usd - o.nano "
             "FROM (SELECT owner, " + day.format("r") + " AS day, model, status, count(*) AS n, "
             "sum(input_tokens) AS input_tokens, sum(cached_tokens) AS cached_tokens, "
             "sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, "
-            "coalesce(sum(cost_usd), 0) AS cost_usd FROM " + rows + " AS r GROUP BY 1, 2, 3, 4) AS o "
+            "sum(" + NANO.format("r") + ") AS nano FROM " + rows + " AS r GROUP BY 1, 2, 3, 4) AS o "
             "WHERE d.owner = o.owner AND d.day = o.day AND d.model = o.model AND d.status = o.status; "
             "UPDATE response_tools AS d SET responses = d.responses - o.n "
             "FROM (SELECT r.owner, t.value AS tool, count(DISTINCT r.id) AS n FROM " + rows + " AS r "
@@ -228,20 +232,20 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
         "UPDATE response_days SET responses = responses - 1, input_tokens = input_tokens - OLD.input_tokens, "
         "cached_tokens = cached_tokens - OLD.cached_tokens, output_tokens = output_tokens - OLD.output_tokens, "
         "reasoning_tokens = reasoning_tokens - OLD.reasoning_tokens, "
-        "cost_usd = cost_usd - coalesce(OLD.cost_usd, 0) "
+        "cost_nano_usd = cost_nano_usd - " + NANO.format("OLD") + " "
         "WHERE owner = OLD.owner AND day = " + day.format("OLD") + " AND model = OLD.model AND status = OLD.status; "
         "UPDATE response_tools SET responses = responses - 1 WHERE owner = OLD.owner AND tool IN "
         "(SELECT t.value FROM " + each.format("OLD") + ");"
     )
     add = (
         "INSERT INTO response_days VALUES (NEW.owner, " + day.format("NEW") + ", NEW.model, NEW.status, 1, "
-        "NEW.input_tokens, NEW.cached_tokens, NEW.output_tokens, NEW.reasoning_tokens, coalesce(NEW.cost_usd, 0)) "
+        "NEW.input_tokens, NEW.cached_tokens, NEW.output_tokens, NEW.reasoning_tokens, " + NANO.format("NEW") + ") "
         "ON CONFLICT (owner, day, model, status) DO UPDATE SET responses = response_days.responses + 1, "
         "input_tokens = response_days.input_tokens + excluded.input_tokens, "
         "cached_tokens = response_days.cached_tokens + excluded.cached_tokens, "
         "output_tokens = response_days.output_tokens + excluded.output_tokens, "
         "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
-        "cost_usd = response_days.cost_usd + excluded.cost_usd; "
+        "cost_nano_usd = response_days.cost_nano_usd + excluded.cost_nano_usd; "
         "INSERT INTO response_tools SELECT DISTINCT NEW.owner, t.value, 1 FROM " + each.format("NEW") +
         " WHERE true ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
     )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Date,
+    Float,
     Insert,
     Row,
     Select,
@@ -170,7 +171,7 @@ def rollup_sums() -> tuple:
         total(t.output_tokens, "output_tokens"),
         total(t.reasoning_tokens, "reasoning_tokens"),
         total(t.input_tokens + t.output_tokens, "total_tokens"),
-        func.coalesce(func.sum(t.cost_usd), 0.0).label("cost_usd"),
+        (cast(func.coalesce(func.sum(t.cost_nano_usd), 0), Float) / 1e9).label("cost_usd"),
     )
 
 

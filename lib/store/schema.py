@@ -115,7 +115,7 @@ response_days = Table(
     Column("cached_tokens", BigInteger, nullable=False),
     Column("output_tokens", BigInteger, nullable=False),
     Column("reasoning_tokens", BigInteger, nullable=False),
-    Column("cost_usd", Float, nullable=False),
+    Column("cost_nano_usd", BigInteger, nullable=False),  # whole billionths: adding and taking back stay exact
 )
 
 response_tools = Table(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, insert, select
 
-from lib.store import HistoryStore, ResponseFilter, make_engine
+from lib.store import HistoryStore, ResponseFilter, ResponseRecord, make_engine
 from lib.store.migrations import MIGRATIONS
 from lib.store.schema import conversations, metadata, responses, schema_version
 from tests.db import history_store, store_url  # noqa: F401  (fixtures)
@@ -145,3 +145,15 @@ def test_migration_5_sums_the_rows_already_stored(store_url):  # noqa: F811
             assert conn.execute(select(schema_version.c.version)).scalars().all().count(5) == 1
     finally:
         store.close()
+
+
+def test_cost_taken_back_leaves_exactly_nothing(history_store):  # noqa: F811
+    # As floats, 0.7 + 0.1 - 0.7 - 0.1 is -1.4e-16: the page would show "$-0.0000" for the response left.
+    for id, cost in (("free", None), ("a", 0.7), ("b", 0.1)):
+        history_store.record_response(ResponseRecord(id=id, owner=A, model="m", status="completed",
+                                                     created_at=T0, cost_usd=cost))
+    assert history_store.totals(ResponseFilter(owner=A))["cost_usd"] == pytest.approx(0.8)
+    history_store.delete_response(A, "a")
+    history_store.delete_response(A, "b")
+    assert history_store.totals(ResponseFilter(owner=A))["cost_usd"] == 0.0
+    assert [r["cost_usd"] for r in history_store.daily_usage(ResponseFilter(owner=A))] == [0.0]
