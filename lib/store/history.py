@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, true, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 
 from .engine import WRITE, make_engine, write_lock
 from .migrations import migrate
@@ -15,11 +15,14 @@ from .queries import (
     expire_idle,
     response_dict,
     response_row,
+    rollup_sums,
+    rollup_where,
     select_conversations,
     select_responses,
     set_status,
-    tools_each,
     usage_sums,
+    used_models,
+    used_tools,
     utc_day,
     where,
     write_statements,
@@ -34,7 +37,7 @@ from .records import (
     ResponseRecord,
     utcnow,
 )
-from .schema import conversations, responses
+from .schema import conversations, response_days, responses
 from .spend import Spend
 
 
@@ -195,7 +198,11 @@ class HistoryStore:
 
     def count_responses(self, f: ResponseFilter) -> int:
         """How many responses match the filter."""
-        stmt = select(func.count()).select_from(responses).where(where(f, self._dialect))
+        rollup = rollup_where(f)
+        if rollup is not None:
+            stmt = select(rollup_sums()[0]).where(rollup)
+        else:
+            stmt = select(func.count()).select_from(responses).where(where(f, self._dialect))
         with self._engine.connect() as conn:
             return conn.execute(stmt).scalar_one()
 
@@ -208,19 +215,24 @@ class HistoryStore:
 
     def totals(self, f: ResponseFilter) -> dict[str, Any]:
         """Sums over the filtered responses: count, tokens, cost."""
-        stmt = select(func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
+        rollup = rollup_where(f)
+        if rollup is not None:  # a few rows per day instead of every response
+            stmt = select(*rollup_sums()).where(rollup)
+        else:
+            stmt = select(func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
         with self._engine.connect() as conn:
             return dict(conn.execute(stmt).one()._mapping)
 
     def daily_usage(self, f: ResponseFilter) -> list[dict[str, Any]]:
         """Per UTC day and model: responses, tokens and cost, summed in SQL."""
-        day = utc_day(self._dialect).label("day")
-        stmt = (
-            select(day, responses.c.model, func.count().label("responses"), *usage_sums())
-            .where(where(f, self._dialect))
-            .group_by(day, responses.c.model)
-            .order_by(day, responses.c.model)
-        )
+        rollup = rollup_where(f)
+        if rollup is not None:
+            day, model = response_days.c.day, response_days.c.model
+            stmt = select(day, model, *rollup_sums()).where(rollup)
+        else:
+            day, model = utc_day(self._dialect).label("day"), responses.c.model
+            stmt = select(day, model, func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
+        stmt = stmt.group_by(day, model).order_by(day, model)
         with self._engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]
         for r in rows:
@@ -241,23 +253,13 @@ class HistoryStore:
 
     def distinct_models(self, owner: str) -> list[str]:
         """The models this owner's responses used, sorted."""
-        stmt = select(responses.c.model).where(responses.c.owner == owner).distinct().order_by(responses.c.model)
         with self._engine.connect() as conn:
-            return list(conn.execute(stmt).scalars())
+            return list(conn.execute(used_models(owner)).scalars())
 
     def distinct_tools(self, owner: str) -> list[str]:
         """The tool types this owner's responses used, sorted."""
-        each = tools_each(self._dialect)
-        stmt = (
-            select(each.c.value)
-            .select_from(responses)
-            .join(each, true())
-            .where(responses.c.owner == owner)
-            .distinct()
-            .order_by(each.c.value)
-        )
         with self._engine.connect() as conn:
-            return list(conn.execute(stmt).scalars())
+            return list(conn.execute(used_tools(owner)).scalars())
 
     # -- conversations -------------------------------------------------------------------------
 

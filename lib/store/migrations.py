@@ -118,11 +118,148 @@ def _v4_spend(conn: Connection) -> None:
     md.create_all(conn)
 
 
+# A response's cost in whole billionths of a dollar, the same on both engines (bigint on PostgreSQL).
+NANO = "CAST(round(coalesce({0}.cost_usd, 0) * 1000000000) AS BIGINT)"
+
+
+def _v5_rollups(conn: Connection) -> None:
+    # Per owner/day/model/status sums and per owner/tool counts, kept by triggers so every write path
+    # (record_response's upsert, deletes, a conversation's cascade, bulk loads) keeps them right.
+    postgres = conn.dialect.name == "postgresql"
+    md = MetaData()
+    Table(
+        "response_days",
+        md,
+        Column("owner", String(320), primary_key=True),
+        Column("day", String(10), primary_key=True),
+        Column("model", String(200), primary_key=True),
+        Column("status", String(20), primary_key=True),
+        Column("responses", Integer, nullable=False),
+        Column("input_tokens", BigInteger, nullable=False),
+        Column("cached_tokens", BigInteger, nullable=False),
+        Column("output_tokens", BigInteger, nullable=False),
+        Column("reasoning_tokens", BigInteger, nullable=False),
+        Column("cost_nano_usd", BigInteger, nullable=False),
+    )
+    Table(
+        "response_tools",
+        md,
+        Column("owner", String(320), primary_key=True),
+        Column("tool", String(200), primary_key=True),
+        Column("responses", Integer, nullable=False),
+    )
+    md.create_all(conn)
+    # The latency chart's newest rows read from the index alone, for every model or one; the two
+    # indexes these extend are then redundant, and dropping them keeps the write cost level.
+    for name, columns in (("ix_responses_owner_created_latency", "owner, created_at, id, latency_ms"),
+                          ("ix_responses_owner_model_created_latency", "owner, model, created_at, id, latency_ms")):
+        conn.execute(text(f"CREATE INDEX {name} ON responses ({columns})"))
+    conn.execute(text("DROP INDEX ix_responses_owner_created"))
+    conn.execute(text("DROP INDEX ix_responses_owner_model"))
+    day = "to_char({}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if postgres else "date({}.created_at)"
+    each = "jsonb_array_elements_text({}.tools) AS t(value)" if postgres else "json_each({}.tools) AS t"
+    conn.execute(text(
+        "INSERT INTO response_days SELECT owner, " + day.format("responses") + ", model, status, count(*), "
+        "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
+        "sum(" + NANO.format("responses") + ") FROM responses GROUP BY 1, 2, 3, 4"
+    ))
+    conn.execute(text(
+        "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM responses AS r "
+        "CROSS JOIN " + ("LATERAL " if postgres else "") + each.format("r") + " GROUP BY 1, 2"
+    ))
+    if postgres:
+        _v5_postgres_triggers(conn, day, each)
+    else:
+        _v5_sqlite_triggers(conn, day, each)
+
+
+def _v5_postgres_triggers(conn: Connection, day: str, each: str) -> None:
+    # Per statement over the transition tables: a bulk load or a conversation's cascade sums its rows once.
+    # Keys in a fixed order, so concurrent writers lock the same rollup rows in the same order.
+    def add(rows: str) -> str:
+        return (
+            "INSERT INTO response_days SELECT owner, " + day.format("r") + ", model, status, count(*), "
+            "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
+            "sum(" + NANO.format("r") + ") FROM " + rows + " AS r GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+            "ON CONFLICT (owner, day, model, status) DO UPDATE SET "
+            "responses = response_days.responses + excluded.responses, "
+            "input_tokens = response_days.input_tokens + excluded.input_tokens, "
+            "cached_tokens = response_days.cached_tokens + excluded.cached_tokens, "
+            "output_tokens = response_days.output_tokens + excluded.output_tokens, "
+            "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
+            "cost_nano_usd = response_days.cost_nano_usd + excluded.cost_nano_usd; "
+            "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM " + rows + " AS r "
+            "CROSS JOIN LATERAL " + each.format("r") + " GROUP BY 1, 2 ORDER BY 1, 2 "
+            "ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + excluded.responses; "
+        )
+
+    def subtract(rows: str) -> str:
+        return (
+            "UPDATE response_days AS d SET responses = d.responses - o.n, "
+            "input_tokens = d.input_tokens - o.input_tokens, cached_tokens = d.cached_tokens - o.cached_tokens, "
+            "output_tokens = d.output_tokens - o.output_tokens, "
+            "reasoning_tokens = d.reasoning_tokens - o.reasoning_tokens, cost_nano_usd = d.cost_nano_usd - o.nano "
+            "FROM (SELECT owner, " + day.format("r") + " AS day, model, status, count(*) AS n, "
+            "sum(input_tokens) AS input_tokens, sum(cached_tokens) AS cached_tokens, "
+            "sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, "
+            "sum(" + NANO.format("r") + ") AS nano FROM " + rows + " AS r GROUP BY 1, 2, 3, 4) AS o "
+            "WHERE d.owner = o.owner AND d.day = o.day AND d.model = o.model AND d.status = o.status; "
+            "UPDATE response_tools AS d SET responses = d.responses - o.n "
+            "FROM (SELECT r.owner, t.value AS tool, count(DISTINCT r.id) AS n FROM " + rows + " AS r "
+            "CROSS JOIN LATERAL " + each.format("r") + " GROUP BY 1, 2) AS o "
+            "WHERE d.owner = o.owner AND d.tool = o.tool; "
+        )
+
+    conn.execute(text(
+        "CREATE FUNCTION responses_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN " + subtract("old_rows") + " END IF; "
+        "IF TG_OP <> 'DELETE' THEN " + add("new_rows") + " END IF; RETURN NULL; END $$"
+    ))
+    for event, tables in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        conn.execute(text(
+            f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses REFERENCING {tables} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION responses_rollup()"
+        ))
+
+
+def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
+    # SQLite has only row triggers: each row adds to (or takes from) its day and its tools.
+    subtract = (
+        "UPDATE response_days SET responses = responses - 1, input_tokens = input_tokens - OLD.input_tokens, "
+        "cached_tokens = cached_tokens - OLD.cached_tokens, output_tokens = output_tokens - OLD.output_tokens, "
+        "reasoning_tokens = reasoning_tokens - OLD.reasoning_tokens, "
+        "cost_nano_usd = cost_nano_usd - " + NANO.format("OLD") + " "
+        "WHERE owner = OLD.owner AND day = " + day.format("OLD") + " AND model = OLD.model AND status = OLD.status; "
+        "UPDATE response_tools SET responses = responses - 1 WHERE owner = OLD.owner AND tool IN "
+        "(SELECT t.value FROM " + each.format("OLD") + ");"
+    )
+    add = (
+        "INSERT INTO response_days VALUES (NEW.owner, " + day.format("NEW") + ", NEW.model, NEW.status, 1, "
+        "NEW.input_tokens, NEW.cached_tokens, NEW.output_tokens, NEW.reasoning_tokens, " + NANO.format("NEW") + ") "
+        "ON CONFLICT (owner, day, model, status) DO UPDATE SET responses = response_days.responses + 1, "
+        "input_tokens = response_days.input_tokens + excluded.input_tokens, "
+        "cached_tokens = response_days.cached_tokens + excluded.cached_tokens, "
+        "output_tokens = response_days.output_tokens + excluded.output_tokens, "
+        "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
+        "cost_nano_usd = response_days.cost_nano_usd + excluded.cost_nano_usd; "
+        "INSERT INTO response_tools SELECT DISTINCT NEW.owner, t.value, 1 FROM " + each.format("NEW") +
+        " WHERE true ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
+    )
+    for event, body in (("INSERT", add), ("UPDATE", subtract + " " + add), ("DELETE", subtract)):
+        conn.execute(text(f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses "
+                          f"BEGIN {body} END"))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
     (3, "vector store owners", _v3_vector_store_owners),
     (4, "spend per identity and period", _v4_spend),
+    (5, "response rollups for the History page", _v5_rollups),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
+    Float,
     Insert,
     Row,
     Select,
@@ -26,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .records import ERROR_CHARS, PREVIEW_CHARS, ResponseFilter, ResponseRecord
-from .schema import UtcDateTime, conversations, responses
+from .schema import UtcDateTime, conversations, response_days, response_tools, responses
 
 RESPONSE_FIELDS = tuple(ResponseRecord.__dataclass_fields__)
 SORTABLE = {
@@ -43,6 +45,8 @@ SORTABLE = {
     "latency_ms": responses.c.latency_ms,
     "ttft_ms": responses.c.ttft_ms,
 }
+
+NULLABLE = {name for name, column in SORTABLE.items() if getattr(column, "nullable", False)}
 
 
 def response_dict(row: Row) -> dict[str, Any]:
@@ -131,14 +135,68 @@ def where(f: ResponseFilter, dialect: str):
     return and_(*clauses)
 
 
+def _midnight(value: datetime | None) -> bool:
+    return value is None or value.astimezone(UTC).time() == time()
+
+
+def rollup_where(f: ResponseFilter):
+    """The filter on response_days, or None when it cannot answer it (text, tool, conversation, hours)."""
+    if f.text or f.tool or f.conversation_id is not None or not (_midnight(f.since) and _midnight(f.until)):
+        return None
+    t = response_days.c
+    clauses = [t.owner == f.owner, t.responses > 0]  # a day whose responses were all deleted stays, empty
+    if f.since is not None:
+        clauses.append(t.day >= f.since.astimezone(UTC).date().isoformat())
+    if f.until is not None:
+        clauses.append(t.day < f.until.astimezone(UTC).date().isoformat())
+    if f.models:
+        clauses.append(t.model.in_(f.models))
+    if f.statuses:
+        clauses.append(t.status.in_(f.statuses))
+    return and_(*clauses)
+
+
+def rollup_sums() -> tuple:
+    """Count, token and cost sums over response_days rows (as over the responses they stand for)."""
+
+    def total(col, name):
+        # PostgreSQL sums bigints as numeric: back to an integer, as the sums over responses are.
+        return cast(func.coalesce(func.sum(col), 0), BigInteger).label(name)
+
+    t = response_days.c
+    return (
+        total(t.responses, "responses"),
+        total(t.input_tokens, "input_tokens"),
+        total(t.cached_tokens, "cached_tokens"),
+        total(t.output_tokens, "output_tokens"),
+        total(t.reasoning_tokens, "reasoning_tokens"),
+        total(t.input_tokens + t.output_tokens, "total_tokens"),
+        (cast(func.coalesce(func.sum(t.cost_nano_usd), 0), Float) / 1e9).label("cost_usd"),
+    )
+
+
+def used_tools(owner: str) -> Select:
+    """The tool types the owner's responses used, sorted (from the counts the triggers keep)."""
+    t = response_tools.c
+    return select(t.tool).where(t.owner == owner, t.responses > 0).order_by(t.tool)
+
+
+def used_models(owner: str) -> Select:
+    """The models the owner's responses used, sorted."""
+    t = response_days.c
+    return select(t.model).where(t.owner == owner, t.responses > 0).distinct().order_by(t.model)
+
+
 def select_responses(f: ResponseFilter, dialect: str, order_by: str, descending: bool) -> Select:
     """Filtered responses in a stable order (the id breaks ties, so pages never overlap)."""
     if order_by not in SORTABLE:
         raise ValueError(f"cannot sort by {order_by!r}; choose one of {sorted(SORTABLE)}")
-    key, tie = SORTABLE[order_by], responses.c.id
-    key, tie = (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
-    # NULLS LAST both ways: the engines disagree on the default.
-    return select(responses).where(where(f, dialect)).order_by(key.nulls_last(), tie)
+    column, tie = SORTABLE[order_by], responses.c.id
+    key, tie = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
+    # NULLS LAST both ways where a column has NULLs: the engines disagree on the default. Not on the
+    # others: PostgreSQL then walks an index instead of sorting every row of the owner.
+    key = key.nulls_last() if order_by in NULLABLE else key
+    return select(responses).where(where(f, dialect)).order_by(key, tie)
 
 
 def usage_sums() -> tuple:

@@ -94,10 +94,36 @@ responses = Table(
     Column("output_preview", Text, nullable=False),
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_responses_owner_created", "owner", "created_at"),
-    Index("ix_responses_owner_model", "owner", "model"),
+    # Newest first (the table's default order) and the latency chart, index-only, also per model.
+    Index("ix_responses_owner_created_latency", "owner", "created_at", "id", "latency_ms"),
+    Index("ix_responses_owner_model_created_latency", "owner", "model", "created_at", "id", "latency_ms"),
     Index("ix_responses_owner_status", "owner", "status"),
     Index("ix_responses_owner_conversation", "owner", "conversation_id"),
+)
+
+# Kept by triggers on responses (migration 5) in the same transaction as every insert, update and
+# delete, so the History page's totals, charts and filter choices read a few rows per day, not the table.
+response_days = Table(
+    "response_days",
+    metadata,
+    Column("owner", String(320), primary_key=True),
+    Column("day", String(10), primary_key=True),  # the UTC day of created_at, YYYY-MM-DD
+    Column("model", String(200), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("responses", Integer, nullable=False),  # 0 once every such response is deleted
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("cached_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost_nano_usd", BigInteger, nullable=False),  # whole billionths: adding and taking back stay exact
+)
+
+response_tools = Table(
+    "response_tools",
+    metadata,
+    Column("owner", String(320), primary_key=True),
+    Column("tool", String(200), primary_key=True),
+    Column("responses", Integer, nullable=False),  # responses of the owner that used the tool
 )
 
 profiles = Table(

@@ -17,6 +17,7 @@ PREFS = "history_prefs"  # dict: the applied filters, sort and page size
 PAGE = "history_page"  # index of the page of responses shown
 GENERATION = "history_generation"  # bumped after a delete: row positions changed, drop the selection
 PAGE_SIZES = (25, 50, 100)
+LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
     "dates": (), "models": [], "statuses": [], "tool": None, "conversation": "", "text": "",
 }
@@ -81,14 +82,15 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
 
 
 def data_version(store: HistoryStore, owner: str) -> tuple[int, str | None]:
-    """Changes when the owner's rows are added or deleted: two index-only lookups."""
+    """Changes when the owner's rows are added or deleted: the rollups' count and one index lookup."""
     everything = ResponseFilter(owner=owner)
     newest = store.responses(everything, limit=1)
     return store.count_responses(everything), newest[0]["id"] if newest else None
 
 
-# Aggregates scan every matching row; they are cached per filter and data version, so paging,
-# selecting a row or sorting reruns only the page's own query. The TTL covers rows updated in place.
+# Aggregates read the store's per-day rollups (a text, tool or conversation filter reads the matching rows);
+# they are cached per filter and data version, so paging, selecting a row or sorting reruns only the page's
+# own query. The TTL covers rows updated in place.
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _choices(_store: HistoryStore, url: str, owner: str, version: tuple) -> tuple[list[str], list[str]]:
     return _store.distinct_models(owner), _store.distinct_tools(owner)
@@ -96,7 +98,8 @@ def _choices(_store: HistoryStore, url: str, owner: str, version: tuple) -> tupl
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _aggregates(_store: HistoryStore, url: str, f: ResponseFilter, version: tuple) -> dict[str, Any]:
-    return {"totals": _store.totals(f), "daily": _store.daily_usage(f), "latencies": _store.latencies(f)}
+    return {"totals": _store.totals(f), "daily": _store.daily_usage(f),
+            "latencies": _store.latencies(f, limit=LATENCY_SAMPLE)}
 
 
 def aggregates(store: HistoryStore, f: ResponseFilter, version: tuple) -> dict[str, Any]:

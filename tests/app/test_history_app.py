@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from lib.store import HistoryStore, ResponseFilter, ResponseRecord, owner_for
+from lib.store.schema import responses
 from lib.ui import history_view
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
@@ -276,3 +278,24 @@ def test_a_conversation_gone_from_the_api_is_renamed_and_deleted_here(
     at = button(button(select_row(at, 0), "Delete").click().run(), "Yes, delete").click().run()
     assert at.success[0].value == f"Deleted conversation {conversation}."
     assert store_of(clean_env).conversation(OWNER, conversation) is None
+
+
+def test_totals_count_every_row_and_latency_the_newest_thousand(app, configured: FakeOpenAI, clean_env: Path) -> None:
+    store = store_of(clean_env)
+    with store.engine.begin() as conn:  # bulk: the rollup triggers sum these as record_response's rows
+        conn.execute(insert(responses), [{
+            "id": f"resp_bulk_{n:04d}", "conversation_id": None, "previous_response_id": None, "owner": OWNER,
+            "model": "gpt-5-mini", "status": "completed", "input_tokens": n, "cached_tokens": 0,
+            "output_tokens": 1, "reasoning_tokens": 0, "cost_usd": None, "latency_ms": 1000 + n, "ttft_ms": None,
+            "tools": [], "input_preview": "", "output_preview": "", "error": None,
+            "created_at": START + timedelta(minutes=n),
+        } for n in range(1003)])
+    store.close()
+    at = open_history(app)
+    assert not at.exception
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Responses"].value == "1,003" and metrics["Input tokens"].value == f"{sum(range(1003)):,}"
+    # The newest 1,000 latencies are 1,003..2,002 ms: their median (the 501st) is 1,503 ms.
+    assert metrics["Median latency"].value == "1.5 s"
+    assert metrics["Median latency"].proto.help == "Over the newest 1,000 responses with a latency"
+    assert any(c.value == "Responses 1–25 of 1,003" for c in at.caption)
