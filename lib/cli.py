@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from dotenv import dotenv_values
 
+from lib.capabilities import NO_CONVERSATIONS as CHAINED_NOTE
 from lib.settings import DEFAULT_BASE_URL, DEFAULT_MODEL, Settings, resolve
 from lib.settings import MISSING_KEY as APP_MISSING_KEY
 from lib.stream import Turn
@@ -31,10 +32,8 @@ MISSING_KEY = (
     f"{APP_MISSING_KEY} "
     "Set OPENAI_API_KEY in the environment or in .env in this directory (or in .streamlit/secrets.toml)."
 )
-NO_CONVERSATIONS = (
-    "This server has no Conversations API: turns are chained with previous_response_id "
-    "(resume with --response and the last response id)."
-)
+# The app's sentence, and how to resume here.
+NO_CONVERSATIONS = f"{CHAINED_NOTE.removesuffix('.')} (resume with --response and the last response id)."
 QUIT_WORDS = {"", "exit", "quit"}
 EPILOG = f"""\
 settings, first found wins (as in the app): these options; .streamlit/secrets.toml in the

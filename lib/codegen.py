@@ -11,13 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lib.settings import DEFAULT_BASE_URL, Settings
+from lib.settings import DEFAULT_AZURE_API_VERSION, DEFAULT_BASE_URL, Settings
 from lib.urls import mask_url
 
 WIDTH = 88
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
-AZURE_API_VERSION = "preview"
 REDACTED = "<redacted>"
 # Tool fields that carry credentials (MCP servers and connectors); their values never reach the code.
 _SECRET_TOOL_FIELDS = ("authorization", "headers")
@@ -165,7 +164,7 @@ def _client_lines(base_url: str | None, azure: bool, api_version: str | None) ->
             "client = AzureOpenAI(",
             f'    api_key=os.environ["{AZURE_KEY_ENV}"],',
             f"    azure_endpoint={_py_str(endpoint)},",
-            f"    api_version={_py_str(api_version or AZURE_API_VERSION)},",
+            f"    api_version={_py_str(api_version or DEFAULT_AZURE_API_VERSION)},",
             ")",
         ]
     key_env = AZURE_KEY_ENV if azure else OPENAI_KEY_ENV
@@ -216,7 +215,7 @@ def python_code(
 def responses_url(base_url: str | None, *, azure: bool = False, api_version: str | None = None) -> str:
     """Where `responses.create` posts for this endpoint."""
     if _is_azure_classic(base_url, azure):
-        return f"{(base_url or '').rstrip('/')}/openai/responses?api-version={api_version or AZURE_API_VERSION}"
+        return f"{(base_url or '').rstrip('/')}/openai/responses?api-version={api_version or DEFAULT_AZURE_API_VERSION}"
     return f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/responses"
 
 
