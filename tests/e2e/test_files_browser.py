@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -34,9 +35,15 @@ def test_two_uploaded_files_complete(page: Page, app_url: str, fake: FakeOpenAI,
     expect(page.get_by_text("Last upload: 2 completed")).to_be_visible(timeout=20_000)
     wait_idle(page)
     page.screenshot(path=tmp_path / "files.png", full_page=True)
-    polled = len(fake.requests)
-    page.wait_for_timeout(1_500)  # longer than the poll interval
-    assert len(fake.requests) == polled, "the status table kept polling after every file was final"
+    # The last poll reruns the whole page once (fresh store counts), which may start after wait_idle returned;
+    # after that, nothing: a quiet window longer than the poll interval must come, and soon.
+    deadline, polled = time.monotonic() + 10, len(fake.requests)
+    while True:
+        page.wait_for_timeout(1_500)  # longer than the poll interval
+        if len(fake.requests) == polled:
+            break
+        assert time.monotonic() < deadline, "the status table kept polling after every file was final"
+        polled = len(fake.requests)
 
     assert sorted(fake.files.filenames()) == ["guide.txt", "notes.md"]
     uploads = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/files"]
