@@ -14,9 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -100,19 +103,18 @@ def replicas(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> 
                     replica.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def proxy_url(replicas: tuple[Replica, Replica], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Debian's nginx in front of both replicas, with deploy/nginx.conf, in the foreground."""
+@contextmanager
+def nginx_in_front_of(upstream_a: str, upstream_b: str, run: Path) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf in the foreground, its pid, log and temp files under `run`."""
     if NGINX is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but nginx is missing: apt-get install nginx (.ci/run does)")
         pytest.skip("No nginx (apt-get install nginx)")
-    run = tmp_path_factory.mktemp("nginx")
     port = free_port()
     conf = run / "nginx.conf"
     conf.write_text(render_nginx_conf({"LISTEN_PORT": f"127.0.0.1:{port}", "NGINX_TMP": str(run),
-                                       "REPLICA_A": replicas[0].url.removeprefix("http://"),
-                                       "REPLICA_B": replicas[1].url.removeprefix("http://")}))
+                                       "REPLICA_A": upstream_a.removeprefix("http://"),
+                                       "REPLICA_B": upstream_b.removeprefix("http://")}))
     log = run / "nginx.log"
     process = subprocess.Popen([NGINX, "-e", "stderr", "-c", str(conf), "-p", str(run), "-g", "daemon off;"],
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -123,6 +125,56 @@ def proxy_url(replicas: tuple[Replica, Replica], tmp_path_factory: pytest.TempPa
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def proxy_url(replicas: tuple[Replica, Replica], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """nginx in front of both app replicas."""
+    with nginx_in_front_of(replicas[0].url, replicas[1].url, tmp_path_factory.mktemp("nginx")) as url:
+        yield url
+
+
+class NamedReplica(BaseHTTPRequestHandler):
+    """A stand-in replica that answers every GET with its own name, to see where nginx sends a request."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = self.server.name.encode()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        """Quiet."""
+
+
+def named_server(name: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NamedReplica)
+    server.name = name  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_nginx_keeps_each_session_on_one_replica_and_spreads_sessions(tmp_path: Path) -> None:
+    servers = [named_server("a"), named_server("b")]
+    try:
+        a, b = (f"127.0.0.1:{server.server_address[1]}" for server in servers)
+        with nginx_in_front_of(a, b, tmp_path) as url:
+            def get(cookie: str | None) -> tuple[str, str]:
+                request = urllib.request.Request(f"{url}/", headers={"Cookie": cookie} if cookie else {})
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    return answer.read().decode(), answer.headers.get("Set-Cookie", "")
+
+            first, set_cookie = get(None)
+            assert set_cookie.startswith("rs_replica=") and "HttpOnly" in set_cookie
+            cookie = set_cookie.split(";", 1)[0]
+            # Every later request of that browser (page, static files, websocket, uploads) reaches the same one.
+            assert {get(cookie)[0] for _ in range(12)} == {first}
+            # Other browsers are spread over both replicas.
+            assert {get(f"rs_replica=session{number}")[0] for number in range(24)} == {"a", "b"}
+    finally:
+        for server in servers:
+            server.shutdown()
 
 
 def chat(page: Page, prompt: str) -> None:
