@@ -32,6 +32,9 @@ from tests.fake_openai import FakeOpenAI, Text
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
+PASSWORD = "replicas-share-one-budget"
+USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
+         "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
 LONG_TEXT = " ".join(f"word{number}" for number in range(121)) + "."
 
 
@@ -83,14 +86,13 @@ def render_nginx_conf(values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
-@pytest.fixture(scope="module")
-def replicas(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Replica, Replica]]:
-    """Replicas A and B, started together against one fresh PostgreSQL schema, in background mode."""
-    data = tmp_path_factory.mktemp("replicas")
+@contextmanager
+def two_replicas(fake: FakeOpenAI, data: Path, extra_env: dict[str, str]) -> Iterator[tuple[Replica, Replica]]:
+    """Replicas A and B, started together against one fresh PostgreSQL schema."""
     with postgres_schema_url() as database_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
-        env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": e2e_fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
-                "OPENAI_BACKGROUND": "true", "HISTORY_DATABASE_URL": database_url}
+        env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
+                "HISTORY_DATABASE_URL": database_url} | extra_env
         both = (start_replica(env, data / "a.log"), start_replica(env, data / "b.log"))
         try:
             for replica, name in zip(both, "ab", strict=True):
@@ -101,6 +103,13 @@ def replicas(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> 
                 if replica.process.poll() is None:
                     replica.process.terminate()
                     replica.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def replicas(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Replica, Replica]]:
+    """Two local-mode replicas in background mode (a reload picks an answer up with `?pending=`)."""
+    with two_replicas(e2e_fake, tmp_path_factory.mktemp("replicas"), {"OPENAI_BACKGROUND": "true"}) as both:
+        yield both
 
 
 @contextmanager
@@ -248,6 +257,47 @@ def test_through_nginx_a_page_loads_and_an_answer_streams(page: Page, proxy_url:
     assert any(url.startswith(proxy_url.replace("http", "ws")) and url.endswith("/_stcore/stream") for url in frames)
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookie.get("rs_replica")  # the sticky-session cookie deploy/nginx.conf hashes on
+
+
+def enter_password(page: Page) -> None:
+    """Pass the shared app's password gate."""
+    page.get_by_label("App password").fill(PASSWORD)
+    page.get_by_role("button", name="Enter").click()
+    wait_idle(page)
+
+
+def test_spending_on_a_counts_against_the_budget_on_b(
+        browser: Browser, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared = {"APP_MODE": "shared", "APP_PASSWORD": PASSWORD, "BUDGET_USD": "0.50"}
+    with two_replicas(fake, tmp_path_factory.mktemp("shared"), shared) as (a, b):
+        on_b = browser.new_page()
+        on_b.goto(b.url)
+        wait_idle(on_b)
+        enter_password(on_b)
+        sidebar_b = on_b.get_by_test_id("stSidebar")
+        expect(sidebar_b).to_contain_text("Spent $0.0000 of today's $0.50")
+
+        fake.queue(Text("Paris is the capital of France.", usage=USAGE))
+        on_a = browser.new_page()
+        on_a.goto(a.url)
+        wait_idle(on_a)
+        enter_password(on_a)
+        chat(on_a, "What is the capital of France?")
+        expect(on_a.get_by_text("Paris is the capital of")).to_be_visible(timeout=20_000)
+        wait_idle(on_a)
+        on_a.reload()
+        wait_idle(on_a)
+        enter_password(on_a)
+        sidebar_a = on_a.get_by_test_id("stSidebar")
+        spent = re.compile(r"Spent \$(?!0\.0000 )[0-9.]+ of today's \$0\.50")  # more than nothing
+        expect(sidebar_a).to_contain_text(spent)
+        spent_a = spent.search(sidebar_a.inner_text())
+        assert spent_a is not None
+
+        on_b.reload()  # the same visitor (one address), on the other replica
+        wait_idle(on_b)
+        enter_password(on_b)
+        expect(sidebar_b).to_contain_text(spent_a.group(0))
 
 
 def test_killing_the_replica_mid_answer_the_other_finishes_it_after_a_reload(
