@@ -13,8 +13,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +30,8 @@ from tests.e2e.conftest import E2E_KEY, ROOT, free_port, wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+# Debian puts nginx in /usr/sbin, which is not on every PATH.
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 PASSWORD = "replicas-share-one-budget"
 USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
@@ -146,7 +147,7 @@ def proxy_url(replicas: tuple[Replica, Replica], tmp_path_factory: pytest.TempPa
 class NamedReplica(BaseHTTPRequestHandler):
     """A stand-in replica that answers every GET with its own name, to see where nginx sends a request."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name for the GET handler
         body = self.server.name.encode()  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -187,7 +188,7 @@ def test_nginx_keeps_each_session_on_one_replica_and_spreads_sessions(tmp_path: 
 
 
 def chat(page: Page, prompt: str) -> None:
-    """Send one chat message and wait until its run has finished."""
+    """Type a chat message and send it (the answer is awaited by the caller)."""
     page.get_by_test_id("stChatInputTextArea").fill(prompt)
     page.get_by_test_id("stChatInputTextArea").press("Enter")
 
@@ -246,15 +247,15 @@ def test_a_profile_saved_on_a_opens_by_link_on_b(browser: Browser, replicas: tup
 
 def test_through_nginx_a_page_loads_and_an_answer_streams(page: Page, proxy_url: str, fake: FakeOpenAI) -> None:
     fake.queue(Text(LONG_TEXT, delay=0.01))
-    frames: list[str] = []
-    page.on("websocket", lambda ws: frames.append(ws.url))
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(proxy_url)
     wait_idle(page)
     chat(page, "Write a long answer")
     assistant = page.get_by_test_id("stChatMessage").nth(1)
     expect(assistant).to_contain_text("word120.", timeout=30_000)
     wait_idle(page)
-    assert any(url.startswith(proxy_url.replace("http", "ws")) and url.endswith("/_stcore/stream") for url in frames)
+    assert any(url.startswith(proxy_url.replace("http", "ws")) and url.endswith("/_stcore/stream") for url in sockets)
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookie.get("rs_replica")  # the sticky-session cookie deploy/nginx.conf hashes on
 
