@@ -50,6 +50,13 @@ def _md(text: str) -> str:
     return text.replace("$", "\\$")  # markdown would read $…$ as math
 
 
+def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig) -> float | None:
+    """The most this turn could cost: the input carried so far plus the prompt, and a full MAX_OUTPUT_TOKENS."""
+    transcript = state.transcript()
+    return budget.worst_case_usd(current.model, budget.input_estimate(prompt, transcript[-1] if transcript else None),
+                                 cfg)
+
+
 def refusal(current: Settings, prompt: str = "") -> str | None:
     """Why a turn may not start on the owner's key (model not allowed, cap reached or too close), else None."""
     if not applies(current):
@@ -59,9 +66,7 @@ def refusal(current: Settings, prompt: str = "") -> str | None:
         return _md(blocked)
     if cfg.cap_usd is None:
         return None
-    transcript = state.transcript()
-    worst = budget.worst_case_usd(current.model, budget.input_estimate(prompt, transcript[-1] if transcript else None),
-                                  cfg)
+    worst = _worst_case(current, prompt, cfg)
     try:
         used = spent(current)
     except StoreError:
@@ -75,11 +80,7 @@ def open_tab(current: Settings, prompt: str = "", *, reserve: bool = True) -> bu
     cfg = config()
     if not applies(current) or cfg.cap_usd is None:
         return None
-    worst = 0.0
-    if reserve:
-        transcript = state.transcript()
-        estimate = budget.input_estimate(prompt, transcript[-1] if transcript else None)
-        worst = budget.worst_case_usd(current.model, estimate, cfg) or 0.0
+    worst = (_worst_case(current, prompt, cfg) or 0.0) if reserve else 0.0
     return budget.Tab(state.history(current).spend, identity(current), budget.period(), worst)
 
 
