@@ -49,3 +49,18 @@ def app() -> Callable[..., AppTest]:
         return at
 
     return make
+
+
+@pytest.fixture
+def shared_env(clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI) -> FakeOpenAI:
+    """Shared mode on the owner's endpoint (the double); each test puts the owner's key where it wants."""
+    from lib.access import PasswordThrottle
+    from lib.ui import gate
+    from tests.security.attack import CLOCK
+
+    monkeypatch.setenv("APP_MODE", "shared")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_MODEL", "gpt-5-mini")
+    # A fresh throttle per test, on a clock the test moves (CLOCK.now += …) instead of sleeping.
+    monkeypatch.setattr(gate, "THROTTLE", PasswordThrottle(base_s=1.0, max_s=60.0, clock=CLOCK))
+    return fake_openai

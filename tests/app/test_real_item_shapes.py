@@ -5,27 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import mimetypes
-from typing import Any
 
 import pytest
 
-from streamlit.testing.v1 import AppTest
-
-from lib.tools import ToolSettings
 from lib.ui.tool_cards import image_type
+from tests.app.test_tools_app import chat, start
 from tests.fake_openai import Failed, FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
-
-
-def start(app, **tools: Any) -> AppTest:
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
-
-
-def chat(at: AppTest, prompt: str) -> AppTest:
-    at.chat_input[0].set_value(prompt).run()
-    assert not at.exception
-    return at
 
 
 def test_web_search_page_actions_say_which_page_was_opened_or_searched(app, configured: FakeOpenAI) -> None:

@@ -3,81 +3,26 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.access import PasswordThrottle
 from lib.pricing import cost_usd
 from lib.ui import gate
 from tests.fake_openai import FakeOpenAI, Text
+from tests.security.attack import (
+    CLOCK,
+    OWNER_KEY,
+    PASSWORD,
+    VISITOR_KEY,
+    alerts,
+    enter_password,
+    owner_app,
+    tree_text,
+)
 
-OWNER_KEY = "sk-owner-secret-key-7f3a9c"
-VISITOR_KEY = "sk-visitor-own-key-51d2"
-PASSWORD = "tr0ub4dor-and-3"
 USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
          "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
-
-
-def tree_text(at: AppTest) -> str:
-    """Everything the app sent to the browser: every element's proto and every widget's value."""
-    parts: list[str] = []
-
-    def walk(node) -> None:  # noqa: ANN001 - AppTest nodes have no common public type
-        if getattr(node, "proto", None) is not None:
-            parts.append(str(node.proto))
-        try:
-            parts.append(repr(node.value))
-        except Exception:  # noqa: BLE001 - most nodes have no value
-            pass
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(parts)
-
-
-def alerts(at: AppTest) -> str:
-    return "\n".join(e.value for e in [*at.error, *at.warning, *at.info])
-
-
-@pytest.fixture
-def shared_env(clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI) -> FakeOpenAI:
-    """Shared mode talking to the double; each test puts the owner's key where it wants."""
-    monkeypatch.setenv("APP_MODE", "shared")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_MODEL", "gpt-5-mini")
-    # A fresh throttle per test, on a clock the test moves (CLOCK.now += …) instead of sleeping.
-    monkeypatch.setattr(gate, "THROTTLE", PasswordThrottle(base_s=1.0, max_s=60.0, clock=CLOCK))
-    return fake_openai
-
-
-class Clock:
-    now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-CLOCK = Clock()
-
-
-def owner_app(app, monkeypatch: pytest.MonkeyPatch, where: str = "secrets", **secrets: str) -> AppTest:
-    """The app with the owner's key in st.secrets (plus `secrets`), or in the environment only."""
-    at = app()
-    if where == "secrets":
-        at.secrets["OPENAI_API_KEY"] = OWNER_KEY
-    else:  # what Streamlit does with top-level secrets: copies them into os.environ
-        monkeypatch.setenv("OPENAI_API_KEY", OWNER_KEY)
-    for name, value in secrets.items():
-        at.secrets[name] = value
-    return at
-
-
-def enter_password(at: AppTest, password: str) -> AppTest:
-    at.text_input(key=gate.PASSWORD_INPUT).set_value(password)
-    return next(b for b in at.button if b.label == "Enter").click().run()
 
 
 def bearer_keys(fake: FakeOpenAI) -> set[str]:

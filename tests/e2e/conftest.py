@@ -73,37 +73,51 @@ def app_extra_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture(scope="module")
-def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory, app_extra_env: dict[str, str]) -> Iterator[str]:
-    """`streamlit run Home.py` on a free port, configured by environment to talk to the double."""
-    data = tmp_path_factory.mktemp("app-data")
-    port = free_port()
+def app_env(base_url: str, history_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of an app that talks to the double at `base_url` and keeps history at `history_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
-    env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": e2e_fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
-            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"} | app_extra_env
-    log = (data / "streamlit.log").open("w")
+    return env | {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": base_url, "OPENAI_MODEL": "gpt-5-mini",
+                  "HISTORY_DATABASE_URL": history_url} | (extra or {})
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Poll the health endpoint (the Dockerfile's HEALTHCHECK too) until it answers 200."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{url} did not become healthy; see {log}")
+
+
+def start_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
+    """`streamlit run Home.py` on a free port (its URL and process); call wait_healthy before using it."""
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
          "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
          "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not start; see {data / 'streamlit.log'}")
+    return f"http://127.0.0.1:{port}", process
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory, app_extra_env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run Home.py` on a free port, configured by environment to talk to the double."""
+    data = tmp_path_factory.mktemp("app-data")
+    log = data / "streamlit.log"
+    url, process = start_app(app_env(e2e_fake.base_url, f"sqlite:///{data / 'history.db'}", app_extra_env), log)
+    wait_healthy(url, process, log)
     yield url
     process.terminate()
     process.wait(timeout=10)
-    log.close()
 
 
 @pytest.fixture

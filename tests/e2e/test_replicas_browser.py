@@ -12,9 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.db import postgres_schema_url
-from tests.e2e.conftest import E2E_KEY, ROOT, free_port, wait_idle
+from tests.e2e.conftest import ROOT, app_env, free_port, start_app, wait_healthy, wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -52,32 +50,9 @@ class Replica:
         self.process.wait(timeout=10)
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll the health endpoint (the Dockerfile's HEALTHCHECK) until it answers 200."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{url} did not become healthy; see {log}")
-
-
 def start_replica(env: dict[str, str], log: Path) -> Replica:
     """The Dockerfile's command on a free local port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    return Replica(f"http://127.0.0.1:{port}", process)
+    return Replica(*start_app(env, log))
 
 
 def render_nginx_conf(values: dict[str, str]) -> str:
@@ -91,9 +66,7 @@ def render_nginx_conf(values: dict[str, str]) -> str:
 def two_replicas(fake: FakeOpenAI, data: Path, extra_env: dict[str, str]) -> Iterator[tuple[Replica, Replica]]:
     """Replicas A and B, started together against one fresh PostgreSQL schema."""
     with postgres_schema_url() as database_url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
-        env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-5-mini",
-                "HISTORY_DATABASE_URL": database_url} | extra_env
+        env = app_env(fake.base_url, database_url, extra_env)
         both = (start_replica(env, data / "a.log"), start_replica(env, data / "b.log"))
         try:
             for replica, name in zip(both, "ab", strict=True):
