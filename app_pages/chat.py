@@ -7,11 +7,13 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, state
+from lib.ui import chat_flow, prompt_form, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 from lib.urls import mask_url
 
 current = state.ready_settings()
+state.show_flash()  # e.g. Setup's "Settings saved."
+current, template = prompt_form.apply(current)  # a template's variables, filled in above
 
 chat_flow.resume_from_url(current)
 if (restored := st.session_state.pop(state.RESTORE_PROMPT, None)) and not st.session_state.get(state.CHAT_INPUT):
@@ -44,7 +46,7 @@ for number, turn in enumerate(turns[first:], start=first + 1):
 if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)
 elif prompt:
-    chat_flow.send(current, prompt)
+    chat_flow.send(current, prompt_form.fill(template, prompt))
 chat_flow.follow(current)
 chat_flow.offer_indexing(current)
 chat_flow.show_closed(current)

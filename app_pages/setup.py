@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.access import describe_sources
+from lib.markup import code_span
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
 from lib.ui import budget, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
+from lib.ui.prompts_view import prompts_section
 from lib.ui.tools_form import tools_form
 
 MODE_NOTES = {
@@ -21,7 +23,8 @@ st.title("Setup")
 state.show_flash()
 current = state.settings()
 
-connection, model_tab, tools_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Profiles"])
+connection, model_tab, tools_tab, prompts_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Prompts",
+                                                                      "Profiles"])
 with connection:
     chosen_connection, candidate = connection_form(current)
     with st.expander(f"Mode: {current.mode}. Where each setting comes from", icon=":material/info:"):
@@ -36,6 +39,9 @@ with model_tab:
     if allowed:
         st.caption(allowed)
     instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
+    if current.prompt_template:
+        st.caption(f"The chat uses the prompt template {code_span(current.prompt_template)}: its instructions "
+                   "replace these (Setup → Prompts).")
     reasoning = is_reasoning_model(model or "")
     if reasoning:
         efforts = ("default", *REASONING_EFFORTS)
@@ -53,6 +59,8 @@ with model_tab:
 with tools_tab:
     tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
                        reasoning=reasoning, owned=store_owners.owned_ids(candidate))
+with prompts_tab:
+    prompts_section()
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
     profiles_section()

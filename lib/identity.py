@@ -114,5 +114,7 @@ def identify(claims: Mapping[str, Any] | None, api_key: str, *, mode: str, sessi
 # What an anonymous visitor is told where something would be kept for a person.
 PROFILES_NOT_KEPT = ("Profiles are kept only for a signed-in person or for a key of your own. This session has "
                      "neither (no key, or a placeholder key such as EMPTY), so saving and importing are off.")
+PROMPTS_NOT_KEPT = ("Prompt templates are kept only for a signed-in person or for a key of your own. This session "
+                    "has neither (no key, or a placeholder key such as EMPTY), so templates are off.")
 HISTORY_NOT_KEPT = ("History is kept only for a signed-in person or for a key of your own. This session has "
                     "neither (no key, or a placeholder key such as EMPTY), so its chats are not recorded here.")

@@ -15,8 +15,8 @@ from lib.tools import McpServer, ToolSettings
 FORMAT = 1
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "profiles"
 # Settings a profile carries; the key, MCP headers, mode and storage belong to the person or the deployment.
-FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "temperature",
-          "reasoning_effort", "store", "background")
+FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "prompt_template",
+          "prompt_version", "temperature", "reasoning_effort", "store", "background")
 # Where requests (and the key typed next) go: a profile opened by a link must not choose that.
 ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version")
 
@@ -42,6 +42,11 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
     # Empty values mean "not part of this profile": the deployment's own endpoint and key still apply.
     chosen = {name: data[name] for name in FIELDS if data.get(name) not in (None, "")}
+    # A profile says which template it uses, or that it uses none: loading it never keeps the previous one's.
+    template, version = data.get("prompt_template") or "", data.get("prompt_version")
+    if not isinstance(template, str) or not (version is None or (isinstance(version, int) and version > 0)):
+        raise ValueError("prompt_template must be a name and prompt_version a positive whole number.")
+    chosen |= {"prompt_template": template, "prompt_version": version}
     raw_tools = dict(data.get("tools") or {})
     known = {f.name for f in dataclasses.fields(ToolSettings)}
     if bad := set(raw_tools) - known:

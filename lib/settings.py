@@ -62,6 +62,8 @@ class Settings:
     api_version: str = DEFAULT_AZURE_API_VERSION  # Azure only; "v1" means the /openai/v1 base URL
     model: str = DEFAULT_MODEL
     instructions: str = ""
+    prompt_template: str = ""  # a saved prompt template (lib/store/prompts.py) whose text replaces the above
+    prompt_version: int | None = None  # its version; None = the latest
     temperature: float | None = None
     reasoning_effort: str | None = None
     store: bool = True

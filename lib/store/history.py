@@ -28,6 +28,7 @@ from .queries import (
     write_statements,
 )
 from .profiles import Profiles
+from .prompts import PromptTemplates
 from .vector_stores import VectorStoreOwners
 from .records import (
     CONVERSATION_STATUSES,
@@ -80,6 +81,11 @@ class HistoryStore:
     def profiles(self) -> Profiles:
         """Saved profiles, in the same database."""
         return Profiles(self)
+
+    @property
+    def prompts(self) -> PromptTemplates:
+        """Prompt templates and their versions, in the same database."""
+        return PromptTemplates(self)
 
     @property
     def vector_stores(self) -> VectorStoreOwners:

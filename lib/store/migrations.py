@@ -254,12 +254,30 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
                           f"BEGIN {body} END"))
 
 
+def _v12_prompt_versions(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "prompt_versions",
+        md,
+        Column("owner", String(320), primary_key=True),
+        Column("name", String(200), primary_key=True),
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        Column("instructions", Text, nullable=False),
+        Column("user_message", Text, nullable=False),
+        Column("variables", json_type(), nullable=False),
+        Column("source", String(300), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
     (3, "vector store owners", _v3_vector_store_owners),
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
+    (12, "prompt templates and their versions", _v12_prompt_versions),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

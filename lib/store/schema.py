@@ -153,3 +153,16 @@ spend = Table(
     Column("nano_usd", BigInteger, nullable=False),  # whole billionths of a dollar: sums stay exact
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+prompt_versions = Table(
+    "prompt_versions",
+    metadata,
+    Column("owner", String(320), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),  # 1, 2, …: a save never rewrites one
+    Column("instructions", Text, nullable=False),
+    Column("user_message", Text, nullable=False),
+    Column("variables", json_type(), nullable=False),  # variable -> default value
+    Column("source", String(300), nullable=False),  # "", "import", "restore of v2", "OpenAI prompt pmpt_…"
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -60,7 +60,7 @@ def test_shipped_example_opens_by_url(app, configured: FakeOpenAI) -> None:
 
 def test_import_rejects_a_bad_file_with_its_reason(app, configured: FakeOpenAI) -> None:
     at = setup_page(app)
-    uploader = at.get("file_uploader")
+    uploader = [u for u in at.get("file_uploader") if "profile_import" in u.proto.id]
     assert uploader, "the import field is on the Profiles tab"
     data = json.dumps({"format": 1, "api_key": "sk-no"}).encode()
     uploader[0].upload("bad.json", data, "application/json").run()
