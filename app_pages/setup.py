@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.access import describe_sources
+from lib.request_options import tool_key
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
+from lib.tools import tools_for
 from lib.ui import budget, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
+from lib.ui.request_form import request_form
 from lib.ui.tools_form import tools_form
 
 MODE_NOTES = {
@@ -53,6 +56,10 @@ with model_tab:
 with tools_tab:
     tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
                        reasoning=reasoning, owned=store_owners.owned_ids(candidate))
+with model_tab:  # after the tools, whose names the tool choice offers
+    tool_keys = [tool_key(t) for t in tools_for(tools)]
+    controls = request_form(current.options, tool_keys,
+                           cap=budget.config().max_output_tokens if budget.applies(current) else None)
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
     profiles_section()
@@ -66,6 +73,9 @@ if st.button("Save", type="primary", icon=":material/save:"):
     if problem := schema_problem(tools.json_schema):
         st.error(f"The structured-output schema was not saved. {problem}")
         st.stop()
+    if problem := controls.problem(tool_keys):
+        st.error(f"Nothing was saved. {problem}")
+        st.stop()
     chosen = {
         **chosen_connection,
         "model": (model or current.model).strip(),
@@ -75,6 +85,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "store": store,
         "background": background,
         "tools": tools,
+        "options": controls,
     }
     state.session_settings().update(chosen)
     saved = state.settings()
