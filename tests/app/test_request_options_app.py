@@ -116,3 +116,22 @@ def test_a_forced_tool_that_is_turned_off_is_refused_on_save(app, configured: Fa
     next(b for b in at.button if b.label == "Save").click().run()
     assert "Nothing was saved" in at.error[0].value and "function get_weather" in at.error[0].value
     assert at.title[0].value == "Setup"
+
+
+def test_an_invalid_value_refused_by_the_api_is_said_and_the_prompt_kept(app, configured: FakeOpenAI) -> None:
+    """A value Setup never offers but a session may hold (an older profile, a newer API): the API's 400, said."""
+    from lib.request_options import RequestOptions
+    from lib.ui import state
+
+    at = open_setup(app)
+    save(at)
+    # As a profile written by hand (or an older app) could leave it: a tier the API does not know.
+    at.session_state[state.SETTINGS]["options"] = RequestOptions(service_tier="turbo")
+    send(at, "Keep this prompt")
+    [sent] = configured.response_requests()
+    assert sent["service_tier"] == "turbo"
+    assert [e.value for e in at.error] == [
+        "The request was refused (400) (parameter `service_tier`): Invalid value: 'turbo'. Supported values are: "
+        "'auto', 'default', 'flex', 'scale', 'priority', 'fast', and 'ultrafast'."]
+    assert at.chat_message[0].markdown[0].value == "Keep this prompt"  # the prompt stays on screen
+    assert at.session_state[state.TRANSCRIPT][-1].prompt == "Keep this prompt"
