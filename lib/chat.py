@@ -334,4 +334,4 @@ def _finish(turn: Turn, started: float) -> None:
     settle(turn)  # a huge field cut mid-stream is whole in `data` for the page and the history
     turn.latency_ms = (turn.latency_ms or 0) + int((time.monotonic() - started) * 1000)
     if turn.usage is not None:
-        turn.cost_usd = cost_usd(turn.model, turn.usage.as_api())
+        turn.cost_usd = cost_usd(turn.model, turn.usage.as_api(), service_tier=turn.service_tier)

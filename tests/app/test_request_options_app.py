@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP_KEY
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, Text
 
 
 def open_setup(app) -> AppTest:
@@ -135,3 +136,23 @@ def test_an_invalid_value_refused_by_the_api_is_said_and_the_prompt_kept(app, co
         "'auto', 'default', 'flex', 'scale', 'priority', 'fast', and 'ultrafast'."]
     assert at.chat_message[0].markdown[0].value == "Keep this prompt"  # the prompt stays on screen
     assert at.session_state[state.TRANSCRIPT][-1].prompt == "Keep this prompt"
+
+
+def test_cached_and_cache_write_tokens_and_the_tier_reach_history(app, configured: FakeOpenAI) -> None:
+    from lib.pricing import cost_usd
+
+    usage = {"input_tokens": 5000, "input_tokens_details": {"cached_tokens": 3000, "cache_write_tokens": 1500},
+             "output_tokens": 400}
+    configured.queue(Text("Cheap and cached.", usage=usage))
+    at = open_setup(app)
+    at.selectbox(key="request_service_tier").set_value("flex")
+    send(save(at), "Price me")
+    turn = at.session_state["transcript"][-1]
+    api_usage = {**usage, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 5400}
+    flex = cost_usd("gpt-5-mini", api_usage, service_tier="flex")
+    assert turn.service_tier == "flex" and turn.cost_usd == pytest.approx(flex)
+    assert flex == pytest.approx(cost_usd("gpt-5-mini", api_usage) / 2)  # flex: half the standard price
+    at.switch_page("app_pages/history.py").run()
+    frame = at.dataframe[0].value
+    assert (frame["Input"][0], frame["Cached"][0], frame["Cache writes"][0]) == (5000, 3000, 1500)
+    assert frame["Cost"][0] == pytest.approx(flex)
