@@ -30,6 +30,20 @@ INCLUDE_LABELS = {
     LOGPROBS: "Log probabilities of the answer's tokens",
 }
 ON_OFF = {True: "on", False: "off"}
+SHOWN = "request_form_shown"  # the saved options the widgets were last filled from
+WIDGETS = ("request_max_output_tokens", "request_max_tool_calls", "request_parallel", "request_truncation",
+           "request_verbosity", "request_service_tier", "request_cache_key", "request_cache_retention",
+           "request_include", "request_top_logprobs", "request_tool_choice", "request_allowed_tools",
+           "request_allowed_mode")
+
+
+def _refill(current: RequestOptions) -> None:
+    """Widgets keep their own state by key: when the saved options change (a profile loaded, a save), drop it
+    so they show what is saved now, instead of a Save writing stale values over a loaded profile."""
+    if st.session_state.get(SHOWN) != current:
+        for key in WIDGETS:
+            st.session_state.pop(key, None)
+        st.session_state[SHOWN] = current
 
 
 def _pick(label: str, values: tuple[Any, ...], current: Any, key: str, help: str, name: Any = str) -> Any:
@@ -70,6 +84,7 @@ def _tool_choice(current: RequestOptions, tool_keys: list[str]) -> dict[str, Any
 
 def request_form(current: RequestOptions, tool_keys: list[str], *, cap: int | None = None) -> RequestOptions:
     """The request controls; 'not set' leaves a field out of the request, so the API's default holds."""
+    _refill(current)
     st.subheader("Request options", help="Each one set here is sent with every turn and shown in View as code; "
                                           "providers that lack a field are unaffected while it is not set.")
     left, right = st.columns(2)

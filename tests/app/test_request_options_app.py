@@ -156,3 +156,21 @@ def test_cached_and_cache_write_tokens_and_the_tier_reach_history(app, configure
     frame = at.dataframe[0].value
     assert (frame["Input"][0], frame["Cached"][0], frame["Cache writes"][0]) == (5000, 3000, 1500)
     assert frame["Cost"][0] == pytest.approx(flex)
+
+
+def test_a_profile_carries_the_controls_and_loading_it_shows_them(app, configured: FakeOpenAI) -> None:
+    at = open_setup(app)
+    at.selectbox(key="request_service_tier").set_value("flex")
+    at.text_input(key="request_cache_key").set_value("demo")
+    save(at)
+    at.switch_page("app_pages/setup.py").run()
+    at.text_input(key="profile_name").set_value("cheap").run()
+    next(b for b in at.button if b.label == "Save profile").click().run()
+    fresh = open_setup(app)
+    assert fresh.selectbox(key="request_service_tier").value is None
+    next(s for s in fresh.selectbox if s.label == "Profiles").set_value("cheap").run()
+    next(b for b in fresh.button if b.label == "Load").click().run()
+    assert fresh.selectbox(key="request_service_tier").value == "flex"
+    assert fresh.text_input(key="request_cache_key").value == "demo"
+    send(save(fresh), "Hi")
+    assert configured.response_requests()[-1]["service_tier"] == "flex"
