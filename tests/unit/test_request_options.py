@@ -63,11 +63,11 @@ def test_the_chat_request_carries_the_options_and_a_choice_only_with_tools() -> 
 
 
 def test_problems_name_the_field() -> None:
-    assert "service_tier" in RequestOptions(service_tier="turbo").problem()
-    assert "at least 16" in RequestOptions(max_output_tokens=8).problem()
-    assert "between 0 and 20" in RequestOptions(top_logprobs=21).problem()
-    assert "not among the tools" in RequestOptions(tool_choice="function:x").problem(["function:y"])
-    assert "not both" in RequestOptions(tool_choice="function:y", allowed_tools=("function:y",)).problem()
+    assert "service_tier" in str(RequestOptions(service_tier="turbo").problem())
+    assert "at least 16" in str(RequestOptions(max_output_tokens=8).problem())
+    assert "between 0 and 20" in str(RequestOptions(top_logprobs=21).problem())
+    assert "not among the tools" in str(RequestOptions(tool_choice="function:x").problem(["function:y"]))
+    assert "not both" in str(RequestOptions(tool_choice="function:y", allowed_tools=("function:y",)).problem())
     assert RequestOptions(tool_choice="none", allowed_tools=()).problem([]) is None
 
 
