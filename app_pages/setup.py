@@ -6,12 +6,15 @@ import streamlit as st
 
 from lib.access import describe_sources
 from lib.markup import code_span
+from lib.request_options import tool_key
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
+from lib.tools import tools_for
 from lib.ui import budget, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.prompts_view import prompts_section
+from lib.ui.request_form import request_form
 from lib.ui.tools_form import tools_form
 
 MODE_NOTES = {
@@ -61,6 +64,10 @@ with tools_tab:
                        reasoning=reasoning, owned=store_owners.owned_ids(candidate))
 with prompts_tab:
     prompts_section()
+with model_tab:  # after the tools, whose names the tool choice offers
+    tool_keys = [tool_key(t) for t in tools_for(tools)]
+    controls = request_form(current.options, tool_keys,
+                           cap=budget.config().max_output_tokens if budget.applies(current) else None)
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
     profiles_section()
@@ -74,6 +81,9 @@ if st.button("Save", type="primary", icon=":material/save:"):
     if problem := schema_problem(tools.json_schema):
         st.error(f"The structured-output schema was not saved. {problem}")
         st.stop()
+    if problem := controls.problem(tool_keys):
+        st.error(f"Nothing was saved. {problem}")
+        st.stop()
     chosen = {
         **chosen_connection,
         "model": (model or current.model).strip(),
@@ -83,6 +93,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "store": store,
         "background": background,
         "tools": tools,
+        "options": controls,
     }
     state.session_settings().update(chosen)
     saved = state.settings()

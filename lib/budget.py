@@ -140,9 +140,11 @@ def input_estimate(prompt: str, previous: Turn | None) -> int:
     return carried + len(prompt) // CHARS_PER_TOKEN + 1
 
 
-def worst_case_usd(model: str, input_tokens: int, config: BudgetConfig) -> float | None:
-    """The most one request can cost: its input plus max_output_tokens at the model's price; None if unpriced."""
-    return pricing.max_cost_usd(model, input_tokens, config.max_output_tokens)
+def worst_case_usd(model: str, input_tokens: int, config: BudgetConfig,
+                   service_tier: str | None = None) -> float | None:
+    """The most one request can cost: its input plus max_output_tokens at the model's price (at the dearer of
+    the default tier and the one asked for, e.g. priority); None if unpriced."""
+    return pricing.max_cost_usd(model, input_tokens, config.max_output_tokens, service_tier)
 
 
 def left_usd(spent_usd: float, cap_usd: float | None) -> float | None:

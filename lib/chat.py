@@ -19,6 +19,7 @@ from lib.errors import explain, retry_after_seconds, stream_error
 from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
 from lib.pricing import cost_usd
 from lib.registry import registry, run_calls
+from lib.request_options import with_options
 from lib.settings import Settings, is_reasoning_model, runs_long
 from lib.stream import Item, Turn, apply, finish_response, settle
 from lib.tools import includes_for, tools_for
@@ -63,8 +64,7 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["include"] = include
     if fmt := text_format(settings.tools.json_schema):
         request["text"] = {"format": fmt}
-    if settings.max_output_tokens:
-        request["max_output_tokens"] = settings.max_output_tokens
+    request = with_options(request, settings.options, cap=settings.max_output_tokens)
     if settings.store and (settings.background or runs_long(settings.model, settings.reasoning_effort)):
         request["background"] = True
     if thread.conversation_id:
@@ -334,4 +334,4 @@ def _finish(turn: Turn, started: float) -> None:
     settle(turn)  # a huge field cut mid-stream is whole in `data` for the page and the history
     turn.latency_ms = (turn.latency_ms or 0) + int((time.monotonic() - started) * 1000)
     if turn.usage is not None:
-        turn.cost_usd = cost_usd(turn.model, turn.usage.as_api())
+        turn.cost_usd = cost_usd(turn.model, turn.usage.as_api(), service_tier=turn.service_tier)

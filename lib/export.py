@@ -13,7 +13,7 @@ from typing import Any
 # left out: every row of one export has the same owner, and a file may travel further.
 FIELDS = (
     "id", "created_at", "conversation_id", "previous_response_id", "model", "status",
-    "input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "cost_usd",
+    "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd",
     "latency_ms", "ttft_ms", "tools", "input_preview", "output_preview", "error",
 )
 # A spreadsheet runs a cell starting with one of these as a formula; the text comes from users

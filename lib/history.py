@@ -36,9 +36,11 @@ def records_for(turn: Turn, owner: str, conversation_id: str | None, previous_re
             previous_response_id=previous_response_id if number == 0 else rounds[number - 1].response_id,
             input_tokens=usage.input_tokens,
             cached_tokens=usage.cached_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
             output_tokens=usage.output_tokens,
             reasoning_tokens=usage.reasoning_tokens,
-            cost_usd=cost_usd(turn.model, usage.as_api()) if usage.total_tokens else None,
+            cost_usd=(cost_usd(turn.model, usage.as_api(), service_tier=ended.service_tier)
+                      if usage.total_tokens else None),
             latency_ms=turn.latency_ms if last else None,
             ttft_ms=turn.ttft_ms if number == 0 else None,
             tools=tuple(dict.fromkeys(i.type for i in items if i.type not in NOT_TOOLS)),

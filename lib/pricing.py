@@ -21,7 +21,14 @@ def _as_dict(usage: Any) -> dict[str, Any]:
 
 def cost_usd(model: str | None, usage: Any, *, service_tier: str | None = None,
              at: datetime | None = None) -> float | None:
-    """Return the cost of one response, or None when the model or usage is unknown."""
+    """Return the cost of one response, or None when the model or usage is unknown.
+
+    Cached input (`input_tokens_details.cached_tokens`), cache writes (`…cache_write_tokens`, at the
+    model's cache-write price where genai-prices has one, else at the input price) and the service tier
+    (genai-prices' per-tier price variants: e.g. flex half, priority about 1.75-2x for gpt-5 models;
+    a tier without a variant, such as scale or ultrafast, is priced as default) all come from
+    genai-prices' data: no factor of our own.
+    """
     if not model or usage is None:
         return None
     try:
@@ -63,12 +70,19 @@ def is_priced(model: str | None) -> bool:
     return True
 
 
-def max_cost_usd(model: str, input_tokens: int, output_tokens: int) -> float | None:
-    """What a request could cost at most: these input tokens plus this many output tokens; None if unpriced."""
-    try:
-        return _calc(model, input_tokens=max(input_tokens, 0), output_tokens=max(output_tokens, 0))
-    except LookupError:
-        return None
+def max_cost_usd(model: str, input_tokens: int, output_tokens: int,
+                 service_tier: str | None = None) -> float | None:
+    """What a request could cost at most: these input tokens plus this many output tokens; None if unpriced.
+
+    The dearest of: the default tier and the one asked for, and all input written to the prompt cache
+    or none (a model that bills cache writes charges them above plain input).
+    """
+    tokens = {"input_tokens": max(input_tokens, 0), "output_tokens": max(output_tokens, 0)}
+    written = {**tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": tokens["input_tokens"]}}
+    costs = [cost_usd(model, usage, service_tier=tier) for usage in (tokens, written)
+             for tier in dict.fromkeys((None, service_tier))]
+    known = [c for c in costs if c is not None]
+    return max(known) if known else None
 
 
 def tool_fees_usd(model: str | None, *, web_searches: int = 0, file_searches: int = 0) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib import request_options
 from lib.schema import schema_problem
 from lib.settings import Settings
 from lib.tools import McpServer, ToolSettings
@@ -26,7 +27,9 @@ def to_data(settings: Settings) -> dict[str, Any]:
     tools = dataclasses.asdict(settings.tools)
     for server in tools["mcp_servers"]:
         server.pop("headers")  # secrets, like the key: never in a profile or its export
-    return {"format": FORMAT, **{name: getattr(settings, name) for name in FIELDS}, "tools": tools}
+    options = dataclasses.asdict(settings.options)
+    return {"format": FORMAT, **{name: getattr(settings, name) for name in FIELDS}, "tools": tools,
+            "options": options}
 
 
 def _tuples(value: Any) -> Any:
@@ -37,7 +40,7 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
     """Session settings from a profile; raises ValueError naming what is wrong."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f'Not a Responses Studio profile: it needs "format": {FORMAT}.')
-    unknown = set(data) - {*FIELDS, "tools", "format", "name"}
+    unknown = set(data) - {*FIELDS, "tools", "options", "format", "name"}
     if unknown:
         raise ValueError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
     # Empty values mean "not part of this profile": the deployment's own endpoint and key still apply.
@@ -56,6 +59,7 @@ def from_data(data: dict[str, Any]) -> dict[str, Any]:
         chosen["tools"] = ToolSettings(**{k: _tuples(v) for k, v in raw_tools.items()}, mcp_servers=servers)
     except TypeError as error:
         raise ValueError(f"Bad tool settings: {error}.") from error
+    chosen["options"] = request_options.from_data(data.get("options"))
     schema = chosen["tools"].json_schema
     # The check Setup makes: a schema the API refuses would fail every turn of whoever opens the profile.
     problem = schema_problem(schema) if isinstance(schema, str) else "It must be the schema as JSON text."

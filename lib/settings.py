@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from lib.request_options import RequestOptions
 from lib.tools import ToolSettings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -76,6 +77,7 @@ class Settings:
     project: str | None = None  # OpenAI-Project header; likewise
     allowed_base_urls: tuple[str, ...] = ()  # URL prefixes a shared-mode visitor may use beyond public https
     tools: ToolSettings = field(default_factory=ToolSettings)
+    options: RequestOptions = field(default_factory=RequestOptions)  # Setup → Model's request controls
     # Set by lib.ui.state from the session's identity (shared mode only); never read from a layer or a profile.
     safety_identifier: str = field(default="", repr=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

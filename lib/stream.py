@@ -19,12 +19,17 @@ class Usage:
     cached_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_tokens: int = 0  # input written to the prompt cache (billed above input on some models)
 
     def add(self, usage: Any) -> None:
         """Add the SDK's ResponseUsage (object or dict)."""
         data = usage if isinstance(usage, dict) else usage.model_dump()
+        details = data.get("input_tokens_details") or {}
         self.input_tokens += data.get("input_tokens") or 0
-        self.cached_tokens += (data.get("input_tokens_details") or {}).get("cached_tokens") or 0
+        self.cached_tokens += details.get("cached_tokens") or 0
+        # OpenAI's field; OpenAI-compatible servers fronting other models send Anthropic's name instead.
+        self.cache_write_tokens += (details.get("cache_write_tokens") or details.get("cache_creation_input_tokens")
+                                    or data.get("cache_creation_input_tokens") or 0)
         self.output_tokens += data.get("output_tokens") or 0
         self.reasoning_tokens += (data.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
 
@@ -32,7 +37,8 @@ class Usage:
         """The counts in the API's usage shape (what pricing reads)."""
         return {
             "input_tokens": self.input_tokens,
-            "input_tokens_details": {"cached_tokens": self.cached_tokens},
+            "input_tokens_details": {"cached_tokens": self.cached_tokens,
+                                     "cache_write_tokens": self.cache_write_tokens},
             "output_tokens": self.output_tokens,
             "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
             "total_tokens": self.total_tokens,
@@ -52,6 +58,7 @@ class Round:
     status: str
     usage: Usage = field(default_factory=Usage)
     error: str | None = None
+    service_tier: str | None = None  # the tier it ran on, as the response says (prices differ per tier)
 
 
 @dataclass
@@ -70,6 +77,7 @@ class Turn:
     ttft_ms: int | None = None  # set by the caller, who owns the clock
     latency_ms: int | None = None
     cost_usd: float | None = None
+    service_tier: str | None = None  # the tier the last response ran on
     structured: bool = False  # the answer follows a JSON schema
     rounds: list[Round] = field(default_factory=list)
     background: bool = False  # created with background=True: can be resumed and cancelled
@@ -124,7 +132,8 @@ def finish_response(turn: Turn, response: Any) -> None:
     _start_response(turn, response)
     for output in response.output or []:
         add_output_item(turn, output)
-    ended = Round(response_id=response.id, status=response.status or "completed")
+    turn.service_tier = getattr(response, "service_tier", None) or turn.service_tier
+    ended = Round(response_id=response.id, status=response.status or "completed", service_tier=turn.service_tier)
     if response.usage is not None:
         ended.usage.add(response.usage)
         turn.usage = turn.usage or Usage()

@@ -254,6 +254,10 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
                           f"BEGIN {body} END"))
 
 
+def _v6_cache_writes(conn: Connection) -> None:
+    # Input written to the prompt cache, billed above plain input on some models. Not added to the
+    # response_days rollup: its triggers insert by position, and the cost it adds is in cost_nano_usd already.
+    conn.execute(text("ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"))
 def _v12_prompt_versions(conn: Connection) -> None:
     md = MetaData()
     Table(
@@ -277,6 +281,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (3, "vector store owners", _v3_vector_store_owners),
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
+    (6, "cache write tokens of each response", _v6_cache_writes),
     (12, "prompt templates and their versions", _v12_prompt_versions),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]

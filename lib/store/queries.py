@@ -38,6 +38,7 @@ SORTABLE = {
     "conversation_id": responses.c.conversation_id,
     "input_tokens": responses.c.input_tokens,
     "cached_tokens": responses.c.cached_tokens,
+    "cache_write_tokens": responses.c.cache_write_tokens,
     "output_tokens": responses.c.output_tokens,
     "reasoning_tokens": responses.c.reasoning_tokens,
     "total_tokens": responses.c.input_tokens + responses.c.output_tokens,

@@ -69,6 +69,7 @@ class ResponseRecord:
     input_preview: str = ""
     output_preview: str = ""
     error: str | None = None
+    cache_write_tokens: int = 0  # input written to the prompt cache (inside input_tokens, like cached_tokens)
 
     def __post_init__(self) -> None:
         if not self.id or not self.owner:

@@ -94,6 +94,7 @@ responses = Table(
     Column("output_preview", Text, nullable=False),
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("cache_write_tokens", Integer, nullable=False, server_default="0"),  # migration 6
     # Newest first (the table's default order) and the latency chart, index-only, also per model.
     Index("ix_responses_owner_created_latency", "owner", "created_at", "id", "latency_ms"),
     Index("ix_responses_owner_model_created_latency", "owner", "model", "created_at", "id", "latency_ms"),

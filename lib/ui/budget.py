@@ -54,7 +54,7 @@ def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig) -> flo
     """The most this turn could cost: the input carried so far plus the prompt, and a full MAX_OUTPUT_TOKENS."""
     transcript = state.transcript()
     return budget.worst_case_usd(current.model, budget.input_estimate(prompt, transcript[-1] if transcript else None),
-                                 cfg)
+                                 cfg, current.options.service_tier)
 
 
 def refusal(current: Settings, prompt: str = "") -> str | None:

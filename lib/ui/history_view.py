@@ -24,7 +24,8 @@ FILTER_DEFAULTS: dict[str, Any] = {
 VIEW_DEFAULTS: dict[str, Any] = {"sort": "created_at", "descending": True, "size": 25}
 SORT_LABELS = {
     "created_at": "Created", "model": "Model", "status": "Status", "conversation_id": "Conversation",
-    "input_tokens": "Input tokens", "cached_tokens": "Cached tokens", "output_tokens": "Output tokens",
+    "input_tokens": "Input tokens", "cached_tokens": "Cached tokens", "cache_write_tokens": "Cache writes",
+    "output_tokens": "Output tokens",
     "reasoning_tokens": "Reasoning tokens", "total_tokens": "Total tokens", "cost_usd": "Cost",
     "latency_ms": "Latency", "ttft_ms": "Time to first token",
 }
@@ -196,6 +197,8 @@ def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Status": status_text(row["status"]),
             "Model": row["model"],
             "Input": row["input_tokens"],
+            "Cached": row["cached_tokens"],
+            "Cache writes": row["cache_write_tokens"],
             "Output": row["output_tokens"],
             "Reasoning": row["reasoning_tokens"],
             "Cost": row["cost_usd"],
@@ -206,8 +209,8 @@ def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Conversation": chat_link(row["conversation_id"]),
             "ID": row["id"],
         } for row in rows],
-        columns=["Created", "Status", "Model", "Input", "Output", "Reasoning", "Cost", "Latency", "Tools", "Prompt",
-                 "Answer", "Conversation", "ID"],
+        columns=["Created", "Status", "Model", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Cost",
+                 "Latency", "Tools", "Prompt", "Answer", "Conversation", "ID"],
     )
 
 
@@ -215,6 +218,10 @@ RESPONSE_COLUMNS = {
     "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", timezone="UTC", help="UTC"),
     "Status": st.column_config.TextColumn(),
     "Input": st.column_config.NumberColumn(format="localized", help="Input tokens (cached included)"),
+    "Cached": st.column_config.NumberColumn(format="localized", help="Input tokens read from the prompt cache "
+                                            "(billed cheaper)"),
+    "Cache writes": st.column_config.NumberColumn(format="localized", help="Input tokens written to the prompt "
+                                                  "cache (billed higher on models that charge for it)"),
     "Output": st.column_config.NumberColumn(format="localized", help="Output tokens (reasoning included)"),
     "Reasoning": st.column_config.NumberColumn(format="localized"),
     "Cost": st.column_config.NumberColumn(format="$%.4f"),

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 from .checks import approvals, check_background, check_tool_items, context_items
 from .events import Lifecycle, Step, Turn, lifecycle, new_response
 from .items import count_words, last_user_text, normalise_input, normalise_item
+from .params import check_params
 from .recording import Recording
 from .scripts import Endless, Error, Script, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
@@ -115,7 +116,7 @@ class Api:
             return rejection
         input_items = normalise_input(body.get("input"))
         context = context_items(self.store, body.get("previous_response_id"), conversation_id)
-        refusal = check_background(body) or check_tool_items(context, input_items)
+        refusal = check_params(body) or check_background(body) or check_tool_items(context, input_items)
         if refusal is not None:
             return error(400, refusal.message, refusal.param, refusal.code)
         script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
