@@ -36,3 +36,46 @@ def test_an_unknown_model_shows_the_count_without_a_bar(app, configured: FakeOpe
     assert not at.exception
     assert "750 tokens · 0% of the last input cached" in sidebar_captions(at)
     assert not at.sidebar.get("progress")
+
+
+def count_requests(fake: FakeOpenAI) -> list:
+    return [r.body for r in fake.requests if r.method == "POST" and r.path == "/v1/responses/input_tokens"]
+
+
+def main_captions(at) -> list[str]:
+    return [c.value for c in at.main.caption]
+
+
+def test_the_next_turn_is_counted_by_the_api_once_per_state(app, configured: FakeOpenAI, monkeypatch) -> None:
+    from lib.pricing import max_cost_usd
+
+    monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Answer briefly, in English.")  # 26 characters: 7 tokens
+    at = app().run()
+    assert count_requests(configured) == [{"model": "gpt-5-mini", "instructions": "Answer briefly, in English."}]
+    assert f"Next turn: ≈ 7 tokens, ${max_cost_usd('gpt-5-mini', 7, 0):,.4f} before your message" in main_captions(at)
+    configured.queue(Text("Counted well."))
+    at = chat(at, "Count this")
+    conversation = at.query_params["conversation"]
+    # instructions 7 + "Count this" 3 + "Counted well." 4, over the conversation the next turn continues
+    assert count_requests(configured)[1:] == [{"model": "gpt-5-mini", "instructions": "Answer briefly, in English.",
+                                               "conversation": conversation}]
+    assert f"Next turn: ≈ 14 tokens, ${max_cost_usd('gpt-5-mini', 14, 0):,.4f} before your message" in main_captions(at)
+    at.run()
+    at.run()
+    assert len(count_requests(configured)) == 2  # reruns reuse the count
+
+
+def test_a_server_without_the_endpoint_is_asked_once_and_shows_no_count(
+    app, clean_env, monkeypatch, fake_openai_factory
+) -> None:
+    fake = fake_openai_factory(counts_tokens=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Be brief.")
+    fake.queue(Text("Fine."))
+    at = chat(app().run(), "Hello")
+    at.run()
+    assert not at.exception
+    assert at.chat_message[1].markdown[0].value == "Fine."
+    assert len(count_requests(fake)) == 1  # the 404 said it once for this endpoint
+    assert not [c for c in main_captions(at) if c.startswith("Next turn")]
