@@ -7,7 +7,7 @@ import streamlit as st
 from lib.access import describe_sources
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
-from lib.ui import budget, gate, state, store_notice, store_owners
+from lib.ui import budget, context_view, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.tools_form import tools_form
@@ -49,6 +49,7 @@ with model_tab:
     background = st.toggle("Background mode", value=current.background, disabled=not store,
                            help="Answers are written on the server even if the connection drops or the page "
                                 "reloads; the chat picks them up again. On anyway for models that think for minutes.")
+    compact_at = context_view.threshold_input(current, model or current.model)
 
 with tools_tab:
     tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
@@ -74,6 +75,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "reasoning_effort": None if effort == "default" else effort,
         "store": store,
         "background": background,
+        "compact_at_percent": compact_at,
         "tools": tools,
     }
     state.session_settings().update(chosen)

@@ -55,12 +55,12 @@ def meter_for(turns: list[Turn], model: str | None) -> Meter | None:
     """The meter after the latest turn that says how much the context holds; None before any."""
     window = window_for(model)
     for turn in reversed(turns):
+        if (tokens := compaction_tokens(turn)) is not None:  # Compact adds its card after the turn's answers
+            return Meter(held=tokens, window=window, compacted=True)
         if turn.rounds:  # the last response of the turn holds the whole context: its input plus its answer
             usage = turn.rounds[-1].usage
             return Meter(held=usage.input_tokens + usage.output_tokens, cached=usage.cached_tokens,
                          input_tokens=usage.input_tokens, window=window)
-        if (tokens := compaction_tokens(turn)) is not None:
-            return Meter(held=tokens, window=window, compacted=True)
     return None
 
 

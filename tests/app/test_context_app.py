@@ -79,3 +79,97 @@ def test_a_server_without_the_endpoint_is_asked_once_and_shows_no_count(
     assert at.chat_message[1].markdown[0].value == "Fine."
     assert len(count_requests(fake)) == 1  # the 404 said it once for this endpoint
     assert not [c for c in main_captions(at) if c.startswith("Next turn")]
+
+
+def compact_requests(fake: FakeOpenAI) -> list:
+    return [r.body for r in fake.requests if r.method == "POST" and r.path == "/v1/responses/compact"]
+
+
+def expander_labels(at) -> list[str]:
+    return [e.label for e in at.main.expander]
+
+
+Q1, Q2 = ("first question " * 6).strip(), ("second question " * 6).strip()  # 89, 95 characters: 23, 24 tokens
+A1, A2 = ("first answer. " * 6).strip(), ("second answer. " * 6).strip()  # 83, 89 characters: 21, 23 tokens
+
+
+def test_compact_moves_the_conversation_to_its_compacted_window(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text(A1), Text(A2), Text("Third answer."))
+    at = chat(chat(app().run(), Q1), Q2)
+    old = at.query_params["conversation"]
+    at.sidebar.button(key="context_compact").click().run()
+    assert not at.exception
+    (request,) = compact_requests(configured)
+    assert request["model"] == "gpt-5-mini" and set(request) == {"model", "input"}
+    assert [(i["role"], i["content"][0]["text"]) for i in request["input"]] == [
+        ("user", Q1), ("assistant", A1), ("user", Q2), ("assistant", A2)]
+    # 23 + 21 + 24 + 23 = 91 tokens compacted into a tenth: 9
+    assert "Compacted 2 turns into 9 tokens" in expander_labels(at)
+    assert "9 of 400,000 tokens (0%) after compaction" in sidebar_captions(at)
+    new = at.query_params["conversation"]
+    assert new != old
+    assert [(i["type"], i.get("role")) for i in configured.store.items(new)] == [
+        ("message", "user"), ("message", "user"), ("compaction", None)]
+    at = chat(at, "Go on")
+    assert not at.exception
+    assert configured.response_requests()[-1] == {
+        "model": "gpt-5-mini", "input": [{"role": "user", "content": "Go on"}], "store": True, "stream": True,
+        "conversation": new}
+    assert at.chat_message[-1].markdown[0].value == "Third answer."
+    assert "Compacted 2 turns into 9 tokens" in expander_labels(at)  # the card stays where it was
+
+
+def test_a_chain_sends_the_compacted_window_then_chains_on(app, clean_env, monkeypatch, fake_openai_factory) -> None:
+    fake = fake_openai_factory(conversations=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    fake.queue(Text(A1), Text(A2), Text("Third."), Text("Fourth."))
+    at = chat(chat(app().run(), Q1), Q2)
+    last = at.query_params["response"]
+    at.sidebar.button(key="context_compact").click().run()
+    assert not at.exception
+    assert compact_requests(fake) == [{"model": "gpt-5-mini", "previous_response_id": last}]
+    assert "response" not in at.query_params  # nothing to reopen until the next answer
+    at = chat(at, "Go on")
+    sent = fake.response_requests()[-1]
+    assert "previous_response_id" not in sent
+    assert [i.get("type", "message") for i in sent["input"]] == ["message", "message", "compaction", "message"]
+    assert sent["input"][0] == {"type": "message", "role": "user",
+                                "content": [{"type": "input_text", "text": Q1}]}
+    assert sent["input"][-1] == {"role": "user", "content": "Go on"}
+    assert set(sent["input"][2]) == {"type", "encrypted_content"} and sent["input"][2]["encrypted_content"]
+    third = at.query_params["response"]
+    at = chat(at, "And on")
+    assert fake.response_requests()[-1]["previous_response_id"] == third
+    assert fake.response_requests()[-1]["input"] == [{"role": "user", "content": "And on"}]
+
+
+def test_past_the_threshold_the_server_compacts_and_the_card_shows(app, configured: FakeOpenAI, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_COMPACT_AT_PERCENT", "1")  # 1% of gpt-5-mini's 400,000 tokens: 4,000
+    configured.queue(Text("Short."), Text("Still short."))
+    at = chat(app().run(), "Hello")
+    assert configured.response_requests()[-1]["context_management"] == [
+        {"type": "compaction", "compact_threshold": 4_000}]
+    assert "Compacted the conversation here" not in expander_labels(at)
+    at = chat(at, "word " * 3_300)  # 16,500 characters: 4,125 tokens
+    assert not at.exception
+    assert expander_labels(at).count("Compacted the conversation here") == 1
+    assert at.chat_message[-1].markdown[0].value == "Still short."
+
+
+def test_a_server_without_compact_says_so_once_and_keeps_the_chat(
+    app, clean_env, monkeypatch, fake_openai_factory
+) -> None:
+    fake = fake_openai_factory(counts_tokens=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    fake.queue(Text("One."))
+    at = chat(app().run(), "Hello")
+    conversation = at.query_params["conversation"]
+    at.sidebar.button(key="context_compact").click().run()
+    assert not at.exception
+    assert "This server cannot compact conversations." in [w.value for w in at.warning]
+    assert at.query_params["conversation"] == conversation
+    at.run()
+    assert not [b for b in at.sidebar.button if b.key == "context_compact"]  # not offered again
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]

@@ -1,18 +1,12 @@
 """The double's context endpoints: `POST /responses/input_tokens` and `POST /responses/compact`.
 
-Token counts are deterministic, so tests can assert them: one token per four characters (rounded up) of
-the instructions, of the tools' compact JSON, and of each item's text (a compaction item counts its
-`encrypted_content`), over the request's context (its conversation, or its previous_response_id chain) and
-its input. A compaction keeps every user message verbatim, then one `compaction` item whose
-`encrypted_content` is four characters per token of a tenth of what it compacted (at least one token):
-`usage.input_tokens` is the count compacted, `usage.output_tokens` the compaction item's size.
-`FakeOpenAI(counts_tokens=False)` answers both as a server without them does: 404.
+Counts follow `tokens.py`. A compaction keeps every user message verbatim, then one `compaction` item
+(`tokens.compaction_item`): `usage.input_tokens` is the count compacted, `usage.output_tokens` the item's
+size. `FakeOpenAI(counts_tokens=False)` answers both as a server without them does: 404.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -21,37 +15,11 @@ from typing import Any
 from .api import JsonReply, error
 from .checks import context_items
 from .events import usage
-from .items import item_text, new_id, normalise_input
+from .items import new_id, normalise_input
 from .store import Store
+from .tokens import compaction_item, item_tokens, request_tokens
 
 Json = dict[str, Any]
-COMPACTION = "compaction"
-
-
-def tokens_of(text: str) -> int:
-    """The double's tokenizer: four characters a token, rounded up."""
-    return math.ceil(len(text) / 4)
-
-
-def item_tokens(item: Json) -> int:
-    """One context or input item's tokens."""
-    if item.get("type") == COMPACTION:
-        return tokens_of(str(item.get("encrypted_content", "")))
-    return tokens_of(item_text(item))
-
-
-def request_tokens(body: Json, context: list[Json]) -> int:
-    """The input tokens of a request over its context, as `/responses/input_tokens` reports them."""
-    instructions = body.get("instructions") if isinstance(body.get("instructions"), str) else ""
-    tools = json.dumps(body["tools"], separators=(",", ":")) if body.get("tools") else ""
-    items = context + normalise_input(body.get("input"))
-    return tokens_of(instructions or "") + tokens_of(tools) + sum(item_tokens(item) for item in items)
-
-
-def compaction_item(compacted_tokens: int) -> Json:
-    """The opaque item that stands for what was compacted (its size: a tenth, at least one token)."""
-    size = max(1, compacted_tokens // 10)
-    return {"id": new_id("cmp"), "type": COMPACTION, "encrypted_content": ("x" * 4 * size)}
 
 
 def window_after(items: list[Json], compacted_tokens: int) -> list[Json]:

@@ -68,3 +68,11 @@ def test_the_threshold_is_a_share_of_a_known_window() -> None:
     assert compact_threshold("unknown", 80) is None
     assert compact_threshold("gpt-5", None) is None and compact_threshold("gpt-5", 0) is None
     assert compact_threshold("gpt-5", 100) is None
+
+
+def test_a_compaction_added_under_the_last_answer_wins_over_that_answer_but_not_a_servers() -> None:
+    turn = _turn((90_000, 0, 2_000))
+    turn.items.append(Item(id="cmp_s", type=COMPACTION, data={"type": COMPACTION, "encrypted_content": "x"}))
+    assert meter_for([turn], "gpt-5").held == 92_000  # made by the server mid-answer: the usage says the rest
+    turn.items.append(Item(id="cmp_1", type=COMPACTION, data={"type": COMPACTION, "compacted_tokens": 900}))
+    assert meter_for([turn], "gpt-5") == Meter(held=900, window=400_000, compacted=True)
