@@ -35,16 +35,17 @@ CARD_NOTE = ("Everything before this point now reaches the model as one compact,
 
 
 def render_context(current: Settings) -> None:
-    """In the sidebar: how full the context is; nothing before the first answer."""
+    """In the sidebar: how full the context is, and Compact; nothing in a new chat."""
     meter = meter_for(state.transcript(), current.model)
-    if meter is None:
+    if meter is None and not state.transcript():
         return
     with st.sidebar:
         st.caption("Context")
-        if meter.fraction is not None:
-            st.progress(meter.fraction)
-        st.caption(meter.label, help="What the conversation holds now: the last response's input plus its answer. "
-                   "The next turn sends all of it again (the cached part is billed cheaper).")
+        if meter is not None:  # a reopened chat's turns carry no usage until the next answer
+            if meter.fraction is not None:
+                st.progress(meter.fraction)
+            st.caption(meter.label, help="What the conversation holds now: the last response's input plus its "
+                       "answer. The next turn sends all of it again (the cached part is billed cheaper).")
         _compact_button(current)
 
 

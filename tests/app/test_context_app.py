@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lib.store import HistoryStore, owner_for
+from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 
 
@@ -93,7 +95,7 @@ Q1, Q2 = ("first question " * 6).strip(), ("second question " * 6).strip()  # 89
 A1, A2 = ("first answer. " * 6).strip(), ("second answer. " * 6).strip()  # 83, 89 characters: 21, 23 tokens
 
 
-def test_compact_moves_the_conversation_to_its_compacted_window(app, configured: FakeOpenAI) -> None:
+def test_compact_moves_the_conversation_to_its_compacted_window(app, configured: FakeOpenAI, clean_env) -> None:
     configured.queue(Text(A1), Text(A2), Text("Third answer."))
     at = chat(chat(app().run(), Q1), Q2)
     old = at.query_params["conversation"]
@@ -110,6 +112,11 @@ def test_compact_moves_the_conversation_to_its_compacted_window(app, configured:
     assert new != old
     assert [(i["type"], i.get("role")) for i in configured.store.items(new)] == [
         ("message", "user"), ("message", "user"), ("compaction", None)]
+    history = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")
+    row = history.conversation(owner_for(None, APP_KEY), new)  # its link opens for this owner, and only them
+    assert row is not None and row["metadata"] == {"compacted_from": old}
+    assert row["title"] == history.conversation(owner_for(None, APP_KEY), old)["title"]
+    assert history.conversation(owner_for(None, "sk-someone-else"), new) is None
     at = chat(at, "Go on")
     assert not at.exception
     assert configured.response_requests()[-1] == {
@@ -173,3 +180,40 @@ def test_a_server_without_compact_says_so_once_and_keeps_the_chat(
     at.run()
     assert not [b for b in at.sidebar.button if b.key == "context_compact"]  # not offered again
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
+
+
+def test_a_reopened_compacted_chat_shows_the_card_and_offers_compact(app, configured: FakeOpenAI) -> None:
+    configured.queue(Text(A1), Text(A2))
+    at = chat(chat(app().run(), Q1), Q2)
+    at.sidebar.button(key="context_compact").click().run()
+    reopened = app(conversation=at.query_params["conversation"]).run()
+    assert not reopened.exception
+    assert [m.name for m in reopened.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert reopened.chat_message[-1].expander[0].label == "Compacted the conversation here"  # its size is not kept
+    assert [b.key for b in reopened.sidebar.button if b.key == "context_compact"] == ["context_compact"]
+
+
+def test_the_threshold_set_on_setup_goes_out_with_every_turn(app, configured: FakeOpenAI) -> None:
+    at = app().run()
+    at.switch_page("app_pages/setup.py").run()
+    at.number_input(key="setup_compact_at").set_value(80).run()
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception and at.title[0].value == "Responses Studio"
+    at.switch_page("app_pages/chat.py")  # AppTest would otherwise run Setup again, the page it was sent to
+    configured.queue(Text("Noted."))
+    at = chat(at, "Hello")
+    assert configured.response_requests()[-1]["context_management"] == [
+        {"type": "compaction", "compact_threshold": 320_000}]  # 80% of gpt-5-mini's 400,000
+
+
+def test_an_unknown_window_turns_the_threshold_off_and_says_so(app, configured: FakeOpenAI, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_MODEL", "my-deployment")
+    monkeypatch.setenv("OPENAI_COMPACT_AT_PERCENT", "80")
+    at = app().run()
+    at.switch_page("app_pages/setup.py").run()
+    assert "This model's context window is unknown, so automatic compaction stays off for it." in [
+        c.value for c in at.caption]
+    at.switch_page("app_pages/chat.py").run()
+    configured.queue(Text("Noted."))
+    at = chat(at, "Hello")
+    assert "context_management" not in configured.response_requests()[-1]
