@@ -46,8 +46,9 @@ class Meter:
 def compaction_tokens(turn: Turn) -> int | None:
     """The size of a compaction this turn holds, when the app made it (a reloaded one's size is unknown)."""
     for item in reversed(turn.items):
-        if item.type == COMPACTION:
-            return item.data.get("compacted_tokens")
+        tokens = item.data.get("compacted_tokens") if item.type == COMPACTION else None
+        if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0:  # a server may send anything
+            return tokens
     return None
 
 

@@ -132,7 +132,7 @@ def _record(current: Settings, new_id: str | None, old_id: str | None, turns: li
 def render_compaction(item: Item) -> None:
     """The compaction card, collapsed: what was compacted, when the app knows (only numbers reach the label)."""
     turns, tokens = item.data.get("compacted_turns"), item.data.get("compacted_tokens")
-    if isinstance(turns, int) and isinstance(tokens, int):
+    if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (turns, tokens)):
         label = f"Compacted {turns:,} turn{'s' if turns != 1 else ''} into {tokens:,} tokens"
     else:  # made by the server past the threshold, or reopened from the API: its size is not said
         label = "Compacted the conversation here"

@@ -217,3 +217,18 @@ def test_an_unknown_window_turns_the_threshold_off_and_says_so(app, configured: 
     configured.queue(Text("Noted."))
     at = chat(at, "Hello")
     assert "context_management" not in configured.response_requests()[-1]
+
+
+def test_a_servers_compaction_item_cannot_write_the_cards_label(app, configured: FakeOpenAI) -> None:
+    from openai import OpenAI
+
+    configured.queue(Text("One."))
+    at = chat(app().run(), "Hello")
+    conversation = at.query_params["conversation"]
+    hostile = {"type": "compaction", "encrypted_content": "x", "label": "![t](https://evil.example/t.png)",
+               "compacted_turns": "![t](https://evil.example/t.png)", "compacted_tokens": "[click](https://evil.example)"}
+    OpenAI(api_key=APP_KEY, base_url=configured.base_url).conversations.items.create(conversation, items=[hostile])
+    reopened = app(conversation=conversation).run()
+    assert not reopened.exception
+    assert reopened.chat_message[-1].expander[0].label == "Compacted the conversation here"
+    assert "evil.example" not in repr(reopened.main)

@@ -76,3 +76,10 @@ def test_a_compaction_added_under_the_last_answer_wins_over_that_answer_but_not_
     assert meter_for([turn], "gpt-5").held == 92_000  # made by the server mid-answer: the usage says the rest
     turn.items.append(Item(id="cmp_1", type=COMPACTION, data={"type": COMPACTION, "compacted_tokens": 900}))
     assert meter_for([turn], "gpt-5") == Meter(held=900, window=400_000, compacted=True)
+
+
+def test_a_compaction_size_that_is_not_a_count_is_ignored() -> None:
+    for size in ("1,200", True, -5, None, 3.5):
+        turn = _turn((100, 0, 20))
+        turn.items.append(Item(id="cmp", type=COMPACTION, data={"type": COMPACTION, "compacted_tokens": size}))
+        assert meter_for([turn], "gpt-5").held == 120
