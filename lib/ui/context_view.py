@@ -160,10 +160,10 @@ def next_turn_tokens(current: Settings) -> int | None:
     absent: set[object] = st.session_state.setdefault(NO_COUNT, set())
     if client_id in absent:
         return None
-    # Only this session's vector stores, as a turn would send (silently: the turn itself says so).
-    tools, _ = ownership.scoped_tools(current.tools, store_owners.owned_ids(current))
+    if current.tools.vector_store_ids:  # only this session's stores, as a turn sends (the turn says so, not this)
+        current = replace(current, tools=ownership.scoped_tools(current.tools, store_owners.owned_ids(current))[0])
     thread = state.thread()
-    request = count_request(replace(current, tools=tools), thread)
+    request = count_request(current, thread)
     if request is None:
         return None
     counts: dict[str, int | None] = st.session_state.setdefault(COUNTS, {})
