@@ -7,7 +7,7 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, prompt_form, state
+from lib.ui import chat_flow, context_view, prompt_form, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 from lib.urls import mask_url
 
@@ -50,3 +50,5 @@ elif prompt:
 chat_flow.follow(current)
 chat_flow.offer_indexing(current)
 chat_flow.show_closed(current)
+context_view.render_context(current)
+context_view.render_count(current)

@@ -10,7 +10,7 @@ from lib.request_options import tool_key
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
 from lib.tools import tools_for
-from lib.ui import budget, gate, state, store_notice, store_owners
+from lib.ui import budget, context_view, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.prompts_view import prompts_section
@@ -58,6 +58,7 @@ with model_tab:
     background = st.toggle("Background mode", value=current.background, disabled=not store,
                            help="Answers are written on the server even if the connection drops or the page "
                                 "reloads; the chat picks them up again. On anyway for models that think for minutes.")
+    compact_at = context_view.threshold_input(current, model or current.model)
 
 with tools_tab:
     tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
@@ -92,6 +93,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "reasoning_effort": None if effort == "default" else effort,
         "store": store,
         "background": background,
+        "compact_at_percent": compact_at,
         "tools": tools,
         "options": controls,
     }

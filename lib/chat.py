@@ -14,6 +14,7 @@ import openai
 from openai import OpenAI
 
 from lib import turn_log
+from lib.compaction import context_management
 from lib.conversations import Thread, start_conversation
 from lib.errors import explain, retry_after_seconds, stream_error
 from lib.limits import STOPPED, USER_STOP, Ending, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
@@ -71,6 +72,8 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["conversation"] = thread.conversation_id
     elif thread.last_response_id:
         request["previous_response_id"] = thread.last_response_id
+    if management := context_management(settings):  # Setup's automatic compaction threshold
+        request["context_management"] = management
     if settings.safety_identifier:  # shared mode: abuse is traced to this visitor, not to the whole key
         request["safety_identifier"] = settings.safety_identifier
     return request

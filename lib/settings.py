@@ -43,6 +43,7 @@ ENV_NAMES = {
     "organization": "OPENAI_ORG_ID",
     "project": "OPENAI_PROJECT_ID",
     "allowed_base_urls": "ALLOWED_BASE_URLS",
+    "compact_at_percent": "OPENAI_COMPACT_AT_PERCENT",
 }
 # Where requests go and as whom: always taken from the same layer as the key (see resolve).
 ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "organization", "project")
@@ -78,6 +79,7 @@ class Settings:
     allowed_base_urls: tuple[str, ...] = ()  # URL prefixes a shared-mode visitor may use beyond public https
     tools: ToolSettings = field(default_factory=ToolSettings)
     options: RequestOptions = field(default_factory=RequestOptions)  # Setup → Model's request controls
+    compact_at_percent: int | None = None  # the server compacts past this share of the model's window; None = never
     # Set by lib.ui.state from the session's identity (shared mode only); never read from a layer or a profile.
     safety_identifier: str = field(default="", repr=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -135,6 +137,11 @@ def _coerce(name: str, raw: Any) -> Any:
         return float(raw)
     if name == "ttl_minutes":
         return int(raw) or None
+    if name == "compact_at_percent":
+        percent = int(raw)
+        if not 0 <= percent < 100:
+            raise ValueError(f"OPENAI_COMPACT_AT_PERCENT must be a whole number from 1 to 99 (0: off), not {raw!r}")
+        return percent or None
     if name == "allowed_base_urls":
         items = raw if isinstance(raw, (list, tuple)) else str(raw).replace("\n", ",").split(",")
         return tuple(str(item).strip() for item in items if str(item).strip()) or None

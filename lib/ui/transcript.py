@@ -139,6 +139,10 @@ def render_item(item: Item, turn: Turn, *, interactive: bool = False, ended: boo
                 st.markdown(markdown(summary))
     elif item.type == "mcp_approval_request":
         _render_approval(item, turn, interactive and item.id in {i.id for i in _pending(turn)})
+    elif item.type == "compaction":
+        from lib.ui.context_view import render_compaction  # here: context_view imports budget, state, ...
+
+        render_compaction(item)
     elif item.type != "mcp_approval_response":
         render_tool(item, ended=ended, draw=draw)
 

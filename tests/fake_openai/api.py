@@ -14,6 +14,7 @@ from .params import check_params
 from .recording import Recording
 from .scripts import Endless, Error, Script, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
+from .tokens import compaction_lead, context_management_refusal
 
 MAX_CONVERSATION_ITEMS = 20
 
@@ -119,6 +120,8 @@ class Api:
         refusal = check_params(body) or check_background(body) or check_tool_items(context, input_items)
         if refusal is not None:
             return error(400, refusal.message, refusal.param, refusal.code)
+        if bad_management := context_management_refusal(body):
+            return error(400, *bad_management)
         script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
@@ -127,7 +130,8 @@ class Api:
         if isinstance(script, Recording):
             return self._replay(script, body, input_items, conversation_id)
         turn = Turn.of(body, approvals(context, input_items))
-        life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn)
+        life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn,
+                         lead=compaction_lead(body, context))
 
         def finish() -> None:
             self._keep(body, life, input_items, conversation_id)

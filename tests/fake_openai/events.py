@@ -142,8 +142,11 @@ def as_reply(script: Text | Reply) -> Reply:
     return Reply(message_out, usage=script.usage, delay=script.delay, cut_after=script.cut_after, extra=script.extra)
 
 
-def lifecycle(script: Script, response: Json, input_tokens: int, turn: Turn | None = None) -> Lifecycle:
-    """All steps from `response.created` to the terminal event, numbered from 0."""
+def lifecycle(
+    script: Script, response: Json, input_tokens: int, turn: Turn | None = None,
+    lead: Callable[[Emitter], Json] | None = None,
+) -> Lifecycle:
+    """All steps from `response.created` to the terminal event, numbered from 0; `lead` writes a first item."""
     background = bool(response.get("background"))
     steps: list[Step] = []
     if background:
@@ -169,7 +172,7 @@ def lifecycle(script: Script, response: Json, input_tokens: int, turn: Turn | No
         reply = as_reply(script)
         steps += [(0.0, copy.deepcopy(extra)) for extra in reply.extra]
         emit.delay = reply.delay
-        output = [_build(emit, out) for out in reply.outputs]
+        output = ([lead(emit)] if lead else []) + [_build(emit, out) for out in reply.outputs]
         final.update(status="completed", completed_at=int(time.time()), output=output)
         terminal, override = "response.completed", reply.usage
     elif isinstance(script, Incomplete):

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .api import Api, DropReply, JsonReply, Reply, StreamReply, error
 from .auth import auth_error
 from .containers_api import ContainersApi
+from .context_api import ContextApi
 from .files_api import FilesApi, RawBytes, parse_multipart
 from .items import new_id
 from .recording import Frame
@@ -55,6 +56,7 @@ class FakeOpenAI:
         api_keys: Iterable[str] | None = None,
         conversations: bool = True,
         *,
+        counts_tokens: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
         chunked: bool = False,
@@ -77,6 +79,9 @@ class FakeOpenAI:
         self._api.routes.extend(self.files.routes)
         self.containers = ContainersApi()  # code-interpreter files; scripted as fake.containers.put(...)
         self._api.routes.extend(self.containers.routes)
+        # input_tokens and compact; counts_tokens=False plays a server without them (404)
+        self.context = ContextApi(self.store, conversations, enabled=counts_tokens)
+        self._api.routes.extend(self.context.routes)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
