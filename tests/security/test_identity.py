@@ -16,8 +16,18 @@ from lib.tools import McpServer, ToolSettings
 from lib.ui import state
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
-from tests.security.attack import (CLOCK, OWNER_KEY, PASSWORD, VISITOR_KEY, alerts, button, enter_password,
-                                   keys_seen, owner_app, signed_in, tree_text)
+from tests.security.attack import (
+    CLOCK,
+    PASSWORD,
+    VISITOR_KEY,
+    alerts,
+    button,
+    enter_password,
+    keys_seen,
+    owner_app,
+    signed_in,
+    tree_text,
+)
 
 MCP_TOKEN = "Bearer victim-mcp-token-93e1"
 
