@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dotenv import dotenv_values
 
 from lib.capabilities import NO_CONVERSATIONS as CHAINED_NOTE
-from lib.settings import DEFAULT_BASE_URL, DEFAULT_MODEL, Settings, resolve
-from lib.settings import MISSING_KEY as APP_MISSING_KEY
+from lib.providers import DEFAULT_BASE_URL
+from lib.providers import MISSING_KEY as APP_MISSING_KEY
+from lib.settings import DEFAULT_MODEL, Settings, resolve
 from lib.stream import Turn
 
 # The SDK (and lib.chat) take a second to import: imported where a chat needs them, so --help answers at once.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 import openai
 from openai import AzureOpenAI, OpenAI
 
 from lib.egress import http_client
+from lib.providers import provider_for
 from lib.settings import Settings
 
 # Reading a long answer can pause for minutes on reasoning models; connecting should not.
@@ -32,15 +35,18 @@ def _pin(client: OpenAI, organization: str | None, project: str | None) -> OpenA
     OPENAI_CUSTOM_HEADERS, all of them the deployment's and none of them for a visitor's server."""
     client.organization, client.project = organization or None, project or None
     client.admin_api_key = None
-    client._custom_headers = {}  # noqa: SLF001 - the SDK has no public way to drop OPENAI_CUSTOM_HEADERS
-    client._pinned = (organization, project)  # type: ignore[attr-defined]  # noqa: SLF001
+    client._custom_headers = {}  # the SDK has no public way to drop OPENAI_CUSTOM_HEADERS
+    client._pinned = (organization, project)  # type: ignore[attr-defined]
     return client
 
 
 class _Pinned:
     """Copies (with_options, as every turn makes) read os.environ again: pin them too."""
 
-    def copy(self, *args: object, **kwargs: object) -> OpenAI:
+    _pinned: tuple[str | None, str | None]
+
+    # Any-typed so that it stands in for each SDK class's own copy(), whose keywords it passes on.
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
         """The SDK's copy, with organization, project and headers pinned again."""
         return _pin(super().copy(*args, **kwargs), *self._pinned)  # type: ignore[misc]
 
@@ -55,29 +61,23 @@ class StudioAzureOpenAI(_Pinned, AzureOpenAI):
     """AzureOpenAI likewise."""
 
 
+# The pinned class for each SDK class a provider names (lib.providers.Connection.sdk).
+SDK_CLIENTS: dict[str, Callable[..., OpenAI]] = {"OpenAI": StudioOpenAI, "AzureOpenAI": StudioAzureOpenAI}
+
+
 def build_client(settings: Settings) -> OpenAI:
     """A client with everything explicit, so nothing is picked up from os.environ.
 
-    A server a shared-mode visitor chose is reached through lib.egress's guard (public https only,
-    checked on the socket itself, unless the owner's ALLOWED_BASE_URLS says more).
+    The provider says which SDK class and endpoint arguments reach it (lib.providers). A server a
+    shared-mode visitor chose is reached through lib.egress's guard (public https only, checked on the
+    socket itself, unless the owner's ALLOWED_BASE_URLS says more).
     """
     http = http_client(visitor=settings.visitor_endpoint, allowed_prefixes=settings.allowed_base_urls,
                        timeout=TIMEOUT)
-    if settings.provider == "azure" and settings.api_version != "v1":
-        # The SDK's Azure client: /openai/... paths, `api-version` query and `api-key` header.
-        return _pin(StudioAzureOpenAI(
-            api_key=settings.api_key or "none",
-            azure_endpoint=settings.azure_endpoint.rstrip("/"),
-            api_version=settings.api_version,
-            organization=settings.organization or None,
-            project=settings.project or None,
-            timeout=TIMEOUT,
-            max_retries=MAX_RETRIES,
-            http_client=http,
-        ), settings.organization, settings.project)
-    return _pin(StudioOpenAI(
+    connection = provider_for(settings.provider).connection(settings)
+    return _pin(SDK_CLIENTS[connection.sdk](
         api_key=settings.api_key or "none",
-        base_url=settings.endpoint,
+        **dict(connection.arguments),
         organization=settings.organization or None,
         project=settings.project or None,
         timeout=TIMEOUT,

@@ -8,15 +8,14 @@ import re
 import shlex
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from lib.settings import DEFAULT_AZURE_API_VERSION, DEFAULT_BASE_URL, Settings
+from lib.providers import DEFAULT_BASE_URL, PROVIDERS, Connection, provider_for
+from lib.settings import Settings
 from lib.urls import mask_url
 
 WIDTH = 88
-OPENAI_KEY_ENV = "OPENAI_API_KEY"
-AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
 REDACTED = "<redacted>"
 # Tool fields that carry credentials (MCP servers and connectors); their values never reach the code.
 _SECRET_TOOL_FIELDS = ("authorization", "headers")
@@ -146,56 +145,34 @@ def _arguments(request: dict[str, Any], indent: int) -> str:
     return "".join(lines)
 
 
-def _is_default(base_url: str | None) -> bool:
-    return not base_url or base_url.rstrip("/") == DEFAULT_BASE_URL
-
-
-def _is_azure_classic(base_url: str | None, azure: bool) -> bool:
-    """Azure without its `/openai/v1` URL: the SDK's AzureOpenAI client, with an api-version."""
-    return azure and not (base_url or "").rstrip("/").endswith("/openai/v1")
-
-
-def _client_lines(base_url: str | None, azure: bool, api_version: str | None) -> list[str]:
-    if _is_azure_classic(base_url, azure):
-        endpoint = (base_url or "").rstrip("/")
-        return [
-            "from openai import AzureOpenAI",
-            "",
-            "client = AzureOpenAI(",
-            f'    api_key=os.environ["{AZURE_KEY_ENV}"],',
-            f"    azure_endpoint={_py_str(endpoint)},",
-            f"    api_version={_py_str(api_version or DEFAULT_AZURE_API_VERSION)},",
-            ")",
-        ]
-    key_env = AZURE_KEY_ENV if azure else OPENAI_KEY_ENV
-    client = f'client = OpenAI(api_key=os.environ["{key_env}"])'
-    if not _is_default(base_url):
-        client = f'client = OpenAI(\n    api_key=os.environ["{key_env}"],\n    base_url={_py_str(base_url or "")},\n)'
-    return ["from openai import OpenAI", "", client]
+def _client_lines(connection: Connection) -> list[str]:
+    """The import and the client the provider's connection names; the key read from the environment."""
+    arguments = [("api_key", f"os.environ[{_py_str(connection.key_env)}]")]
+    for name, value in connection.arguments:
+        if not (name == "base_url" and value.rstrip("/") == DEFAULT_BASE_URL):  # the SDK's default: said by omission
+            arguments.append((name, _py_str(value)))
+    if len(arguments) == 1:
+        client = f"client = {connection.sdk}(api_key={arguments[0][1]})"
+    else:
+        client = f"client = {connection.sdk}(\n" + "".join(f"    {k}={v},\n" for k, v in arguments) + ")"
+    return [f"from openai import {connection.sdk}", "", client]
 
 
 def target_of(settings: Settings) -> dict[str, Any]:
-    """The endpoint arguments of python_code/curl_command for these settings (Azure included)."""
-    azure = settings.provider == "azure"
-    classic = azure and settings.api_version != "v1"
+    """The keyword arguments of python_code/curl_command for these settings: the provider's connection, masked."""
     # Masked: the owner's URL may carry a token in its user name, password or query string.
-    return {"base_url": mask_url(settings.azure_endpoint if classic else settings.endpoint), "azure": azure,
-            "api_version": settings.api_version if classic else None, "redact": [settings.api_key]}
+    urls = {p.endpoint_field for p in PROVIDERS.values()}
+    masked: dict[str, Any] = {name: mask_url(getattr(settings, name)) for name in urls}
+    shown = replace(settings, **masked)
+    return {"connection": provider_for(settings.provider).connection(shown), "redact": [settings.api_key]}
 
 
-def python_code(
-    request: dict[str, Any],
-    *,
-    base_url: str | None,
-    azure: bool = False,
-    api_version: str | None = None,
-    redact: Iterable[str] = (),
-) -> str:
+def python_code(request: dict[str, Any], *, connection: Connection, redact: Iterable[str] = ()) -> str:
     """Python that sends exactly this request; keys come from the environment, never from the text."""
     scrubbed = scrub(request, redact)
     streaming = scrubbed.get("stream") is True
     target = "stream" if streaming else "response"
-    lines = ["import os", "", *_client_lines(base_url, azure, api_version), ""]
+    lines = ["import os", "", *_client_lines(connection), ""]
     lines.append(f"{target} = client.responses.create(\n{_arguments(scrubbed, 4)})")
     if streaming:
         lines += [
@@ -212,21 +189,7 @@ def python_code(
 # -- curl --------------------------------------------------------------------------------------
 
 
-def responses_url(base_url: str | None, *, azure: bool = False, api_version: str | None = None) -> str:
-    """Where `responses.create` posts for this endpoint."""
-    if _is_azure_classic(base_url, azure):
-        return f"{(base_url or '').rstrip('/')}/openai/responses?api-version={api_version or DEFAULT_AZURE_API_VERSION}"
-    return f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/responses"
-
-
-def curl_command(
-    request: dict[str, Any],
-    *,
-    base_url: str | None,
-    azure: bool = False,
-    api_version: str | None = None,
-    redact: Iterable[str] = (),
-) -> str:
+def curl_command(request: dict[str, Any], *, connection: Connection, redact: Iterable[str] = ()) -> str:
     """The same request as a curl command; the key and tool credentials are shell variables."""
     nonce = uuid.uuid4().hex
     names: dict[str, str] = {}
@@ -244,11 +207,8 @@ def curl_command(
     for marker, name in names.items():
         # Close the single quotes, expand the variable inside double quotes, reopen them.
         quoted = quoted.replace(marker, f"'\"${name}\"'")
-    if azure and _is_azure_classic(base_url, azure):
-        auth = f'-H "api-key: ${AZURE_KEY_ENV}"'
-    else:
-        auth = f'-H "Authorization: Bearer ${AZURE_KEY_ENV if azure else OPENAI_KEY_ENV}"'
-    parts = [f"curl {shlex.quote(responses_url(base_url, azure=azure, api_version=api_version))}"]
+    auth = f'-H "{connection.auth_header.format(key="$" + connection.key_env)}"'
+    parts = [f"curl {shlex.quote(connection.responses_url)}"]
     if request.get("stream") is True:
         parts.append("-N")  # print events as they arrive instead of buffering them
     parts += [auth, '-H "Content-Type: application/json"', f"-d {quoted}"]

@@ -200,8 +200,8 @@ def refresh(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[File
     for row in rows:
         if row.file_id in found and row.status == "in_progress":
             vs_file = found[row.file_id]
-            error = vs_file.last_error.message if vs_file.last_error else ""
-            row = replace(row, status=vs_file.status, error=error)
+            problem = vs_file.last_error.message if vs_file.last_error else ""
+            row = replace(row, status=vs_file.status, error=problem)
         elif row.status == "in_progress" and row.batch_id in gone:
             row = replace(row, status="failed", error=gone[row.batch_id])
         updated.append(row)

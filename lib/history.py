@@ -14,7 +14,9 @@ STORED_STATUS = {"interrupted": "incomplete", "pending": "failed", "in_progress"
 NOT_TOOLS = {"message", "reasoning", "mcp_approval_response"}
 
 
-def records_for(turn: Turn, owner: str, conversation_id: str | None, previous_response_id: str | None) -> list[ResponseRecord]:
+def records_for(
+    turn: Turn, owner: str, conversation_id: str | None, previous_response_id: str | None
+) -> list[ResponseRecord]:
     """The rows for every response the turn produced; a response cut short is recorded as it stood."""
     rounds = list(turn.rounds)
     if turn.response_id and turn.response_id not in {r.response_id for r in rounds}:

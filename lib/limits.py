@@ -8,7 +8,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lib.turn import TurnStatus
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class Ending:
     """Why a turn ended before its answer did, and what that means for it."""
 
     message: str
-    status: str | None  # the turn's status afterwards; None leaves it (a background answer goes on)
+    status: TurnStatus | None  # the turn's status afterwards; None leaves it (a background answer goes on)
     cancel: bool  # cancel a background response on the server
 
 

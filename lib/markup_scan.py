@@ -50,7 +50,7 @@ def _runs(s: str) -> dict[int, list[int]]:
 
 def code_end(s: str, i: int) -> int:
     """The end of the code span opening at i, or of its backtick run when nothing closes it."""
-    run = _RUN.match(s, i).end() - i  # type: ignore[union-attr] - s[i] is a backtick
+    run = _RUN.match(s, i).end() - i  # type: ignore[union-attr]  # s[i] is a backtick
     starts = _runs(s).get(run, [])
     later = bisect.bisect_left(starts, i + run)
     return starts[later] + run if later < len(starts) else i + run
@@ -85,7 +85,7 @@ def bracket_end(s: str, i: int) -> int | None:
 
 def inline_destination(s: str, i: int) -> tuple[str, int] | None:
     """(url, end) of `(dest "title")` starting at the `(` at i, or None."""
-    j = _BLANKS.match(s, i + 1).end()  # type: ignore[union-attr] - matches the empty string too
+    j = _BLANKS.match(s, i + 1).end()  # type: ignore[union-attr]  # matches the empty string too
     if s.startswith("<", j):
         close = s.find(">", j, j + LIMIT)
         if close == -1 or "\n" in s[j:close]:

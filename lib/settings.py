@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+from lib.providers import DEFAULT_AZURE_API_VERSION, PROVIDERS, Provider, provider_for
 from lib.request_options import RequestOptions
 from lib.tools import ToolSettings
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5-mini"
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 MODES = ("local", "shared")
 # Offered before the key is checked; after a check, the models the key can see replace them.
 COMMON_MODELS = ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "o3")
-
-MISSING_KEY = "Add your OpenAI API key first: the app needs it to talk to the model."
-PROVIDERS = {"openai": "OpenAI", "azure": "Azure OpenAI", "compatible": "OpenAI-compatible server"}
-DEFAULT_AZURE_API_VERSION = "preview"
 
 # Setting name -> the environment/secrets variable it is read from.
 ENV_NAMES = {
@@ -58,7 +53,7 @@ class Settings:
     """Everything a chat turn needs; the key is never shown in repr."""
 
     api_key: str = field(default="", repr=False)
-    provider: str = "openai"  # openai | azure | compatible
+    provider: str = "openai"  # a kind in lib.providers.PROVIDERS
     base_url: str = ""
     azure_endpoint: str = ""  # https://<resource>.openai.azure.com
     api_version: str = DEFAULT_AZURE_API_VERSION  # Azure only; "v1" means the /openai/v1 base URL
@@ -87,14 +82,12 @@ class Settings:
     @property
     def endpoint(self) -> str:
         """The base URL requests go to."""
-        if self.provider == "azure":
-            return self.azure_endpoint.rstrip("/") + "/openai" + ("/v1" if self.api_version == "v1" else "")
-        return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+        return provider_for(self.provider).endpoint(self)
 
     @property
     def endpoint_field(self) -> str:
         """The setting that names the server: the Azure endpoint or the base URL."""
-        return "azure_endpoint" if self.provider == "azure" else "base_url"
+        return provider_for(self.provider).endpoint_field
 
     @property
     def visitor_endpoint(self) -> bool:
@@ -158,31 +151,20 @@ def _coerce(name: str, raw: Any) -> Any:
 
 
 def _env_names(name: str, provider: str) -> tuple[str, ...]:
-    """The variables a setting is read from; Azure's key has its own name (the SDK's)."""
-    if name == "api_key" and provider == "azure":
-        return ("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY")
+    """The variables a setting is read from; the key's are the provider's (Azure's has the SDK's name)."""
+    if name == "api_key":
+        return provider_for(provider).key_envs
     return (ENV_NAMES[name],)
 
 
 def missing_setting(settings: Settings) -> str | None:
     """The one setting that stops a chat, named with where to set it and an example; None if all is set."""
-    if settings.provider == "azure":
-        endpoint = settings.azure_endpoint
-        if not endpoint:
-            return ("Set the Azure OpenAI endpoint (AZURE_OPENAI_ENDPOINT, or on the Setup page), "
-                    "e.g. https://my-resource.openai.azure.com")
-        url = urlparse(endpoint)
-        local = url.scheme == "http" and url.hostname in {"localhost", "127.0.0.1"}
-        if not (url.scheme == "https" or local) or not url.hostname or " " in endpoint:
-            return (f"AZURE_OPENAI_ENDPOINT must be an https:// URL such as https://my-resource.openai.azure.com, "
-                    f"not {endpoint!r}")
-        if not settings.api_key:
-            return "Add your Azure OpenAI key (AZURE_OPENAI_API_KEY, or on the Setup page): the chat needs it."
-    elif not settings.api_key and settings.provider != "compatible":
-        return MISSING_KEY
-    if settings.provider == "compatible" and not settings.base_url:
-        return "Set the server's base URL (OPENAI_BASE_URL, or on the Setup page), e.g. http://localhost:8000/v1"
-    return None
+    return provider_for(settings.provider).missing(settings)
+
+
+def _implied_provider(has: Callable[[Provider], Any]) -> str | None:
+    """The provider a deployment means by setting only its endpoint (AZURE_OPENAI_ENDPOINT: Azure)."""
+    return next((p.kind for p in PROVIDERS.values() if p.implied_by_endpoint and has(p)), None)
 
 
 def _deployment_layers(
@@ -192,16 +174,17 @@ def _deployment_layers(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name in sorted(ENV_NAMES, key=lambda n: n != "provider"):  # the provider decides where the key is read
-        provider = values.get("provider") or ("azure" if any(l.get("AZURE_OPENAI_ENDPOINT") for _, l in layers)
-                                              else "openai")
+        provider = values.get("provider") or _implied_provider(
+            lambda p: any(layer.get(p.endpoint_env) for _, layer in layers)) or "openai"
         for label, layer in layers:
             value = next((v for v in (_coerce(name, layer.get(n)) for n in _env_names(name, provider))
                           if v is not None), None)
             if value is not None:
                 values[name], sources[name] = value, label
                 break
-    if "provider" not in values and values.get("azure_endpoint"):
-        values["provider"], sources["provider"] = "azure", sources["azure_endpoint"]
+    implied = _implied_provider(lambda p: values.get(p.endpoint_field))
+    if "provider" not in values and implied:
+        values["provider"], sources["provider"] = implied, sources[provider_for(implied).endpoint_field]
     return values, sources
 
 
@@ -241,11 +224,13 @@ def resolve(
             continue
         values[name], sources[name] = session[name], "session"
     own_key = not _blank(session.get("api_key"))
-    keyless_server = session.get("provider") == "compatible" and not _blank(session.get("base_url"))
+    chosen = PROVIDERS.get(session.get("provider") or "")
+    keyless_server = bool(chosen and not chosen.key_required and not _blank(session.get(chosen.endpoint_field)))
     if own_key or keyless_server:
         provider_chosen = not _blank(session.get("provider"))
         lend = not deployment.get("api_key")  # a key-less deployment's endpoint is there for visitors' keys
-        provider = session["provider"] if provider_chosen else deployment.get("provider", "openai") if lend else "openai"
+        own_default = deployment.get("provider", "openai") if lend else "openai"
+        provider = session["provider"] if provider_chosen else own_default
         lend = lend and provider == deployment.get("provider", "openai")
         for name in ("api_key", *ENDPOINT_FIELDS):
             values.pop(name, None)
@@ -274,11 +259,11 @@ def secrets_dict(get_secrets: Any) -> dict[str, Any]:
 def save_dotenv(path: Path, settings: Settings) -> None:
     """Write the key and settings to a .env file readable by its owner only."""
     lines = []
+    # Another provider's endpoint settings mean nothing for this one.
+    others = {f for p in PROVIDERS.values() for f in p.fields} - set(provider_for(settings.provider).fields)
     for name in ENV_NAMES:
         value = getattr(settings, name)
-        if value in (None, "") or name in {"mode", "history_url", "ttl_minutes", "allowed_base_urls"}:
-            continue
-        if name in {"azure_endpoint", "api_version"} and settings.provider != "azure":
+        if value in (None, "") or name in {"mode", "history_url", "ttl_minutes", "allowed_base_urls", *others}:
             continue
         env_name = _env_names(name, settings.provider)[0]
         if isinstance(value, bool):

@@ -25,7 +25,8 @@ def mask_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
     netloc = (f"{HIDDEN}@" if "@" in parts.netloc else "") + host + (f":{port}" if port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, HIDDEN if parts.query else "", HIDDEN if parts.fragment else ""))
+    query, fragment = HIDDEN if parts.query else "", HIDDEN if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def _origin(url: str) -> tuple[str, str, int | None, str] | None:

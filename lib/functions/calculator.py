@@ -6,6 +6,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable
+from typing import cast
 
 from lib.registry import tool
 
@@ -49,7 +50,7 @@ def calculate(expression: str) -> float:
 def _eval(node: ast.AST) -> float:
     """Evaluate one node, refusing anything that is not plain arithmetic."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
+        return cast(float, node.value)  # an int stays an int: exact until the result is made a float
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_eval(node.operand))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:

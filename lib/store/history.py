@@ -4,42 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from .engine import WRITE, make_engine, write_lock
 from .migrations import migrate
+from .profiles import Profiles
 from .queries import (
     expire_idle,
-    response_dict,
     response_row,
-    rollup_sums,
-    rollup_where,
     select_conversations,
-    select_responses,
     set_status,
-    usage_sums,
-    used_models,
-    used_tools,
-    utc_day,
-    where,
     write_statements,
 )
-from .profiles import Profiles
 from .prompts import PromptTemplates
-from .vector_stores import VectorStoreOwners
 from .records import (
     CONVERSATION_STATUSES,
     ConversationClosed,
     OwnershipError,
-    ResponseFilter,
     ResponseRecord,
     utcnow,
 )
-from .schema import conversations, response_days, responses
+from .response_reads import ResponseReads
+from .schema import conversations, responses
 from .spend import Spend
+from .vector_stores import VectorStoreOwners
 
 
 def _check_status(status: str | None) -> None:
@@ -47,8 +38,8 @@ def _check_status(status: str | None) -> None:
         raise ValueError(f"unknown conversation status {status!r}; expected one of {CONVERSATION_STATUSES}")
 
 
-class HistoryStore:
-    """The app's own index of responses and conversations, on SQLite or PostgreSQL."""
+class HistoryStore(ResponseReads):
+    """The app's own index of responses and conversations, on SQLite or PostgreSQL (response reads: ResponseReads)."""
 
     def __init__(
         self,
@@ -122,7 +113,7 @@ class HistoryStore:
         refused: ConversationClosed | None = None
         with self._write() as conn:
             if record.conversation_id:
-                refused = self._admit_turn(conn, record, now)
+                refused = self._admit_turn(conn, record, record.conversation_id, now)
             # No row back: the id exists under another owner and the upsert's WHERE refused it.
             if refused is None and conn.execute(self._sql.upsert_response, row).first() is None:
                 raise OwnershipError(f"response {record.id} is recorded under another owner")
@@ -174,98 +165,6 @@ class HistoryStore:
         with self._write() as conn:
             stmt = delete(responses).where(responses.c.owner == owner, responses.c.id == id)
             return conn.execute(stmt).rowcount > 0
-
-    # -- responses ---------------------------------------------------------------------------
-
-    def responses(
-        self,
-        f: ResponseFilter,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        order_by: str = "created_at",
-        descending: bool = True,
-    ) -> list[dict[str, Any]]:
-        """One page of the filtered responses, sorted and sliced in SQL."""
-        if limit < 0 or offset < 0:
-            raise ValueError("limit and offset must not be negative")
-        stmt = select_responses(f, self._dialect, order_by, descending).limit(limit).offset(offset)
-        with self._engine.connect() as conn:
-            return [response_dict(r) for r in conn.execute(stmt)]
-
-    def iter_responses(
-        self, f: ResponseFilter, *, batch: int = 1000, order_by: str = "created_at", descending: bool = True
-    ) -> Iterator[dict[str, Any]]:
-        """Every filtered response, streamed in batches (a server-side cursor on PostgreSQL)."""
-        stmt = select_responses(f, self._dialect, order_by, descending)
-        with self._engine.connect() as conn:
-            for row in conn.execution_options(yield_per=batch).execute(stmt):
-                yield response_dict(row)
-
-    def count_responses(self, f: ResponseFilter) -> int:
-        """How many responses match the filter."""
-        rollup = rollup_where(f)
-        if rollup is not None:
-            stmt = select(rollup_sums()[0]).where(rollup)
-        else:
-            stmt = select(func.count()).select_from(responses).where(where(f, self._dialect))
-        with self._engine.connect() as conn:
-            return conn.execute(stmt).scalar_one()
-
-    def response(self, owner: str, id: str) -> dict[str, Any] | None:
-        """One response of this owner, or None."""
-        stmt = select(responses).where(responses.c.owner == owner, responses.c.id == id)
-        with self._engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        return response_dict(row) if row else None
-
-    def totals(self, f: ResponseFilter) -> dict[str, Any]:
-        """Sums over the filtered responses: count, tokens, cost."""
-        rollup = rollup_where(f)
-        if rollup is not None:  # a few rows per day instead of every response
-            stmt = select(*rollup_sums()).where(rollup)
-        else:
-            stmt = select(func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
-        with self._engine.connect() as conn:
-            return dict(conn.execute(stmt).one()._mapping)
-
-    def daily_usage(self, f: ResponseFilter) -> list[dict[str, Any]]:
-        """Per UTC day and model: responses, tokens and cost, summed in SQL."""
-        rollup = rollup_where(f)
-        if rollup is not None:
-            day, model = response_days.c.day, response_days.c.model
-            stmt = select(day, model, *rollup_sums()).where(rollup)
-        else:
-            day, model = utc_day(self._dialect).label("day"), responses.c.model
-            stmt = select(day, model, func.count().label("responses"), *usage_sums()).where(where(f, self._dialect))
-        stmt = stmt.group_by(day, model).order_by(day, model)
-        with self._engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        for r in rows:
-            if isinstance(r["day"], str):
-                r["day"] = date.fromisoformat(r["day"])
-        return rows
-
-    def latencies(self, f: ResponseFilter, limit: int = 5000) -> list[int]:
-        """Latencies (ms) of the newest `limit` filtered responses that have one."""
-        stmt = (
-            select(responses.c.latency_ms)
-            .where(where(f, self._dialect), responses.c.latency_ms.is_not(None))
-            .order_by(responses.c.created_at.desc(), responses.c.id.desc())
-            .limit(limit)
-        )
-        with self._engine.connect() as conn:
-            return list(conn.execute(stmt).scalars())
-
-    def distinct_models(self, owner: str) -> list[str]:
-        """The models this owner's responses used, sorted."""
-        with self._engine.connect() as conn:
-            return list(conn.execute(used_models(owner)).scalars())
-
-    def distinct_tools(self, owner: str) -> list[str]:
-        """The tool types this owner's responses used, sorted."""
-        with self._engine.connect() as conn:
-            return list(conn.execute(used_tools(owner)).scalars())
 
     # -- conversations -------------------------------------------------------------------------
 
@@ -319,9 +218,10 @@ class HistoryStore:
         with self._write_lock, self._write_engine.begin() as conn:
             yield conn
 
-    def _admit_turn(self, conn: Connection, record: ResponseRecord, now: datetime) -> ConversationClosed | None:
-        """Create or touch the record's conversation; the refusal if it cannot take the turn."""
-        cid = record.conversation_id
+    def _admit_turn(
+        self, conn: Connection, record: ResponseRecord, cid: str, now: datetime
+    ) -> ConversationClosed | None:
+        """Create or touch the record's conversation (cid); the refusal if it cannot take the turn."""
         conv, created = self._lock_conversation(conn, cid, record.owner, now, model=record.model, response_id=record.id)
         if created:
             return None

@@ -55,4 +55,5 @@ class Profiles:
     def delete(self, owner: str, name: str) -> bool:
         """Delete a profile; False if there was none."""
         with self._store.writing() as conn:
-            return bool(conn.execute(delete(profiles).where(profiles.c.owner == owner, profiles.c.name == name)).rowcount)
+            deleted = conn.execute(delete(profiles).where(profiles.c.owner == owner, profiles.c.name == name))
+            return bool(deleted.rowcount)

@@ -192,8 +192,8 @@ def select_responses(f: ResponseFilter, dialect: str, order_by: str, descending:
     """Filtered responses in a stable order (the id breaks ties, so pages never overlap)."""
     if order_by not in SORTABLE:
         raise ValueError(f"cannot sort by {order_by!r}; choose one of {sorted(SORTABLE)}")
-    column, tie = SORTABLE[order_by], responses.c.id
-    key, tie = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
+    column, by_id = SORTABLE[order_by], responses.c.id
+    key, tie = (column.desc(), by_id.desc()) if descending else (column.asc(), by_id.asc())
     # NULLS LAST both ways where a column has NULLs: the engines disagree on the default. Not on the
     # others: PostgreSQL then walks an index instead of sorting every row of the owner.
     key = key.nulls_last() if order_by in NULLABLE else key

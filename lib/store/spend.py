@@ -6,9 +6,9 @@ import math
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from .records import StoreError, utcnow
 from .schema import spend
@@ -35,13 +35,12 @@ class Spend:
         """Add `usd` (may be negative, to give back a reservation) and return the new total."""
         nano = to_nano(usd)
         insert = pg_insert if self._store.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(spend).values(identity=identity, period=period, nano_usd=nano, updated_at=utcnow())
+        row = insert(spend).values(identity=identity, period=period, nano_usd=nano, updated_at=utcnow())
         # The addition happens inside the database, under the row's lock: two writers never
         # read the same old total (a read-then-write in Python would lose one of them).
-        statement = statement.on_conflict_do_update(
+        statement = row.on_conflict_do_update(
             index_elements=[spend.c.identity, spend.c.period],
-            set_={"nano_usd": spend.c.nano_usd + statement.excluded.nano_usd,
-                  "updated_at": statement.excluded.updated_at},
+            set_={"nano_usd": spend.c.nano_usd + row.excluded.nano_usd, "updated_at": row.excluded.updated_at},
         ).returning(spend.c.nano_usd)
         try:
             with self._store.writing() as conn:

@@ -11,7 +11,8 @@ from lib.access import owner_key_in_use
 from lib.capabilities import probe
 from lib.client import build_client
 from lib.errors import explain
-from lib.settings import PROVIDERS, Settings, missing_setting
+from lib.providers import PROVIDERS, Provider
+from lib.settings import Settings, missing_setting
 from lib.ui import state
 from lib.urls import mask_url
 
@@ -31,23 +32,19 @@ def _own(current: Settings, name: str) -> str:
     return str(getattr(current, name) or "") if current.source_of(name) == "session" else ""
 
 
-def _endpoint_fields(provider: str, current: Settings) -> dict[str, Any]:
+def _endpoint_fields(provider: Provider, current: Settings) -> dict[str, Any]:
     """Editable endpoint fields, prefilled with this session's own values only."""
     lent = current.source_of(current.endpoint_field) not in {"session", "default"}
     hint = f"Leave empty for the app's endpoint, {mask_url(current.endpoint)}." if lent else ""
-    if provider == "azure":
-        chosen = {"azure_endpoint": st.text_input(
-            "Azure OpenAI endpoint", value=_own(current, "azure_endpoint"),
-            placeholder="https://my-resource.openai.azure.com", help=hint or None).strip()}
-        chosen["api_version"] = st.text_input(
-            "API version", value=current.api_version,
-            help="`preview` or a dated version for the Azure client; `v1` for the /openai/v1 base URL.").strip()
-        st.caption("The model is your deployment's name.")
-        return chosen
-    return {"base_url": st.text_input(
-        "Base URL", value=_own(current, "base_url"),
-        placeholder="http://localhost:8000/v1" if provider == "compatible" else "https://api.openai.com/v1",
-        help=hint or "Leave empty for OpenAI. Any OpenAI-compatible server with a /v1 Responses API works.").strip()}
+    name = provider.endpoint_field
+    chosen = {name: st.text_input(provider.endpoint_label, value=_own(current, name),
+                                  placeholder=provider.endpoint_example, help=hint or provider.endpoint_help).strip()}
+    if provider.api_version:
+        chosen["api_version"] = st.text_input("API version", value=current.api_version,
+                                              help=provider.api_version_help).strip()
+    if provider.model_note:
+        st.caption(provider.model_note)
+    return chosen
 
 
 def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
@@ -58,19 +55,20 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
     opens the endpoint fields. The candidate is resolved like saved settings, never patched, so
     Check key cannot send the app's key anywhere but the app's endpoint.
     """
-    providers = list(PROVIDERS)
-    provider = st.radio("Provider", providers, index=providers.index(current.provider), format_func=PROVIDERS.get,
-                        horizontal=True)
-    chosen: dict[str, Any] = {"provider": provider}
+    kinds = list(PROVIDERS)
+    kind = st.radio("Provider", kinds, index=kinds.index(current.provider),
+                    format_func=lambda k: PROVIDERS[k].label, horizontal=True)
+    provider = PROVIDERS[kind]
+    chosen: dict[str, Any] = {"provider": kind}
     key_note = f"Current key: {masked(current)} (from {current.source_of('api_key')})." if current.api_key else ""
-    label = {"azure": "Azure OpenAI key", "compatible": "API key (optional)"}.get(provider, "OpenAI API key")
-    api_key = st.text_input(label, type="password", placeholder="sk-…", help="Kept in this browser session only.")
+    api_key = st.text_input(provider.key_label, type="password", placeholder="sk-…",
+                            help="Kept in this browser session only.")
     if key_note:
         st.caption(key_note)
     if api_key:
         chosen["api_key"] = api_key
     apps_key = current.source_of("api_key") not in {"session", "default"}  # secrets, environment, .env, withheld
-    if apps_key and not api_key and provider != "compatible":
+    if apps_key and not api_key and provider.key_required:
         st.text_input("Endpoint", value=mask_url(current.endpoint), disabled=True, key="setup_apps_endpoint")
         st.caption("The app's own endpoint, used with the app's key. To use another endpoint, type your own key "
                    "above: an endpoint you choose goes with a key you bring.")

@@ -15,8 +15,8 @@ from openai import OpenAI
 from lib import files
 from lib.errors import explain
 from lib.files import FileRow, StoreRow
-from lib.ownership import Owned, mine
 from lib.markup import plain
+from lib.ownership import Owned, mine
 from lib.settings import Settings
 from lib.store import StoreError
 from lib.ui import state, store_owners

@@ -64,7 +64,8 @@ def rename(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
     if not title or not store.rename_conversation(owner, conversation_id, title):
         return
     try:
-        metadata = dict(client.conversations.retrieve(conversation_id).metadata or {})
+        kept = client.conversations.retrieve(conversation_id).metadata  # typed `object` by the SDK
+        metadata = dict(kept) if isinstance(kept, dict) else {}
         client.conversations.update(conversation_id, metadata=metadata | {"title": title})
     except openai.NotFoundError:
         notice("info", "Renamed here; the conversation is no longer on the API.")

@@ -160,7 +160,7 @@ def view_options() -> dict[str, Any]:
     left, middle, right = st.columns([2, 1, 1])
     sortable = list(SORTABLE)
     left.selectbox("Sort by", sortable, index=sortable.index(applied["sort"]), key=_widget("sort"),
-                   format_func=SORT_LABELS.get, on_change=_keep_view, args=("sort",))
+                   format_func=lambda column: SORT_LABELS.get(column, column), on_change=_keep_view, args=("sort",))
     middle.selectbox("Order", (True, False), index=0 if applied["descending"] else 1, key=_widget("descending"),
                      format_func=lambda d: "Descending" if d else "Ascending", on_change=_keep_view,
                      args=("descending",))

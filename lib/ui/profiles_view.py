@@ -82,6 +82,8 @@ def profiles_section() -> None:
         return
     picked = st.selectbox("Profiles", options, format_func=lambda n: n + (" (example)" if n not in mine else ""))
     data = store.get(owner, picked) if picked in mine else shipped[picked]
+    if data is None:  # deleted in another tab since the list was read
+        return
     load, export, remove = st.columns(3)
     if load.button("Load", icon=":material/download_done:", key="profile_load"):
         try:

@@ -19,7 +19,7 @@ def alive_check() -> Callable[[], bool]:
         instance = runtime.get_instance() if ctx is not None and runtime.exists() else None
     except Exception:  # noqa: BLE001
         instance = None
-    if instance is None:
+    if instance is None or ctx is None:
         return lambda: True
     session_id = ctx.session_id
 

@@ -15,10 +15,10 @@ from openai import OpenAI
 
 from lib.access import is_local, owner_key_in_use, without_owner_key
 from lib.client import ClientCache
-from lib.identity import ANONYMOUS, Identity, identify
-from lib.store import HistoryStore, default_url
 from lib.conversations import Thread
+from lib.identity import ANONYMOUS, Identity, identify
 from lib.settings import Settings, missing_setting, resolve, secrets_dict
+from lib.store import HistoryStore, default_url
 from lib.stream import Turn
 
 # Like Streamlit's own .streamlit/secrets.toml, .env is looked up where the app is started.

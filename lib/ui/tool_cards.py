@@ -7,7 +7,7 @@ import functools
 import json
 import mimetypes
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -86,7 +86,7 @@ def is_running(item: Item) -> bool:
     return _running(item) or (item.type == "function_call" and "output" not in item.data)
 
 
-def _state(item: Item) -> str:
+def _state(item: Item) -> Literal["running", "complete", "error"]:
     if item.status == "failed" or item.data.get("error"):
         return "error"
     return "running" if is_running(item) else "complete"
@@ -112,7 +112,8 @@ def _web_search(where: Any, d: dict[str, Any]) -> None:
 def _file_search(where: Any, d: dict[str, Any]) -> None:
     if results := d.get("results"):
         where.dataframe(
-            [{"file": r.get("filename"), "score": r.get("score"), "text": (r.get("text") or "")[:300]} for r in results],
+            [{"file": r.get("filename"), "score": r.get("score"), "text": (r.get("text") or "")[:300]}
+             for r in results],
             hide_index=True,
         )
 
@@ -186,7 +187,8 @@ def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None
     if ended and state == "running":
         label, state = f"{label.removesuffix('…')} (did not finish)", "error"
     if decision is not None:
-        label = f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} on {item.data.get('server_label', '')}"
+        label = (f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} "
+                 f"on {item.data.get('server_label', '')}")
     waiting = item.type == "mcp_approval_request" and decision is None
     card = st.status(plain(label), state=state, expanded=waiting)  # labels are markdown: names are not
     # Filled without `with card:`: leaving that block marks a running card complete (after a 50 ms sleep).

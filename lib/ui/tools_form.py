@@ -10,10 +10,10 @@ import streamlit as st
 from openai import OpenAI
 
 from lib import ownership
-from lib.files import list_stores
-from lib.ownership import Owned
-from lib.markup import plain
 from lib.errors import explain
+from lib.files import list_stores
+from lib.markup import plain
+from lib.ownership import Owned
 from lib.registry import all_tools
 from lib.tools import McpServer, ToolSettings
 
@@ -63,7 +63,7 @@ def _file_search(tools: ToolSettings, client: OpenAI | None, owned: Owned) -> di
             stores = {}
         stores = {**{s: s for s in chosen}, **stores}
         changes["vector_store_ids"] = tuple(st.multiselect(
-            "Vector stores", list(stores), default=list(chosen), format_func=stores.get,
+            "Vector stores", list(stores), default=list(chosen), format_func=lambda s: stores.get(s, s),
             help="Create stores and upload files on the Files page."))
         changes["file_search_max_results"] = int(st.number_input(
             "Max results", min_value=1, max_value=50, value=tools.file_search_max_results))
@@ -142,7 +142,8 @@ def tools_form(tools: ToolSettings, client: OpenAI | None, *, reasoning: bool, o
         "Structured output: JSON Schema", value=tools.json_schema, height=160, placeholder='{"type": "object", …}',
         help="Leave empty for plain text. Answers then follow this schema (strict mode).")
     if reasoning:
-        summary = st.selectbox("Reasoning summaries", SUMMARIES, index=SUMMARIES.index(tools.reasoning_summary or "off"),
+        summary = st.selectbox("Reasoning summaries", SUMMARIES,
+                               index=SUMMARIES.index(tools.reasoning_summary or "off"),
                                help="Shown in a collapsed Thinking section above the answer.")
         changes["reasoning_summary"] = None if summary == "off" else summary
     return dataclasses.replace(tools, **changes)

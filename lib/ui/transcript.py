@@ -6,18 +6,18 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
+from lib.markup import escape_markdown, safe_link
 from lib.settings import Settings
 from lib.stream import Item, Turn
 from lib.ui import state
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
-from lib.markup import escape_markdown, safe_link
 from lib.ui.text import markdown
 from lib.ui.tool_cards import container_downloads, is_running, render_tool
 

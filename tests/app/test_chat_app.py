@@ -159,7 +159,8 @@ def test_continue_after_a_cut_answer_asks_for_the_rest_in_the_same_conversation(
 
 
 def test_unknown_events_and_keep_alive_comments_do_not_disturb_the_answer(app, configured: FakeOpenAI) -> None:
-    configured.queue(Text("Still here.", extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"})))
+    configured.queue(Text("Still here.",
+                          extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"})))
     at = chat(app().run(), "Ping?")
     assert not at.exception
     assert at.chat_message[1].markdown[0].value == "Still here." and not at.chat_message[1].warning

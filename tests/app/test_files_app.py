@@ -133,7 +133,8 @@ def test_use_in_chat_sets_file_search_in_the_session(app, configured: FakeOpenAI
     at = button(at, "Use in chat").click().run()
     tools = at.session_state["settings"]["tools"]
     assert tools.file_search and set(tools.vector_store_ids) == set(ids)
-    assert at.main.caption[-1].value in ("File search in chat uses: Alpha, Beta", "File search in chat uses: Beta, Alpha")
+    assert at.main.caption[-1].value in ("File search in chat uses: Alpha, Beta",
+                                         "File search in chat uses: Beta, Alpha")
     at.multiselect[0].set_value([]).run()
     at = button(at, "Use in chat").click().run()
     tools = at.session_state["settings"]["tools"]

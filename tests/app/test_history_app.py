@@ -186,7 +186,8 @@ def test_detail_shows_the_output_and_delete_removes_it_here_and_on_the_api(
     paths = [r.path for r in configured.requests if r.method == "GET"]
     assert f"/v1/responses/{response_id}" in paths and f"/v1/responses/{response_id}/input_items" in paths
     link = next(p for p in at.get("page_link") if p.proto.label == "Open conversation in chat")
-    assert link.proto.page == ""  # the chat is the default page: the app root and f"conversation={conversation}" in link.proto.query_string
+    # The chat is the default page: the app root, and f"conversation={conversation}" in link.proto.query_string.
+    assert link.proto.page == ""
 
     at = button(at, "Delete").click().run()
     assert "from this history and from the API" in at.warning[0].value

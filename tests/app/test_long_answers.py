@@ -73,7 +73,9 @@ def test_stop_closes_a_plain_stream(fake_openai: FakeOpenAI, tmp_path) -> None:
     assert row["status"] == "cancelled"
 
 
-def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(app, configured: FakeOpenAI, monkeypatch) -> None:
+def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(
+    app, configured: FakeOpenAI, monkeypatch
+) -> None:
     # The URL still says ?pending= (the tab closed before the page could drop it); the answer finished meanwhile.
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     configured.queue(Reply(Message("The finished answer.")))
@@ -110,4 +112,5 @@ def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, 
     assert said[:2] == ["Hello", "First answer."]
     assert said[2] == "Write a lot"
     assert said[3].replace("\n\n", " ") == LONG_TEXT and len(said) == 4
-    assert any(r.path == f"/v1/responses/{response_id}" and r.query.get("stream") == "true" for r in configured.requests)
+    assert any(r.path == f"/v1/responses/{response_id}" and r.query.get("stream") == "true"
+               for r in configured.requests)

@@ -34,7 +34,7 @@ def test_a_profile_with_a_bad_schema_does_not_open_by_url(app, configured: FakeO
 def test_a_profile_with_a_bad_schema_is_not_imported_or_loaded(app, configured: FakeOpenAI, clean_env) -> None:
     at = app().run()
     at.switch_page("app_pages/setup.py").run()
-    at.get("file_uploader")[0].upload("broken.json", json.dumps(bad_profile()).encode(), "application/json").run()
+    next(u for u in at.get("file_uploader") if "profile_import" in u.proto.id).upload("broken.json", json.dumps(bad_profile()).encode(), "application/json").run()
     next(b for b in at.button if b.label == "Import").click().run()
     assert [e.value for e in at.error] == [f"broken.json was not imported: {REASON}"]
     store = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")

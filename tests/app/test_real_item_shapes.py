@@ -28,7 +28,7 @@ def test_web_search_page_actions_say_which_page_was_opened_or_searched(app, conf
         ("Searched for “16 hours” in cats.example/sleep/hours", "complete"),
         ("Opened a page", "complete"),
     ]
-    for run in range(2):
+    for _run in range(2):
         assert [(card.label, card.state) for card in at.chat_message[1].get("status")] == expected
         at.run()
 

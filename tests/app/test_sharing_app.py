@@ -182,10 +182,10 @@ def test_spending_cap_stops_the_next_turn_and_keeps_the_transcript(app, shared_e
 
 
 def share_script() -> None:
+    import streamlit as st
+
     from lib.conversations import Thread
     from lib.ui.share import render_share_link, share_link
-
-    import streamlit as st
 
     assert share_link(Thread()) is None
     render_share_link(Thread(conversation_id=st.session_state.get("conversation", "conv_abc123")))

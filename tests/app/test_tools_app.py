@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.chat import MAX_ROUNDS, RUNAWAY
@@ -22,10 +21,10 @@ from tests.fake_openai import (
     Message,
     Reasoning,
     Reply,
+    WebSearch,
     container_file_citation,
     file_citation,
     tiny_png_b64,
-    WebSearch,
     url_citation,
 )
 
@@ -164,7 +163,7 @@ def test_image_generation_keeps_the_partial_image_when_the_stream_drops(app, con
     # The stream stops right after the two partial images: the chat keeps the last one, marked as a draft.
     configured.queue(Reply(ImageGeneration(tiny_png_b64(), partials=2), cut_after=7))
     at = chat(start(app, image_generation=True), "Draw")
-    for run in range(2):  # as the turn ends, and as the transcript draws it on the next run
+    for _run in range(2):  # as the turn ends, and as the transcript draws it on the next run
         reply = at.chat_message[1]
         assert cards(reply) == [("Generating an image (did not finish)", "error")]
         assert [i.proto.imgs[0].caption for i in reply.get("image")] == ["A draft: the image did not finish"]

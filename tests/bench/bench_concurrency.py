@@ -115,7 +115,8 @@ async def measure(url: str) -> dict[str, Any]:
 
 def run(workdir: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    print(f"\nConcurrency benchmark: {SESSIONS} sessions at once vs 1; answer of {DELTAS} deltas, {DELAY * 1000:.0f} ms "
+    print(f"\nConcurrency benchmark: {SESSIONS} sessions at once vs 1; "
+          f"answer of {DELTAS} deltas, {DELAY * 1000:.0f} ms "
           f"apart (~15 KB); one `streamlit run`, {SESSIONS} pages in one Chromium, the double in its own process")
     print(f"  {load()}")
     with fake_process(deltas=DELTAS, delay=DELAY) as base_url, streamlit_app(base_url, workdir / "app") as app:

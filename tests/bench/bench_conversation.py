@@ -82,8 +82,7 @@ def build(fake: FakeOpenAI, turns: int) -> tuple[Thread, list[Turn], list[int], 
     seconds = []
     for number in range(1, turns + 1):
         started = time.perf_counter()
-        for turn in run_turn(client, settings, thread, f"Question {number:03d}: explain section {number:03d}."):
-            pass
+        *_, turn = run_turn(client, settings, thread, f"Question {number:03d}: explain section {number:03d}.")
         seconds.append(time.perf_counter() - started)
         assert turn.status == "completed", turn.error
         done.append(turn)
@@ -171,7 +170,7 @@ def profile_rerun(thread: Thread, turns: list[Turn], top: int = 14) -> str:
     out = io.StringIO()
     stats.stream = out
     entries = []
-    for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
         path = filename.replace(str(ROOT) + "/", "")
         if path.startswith(("lib/", "app_pages/", "Home.py")):
             entries.append((cumtime, tottime, calls, f"{path}:{name}"))
@@ -203,13 +202,15 @@ def run(workdir: Path) -> dict[str, Any]:
     sizes = big["sizes"]
     per_turn = big["build"]
     print(f"  built through lib.chat.run_turn: {SIZES[1]} turns in {sum(per_turn):.1f} s; median turn, turns 2-11 "
-          f"{median(per_turn[1:11]) * 1000:.0f} ms, turns {SIZES[1] - 9}-{SIZES[1]} {median(per_turn[-10:]) * 1000:.0f} ms "
+          f"{median(per_turn[1:11]) * 1000:.0f} ms, "
+          f"turns {SIZES[1] - 9}-{SIZES[1]} {median(per_turn[-10:]) * 1000:.0f} ms "
           f"(the in-process double deep-copies the whole conversation on every request)")
     print(f"  request size (POST /v1/responses body): turn 1 {sizes[0]} B, turn 2 {sizes[1]} B, "
           f"turn 100 {sizes[99]} B, turn 200 {sizes[199]} B; min {min(sizes)} B, max {max(sizes)} B; "
           f"sent from the page after {SIZES[0]} turns {small['page_turn_request']} B, after {SIZES[1]} turns "
           f"{big['page_turn_request']} B -> {'flat' if max(sizes) - min(sizes) <= 8 else 'GROWS'}")
-    print(f"  {'chat page in AppTest (reruns: best of ' + str(RERUNS) + ')':<44}{SIZES[0]:>6} turns{SIZES[1]:>8} turns{'ratio':>8}")
+    title = f"chat page in AppTest (reruns: best of {RERUNS})"
+    print(f"  {title:<44}{SIZES[0]:>6} turns{SIZES[1]:>8} turns{'ratio':>8}")
     rows = [("rerun, transcript in the session", "live_rerun"), ("first run of that session", "live_first"),
             ("reopened from the URL: first run", "url_first"), ("reopened from the URL: rerun", "url_rerun"),
             ("one more turn sent from the page", "page_turn"), ("rerun after that turn", "after_turn_rerun")]
@@ -225,7 +226,8 @@ def run(workdir: Path) -> dict[str, Any]:
           f"only the last {WINDOW} turns drawn {trial['window'] * 1000:.0f} ms "
           f"({trial['window'] / small['live_rerun']:.1f}x); both {trial['window_without_code'] * 1000:.0f} ms "
           f"({trial['window_without_code'] / small['live_rerun']:.1f}x)")
-    print(f"  profile of one {SIZES[1]}-turn rerun (AppTest script thread; cProfile inflates absolute times):\n{profile}")
+    print(f"  profile of one {SIZES[1]}-turn rerun (AppTest script thread; cProfile inflates absolute times):\n"
+          f"{profile}")
     print(f"  {load()}; {time.perf_counter() - started:.0f} s in all")
     return {"small": small, "big": big, "rerun_ratio": ratio}
 

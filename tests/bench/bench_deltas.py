@@ -1,9 +1,10 @@
 """Benchmark of delta accumulation: 1,000 against 16,000 deltas of 1 KB into one Turn (issue 12, item 11).
 
 Linear time means a ratio near 16 and a flat cost per delta. On a shared machine the 16k figures run
-somewhat high: 16 MB strings no longer fit in the caches the 1 MB ones do. Before the fix, function-call arguments were appended to a fresh string
-in `item.data` on every delta: 16,000 of them took about a minute. The old way is measured here too (as a
-local copy of the old line, on 1,000 against 4,000 deltas: a ratio near 16 there means quadratic).
+somewhat high: 16 MB strings no longer fit in the caches the 1 MB ones do. Before the fix, function-call
+arguments were appended to a fresh string in `item.data` on every delta: 16,000 of them took about a minute.
+The old way is measured here too (as a local copy of the old line, on 1,000 against 4,000 deltas: a ratio near
+16 there means quadratic).
 
 Run on demand (not part of the default run):
     uv run python -m tests.bench.bench_deltas

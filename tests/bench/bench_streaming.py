@@ -106,8 +106,7 @@ def sdk_path(client: OpenAI, request: dict[str, Any]) -> Timer:
 def lib_path(client: OpenAI, settings: Settings, thread: Thread, prompt: str) -> Timer:
     """The app's library path: run_turn, the reducer, retries, cost."""
     with Timer() as timer:
-        for turn in run_turn(client, settings, thread, prompt):
-            pass
+        *_, turn = run_turn(client, settings, thread, prompt)
     assert turn.text == ANSWER, turn.status
     return timer
 
@@ -310,7 +309,8 @@ def report(played: dict[str, list[Timer]], lib: dict[float, dict[str, list[Timer
             sdk_wall = median([t.wall for t in lib[delay]["sdk"]])
             figures[f"{name}_ws_ratio_{delay}"] = ws / answer_bytes
             figures[f"{name}_turn_{delay}"] = seconds
-            marks = " / ".join(f"{median([r[k] for r in runs]):.2f}s" for k in ("first_frame", "first_text", "last_frame"))
+            marks = " / ".join(f"{median([r[k] for r in runs]):.2f}s"
+                               for k in ("first_frame", "first_text", "last_frame"))
             print(f"  {delay * 1000:6.0f}ms {name:<28}{seconds:8.2f}s{seconds / sdk_wall:7.2f}x{frames:8.0f}"
                   f"{kb(ws):>12}{ws / answer_bytes:8.1f}x   {marks}")
     for delay in DELAYS:

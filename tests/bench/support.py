@@ -19,8 +19,8 @@ from typing import Any
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_KEY, ROOT, free_port, wait_idle
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DONE_JS", "E2E_KEY", "MARKER", "MODEL", "ROOT", "App", "WsCounter", "app_env",
-           "browser_turn", "cpu_by_role", "cpu_spent", "fake_process", "kb", "launch_chromium", "load", "long_answer", "median", "open_chat", "p95",
-           "settle", "streamlit_app", "streamlit_apps", "wait_idle", "with_env"]
+           "browser_turn", "cpu_by_role", "cpu_spent", "fake_process", "kb", "launch_chromium", "load", "long_answer",
+           "median", "open_chat", "p95", "settle", "streamlit_app", "streamlit_apps", "wait_idle", "with_env"]
 
 MARKER = "End of the benchmark answer."  # the last words of every answer: seen in the page = fully drawn
 MODEL = "gpt-5-mini"

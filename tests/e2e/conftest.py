@@ -45,7 +45,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if os.environ.get("CI") == "true":
         raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: apt-get install chromium, or set CHROMIUM")
     for item in browser_tests:
-        item.add_marker(pytest.mark.skip(reason=f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"))
+        reason = f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +110,9 @@ def start_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
 
 
 @pytest.fixture(scope="module")
-def app_url(e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory, app_extra_env: dict[str, str]) -> Iterator[str]:
+def app_url(
+    e2e_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory, app_extra_env: dict[str, str]
+) -> Iterator[str]:
     """`streamlit run Home.py` on a free port, configured by environment to talk to the double."""
     data = tmp_path_factory.mktemp("app-data")
     log = data / "streamlit.log"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any
 
 from .checks import approvals, check_background, check_tool_items, context_items
 from .events import Lifecycle, Step, Turn, lifecycle, new_response
@@ -34,9 +35,9 @@ class StreamReply:
 
     # A list, or a generator that blocks until a background job produces its next event.
     steps: Iterable[Step]
-    cut_after: Optional[int] = None
-    on_done: Optional[Callable[[], None]] = None
-    chunked: Optional[bool] = None  # None: as the server is set
+    cut_after: int | None = None
+    on_done: Callable[[], None] | None = None
+    chunked: bool | None = None  # None: as the server is set
 
 
 @dataclass
@@ -44,7 +45,7 @@ class DropReply:
     """Close the connection without answering."""
 
 
-Reply = Union[JsonReply, StreamReply, DropReply]
+Reply = JsonReply | StreamReply | DropReply
 
 
 def error(status: int, message: str, param: str | None = None, code: str | None = None) -> JsonReply:

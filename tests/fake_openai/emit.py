@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .items import new_id
 from .outputs import FunctionCall, Json, Message, Reasoning, json_text
@@ -13,7 +13,7 @@ from .recording import Frame
 from .text import chunks, split_text
 
 # (seconds to sleep before writing, event dict, SSE comment line or recorded frame)
-Step = tuple[float, Union[dict[str, Any], str, Frame]]
+Step = tuple[float, dict[str, Any] | str | Frame]
 
 
 @dataclass(frozen=True)

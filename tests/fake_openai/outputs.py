@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .text import check_deltas, split_text
 
@@ -162,10 +162,10 @@ class McpCall:
     error: str | Json | None = None
 
 
-Output = Union[
-    Message, Reasoning, FunctionCall, WebSearch, FileSearch, CodeInterpreter, ImageGeneration,
-    McpListTools, McpApprovalRequest, McpCall,
-]
+Output = (
+    Message | Reasoning | FunctionCall | WebSearch | FileSearch | CodeInterpreter | ImageGeneration
+    | McpListTools | McpApprovalRequest | McpCall
+)
 OUTPUT_KINDS = (
     Message, Reasoning, FunctionCall, WebSearch, FileSearch, CodeInterpreter, ImageGeneration,
     McpListTools, McpApprovalRequest, McpCall,

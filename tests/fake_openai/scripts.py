@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .outputs import OUTPUT_KINDS, Output
 from .recording import Recording
@@ -131,7 +131,7 @@ class Reply:
         return f"Reply{self.outputs!r}"
 
 
-Script = Union[Text, Error, Failed, Incomplete, Reply, Endless, Recording]
+Script = Text | Error | Failed | Incomplete | Reply | Endless | Recording
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lib.stream import Usage
 from lib.markup import escape_markdown, safe_markdown
+from lib.stream import Usage
 from tests.replay.corpus import Case
 
 NOT_CARDS = {"message", "reasoning", "mcp_approval_response"}
@@ -64,7 +64,8 @@ def outputs(case: Case) -> list[dict[str, Any]]:
 def texts(case: Case) -> list[str]:
     """The text of every assistant message, as the page draws model text: through lib.markup (links show their
     host, images and non-web links are not followed; tests/unit/test_markup.py pins that rewriting)."""
-    return [safe_markdown("".join(c.get("text", "") for c in item.get("content") or [] if c.get("type") == "output_text"))
+    return [safe_markdown("".join(c.get("text", "") for c in item.get("content") or []
+                                  if c.get("type") == "output_text"))
             for item in outputs(case) if item["type"] == "message"]
 
 

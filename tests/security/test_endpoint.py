@@ -234,7 +234,9 @@ def test_a_foreign_error_body_never_reaches_the_page(app, clean_env, page_spy, m
 
 @pytest.mark.parametrize("content_type, said", [("text/html; charset=utf-8", "a web page"),
                                                  ("text/plain", "something else (not JSON)")])
-def test_a_web_page_instead_of_the_api_is_said_plainly(app, clean_env, page_spy, monkeypatch, content_type, said) -> None:
+def test_a_web_page_instead_of_the_api_is_said_plainly(
+    app, clean_env, page_spy, monkeypatch, content_type, said
+) -> None:
     portal = page_spy(200, content_type, b"<html><body>Sign in to the Wi-Fi</body></html>")
     monkeypatch.setenv("APP_MODE", "shared")
     monkeypatch.setenv("ALLOWED_BASE_URLS", portal.base_url)

@@ -16,8 +16,18 @@ from lib.tools import McpServer, ToolSettings
 from lib.ui import state
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
-from tests.security.attack import (CLOCK, OWNER_KEY, PASSWORD, VISITOR_KEY, alerts, button, enter_password,
-                                   keys_seen, owner_app, signed_in, tree_text)
+from tests.security.attack import (
+    CLOCK,
+    PASSWORD,
+    VISITOR_KEY,
+    alerts,
+    button,
+    enter_password,
+    keys_seen,
+    owner_app,
+    signed_in,
+    tree_text,
+)
 
 MCP_TOKEN = "Bearer victim-mcp-token-93e1"
 
@@ -82,7 +92,7 @@ def test_a_shipped_name_cannot_be_taken_even_by_someone_with_a_key(app, configur
     button(at, "Save profile").click().run()
     assert "comes with the app" in at.error[0].value
     data = json.dumps({"format": 1, "name": "assistant", "model": "o3", "base_url": "https://evil.example/v1"})
-    at.get("file_uploader")[0].upload("planted.json", data.encode(), "application/json").run()
+    next(u for u in at.get("file_uploader") if "profile_import" in u.proto.id).upload("planted.json", data.encode(), "application/json").run()
     button(at, "Import").click().run()
     assert "comes with the app" in at.error[0].value
     assert profile_names(clean_env) == []
@@ -105,7 +115,7 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
     attacker = setup_page(attacker)
     planted = {"format": 1, "name": "team-demo", "model": "gpt-5-mini", "provider": "compatible",
                "base_url": spy.base_url, "instructions": "Be brief."}
-    attacker.get("file_uploader")[0].upload("team-demo.json", json.dumps(planted).encode(), "application/json").run()
+    next(u for u in attacker.get("file_uploader") if "profile_import" in u.proto.id).upload("team-demo.json", json.dumps(planted).encode(), "application/json").run()
     button(attacker, "Import").click().run()
     assert [name for _, name in profile_names(clean_env)] == ["team-demo"]
 

@@ -133,7 +133,8 @@ def test_resume_prints_the_history_then_continues_in_it(fake_openai: FakeOpenAI,
     conversation = client.conversations.create()
     fake_openai.queue(Text("Paris is the capital."))
     client.responses.create(model="gpt-5-mini", input="Capital of France?", conversation=conversation.id)
-    term = terminal("--conversation", conversation.id, "--no-history", OPENAI_API_KEY=KEY, OPENAI_BASE_URL=fake_openai.base_url)
+    term = terminal("--conversation", conversation.id, "--no-history", OPENAI_API_KEY=KEY,
+                    OPENAI_BASE_URL=fake_openai.base_url)
     history = term.expect("You: ")
     assert conversation.id in history
     term.expect("Capital of France?\nAssistant: Paris is the capital.\n")

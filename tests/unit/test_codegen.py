@@ -15,7 +15,7 @@ import pytest
 from openai import AzureOpenAI, OpenAI
 
 from lib.chat import build_request, user_message
-from lib.codegen import REDACTED, curl_command, env_vars, python_code, render
+from lib.codegen import REDACTED, curl_command, env_vars, python_code, render, target_of
 from lib.conversations import Thread
 from lib.settings import Settings
 from lib.tools import McpServer, ToolSettings
@@ -33,6 +33,15 @@ def sdk_call(client: OpenAI, request: dict[str, Any]) -> None:
         with result as stream:
             for _ in stream:
                 pass
+
+
+def at(base_url: str) -> dict[str, Any]:
+    """python_code/curl_command's endpoint argument for a server at this URL, as View as code makes it."""
+    return {"connection": target_of(Settings(base_url=base_url))["connection"]}
+
+
+def azure_at(endpoint: str) -> dict[str, Any]:
+    return {"connection": target_of(Settings(provider="azure", azure_endpoint=endpoint))["connection"]}
 
 
 def exec_code(code: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
@@ -88,7 +97,7 @@ def test_generated_python_sends_the_apps_request(fake_openai: FakeOpenAI, monkey
     client = OpenAI(api_key=KEY, base_url=fake_openai.base_url, max_retries=0)
     fake_openai.queue(Text("Streamed answer."), Text("Streamed answer."))
     sdk_call(client, request)
-    code = python_code(request, base_url=fake_openai.base_url)
+    code = python_code(request, **at(fake_openai.base_url))
     exec_code(code, monkeypatch, {"OPENAI_API_KEY": KEY, **MCP_SECRETS})
     by_sdk, by_code = last_two_bodies(fake_openai)
     assert by_code == by_sdk == request
@@ -114,7 +123,7 @@ def test_plain_request_with_tools_and_awkward_values(fake_openai: FakeOpenAI, mo
     }
     client = OpenAI(api_key=KEY, base_url=fake_openai.base_url, max_retries=0)
     sdk_call(client, request)
-    code = python_code(request, base_url=fake_openai.base_url)
+    code = python_code(request, **at(fake_openai.base_url))
     exec_code(code, monkeypatch, {"OPENAI_API_KEY": KEY, **MCP_SECRETS})
     assert "Echo:" in capsys.readouterr().out  # not streamed: prints output_text
     by_sdk, by_code = last_two_bodies(fake_openai)
@@ -129,7 +138,7 @@ def test_generated_python_runs_as_a_script(fake_openai: FakeOpenAI, tmp_path: Pa
     request = {"model": "gpt-5-mini", "input": [{"role": "user", "content": "hi"}], "stream": True}
     fake_openai.queue(Text("Hello from the double.", delay=0.01))
     script = tmp_path / "reproduce.py"
-    script.write_text(python_code(request, base_url=fake_openai.base_url))
+    script.write_text(python_code(request, **at(fake_openai.base_url)))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")} | {"OPENAI_API_KEY": KEY}
     done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=20)
     assert done.returncode == 0, done.stderr
@@ -140,9 +149,9 @@ def test_generated_python_runs_as_a_script(fake_openai: FakeOpenAI, tmp_path: Pa
 
 def test_default_endpoint_has_no_base_url_and_known_secrets_are_redacted() -> None:
     request = {"model": "gpt-5", "input": f"my key is {KEY}", "stream": False}
-    code = python_code(request, base_url="https://api.openai.com/v1/", redact=[KEY])
+    code = python_code(request, **at("https://api.openai.com/v1/"), redact=[KEY])
     assert "base_url" not in code and KEY not in code and REDACTED in code
-    assert KEY not in curl_command(request, base_url="https://api.openai.com/v1", redact=[KEY])
+    assert KEY not in curl_command(request, **at("https://api.openai.com/v1"), redact=[KEY])
 
 
 def test_long_multiline_strings_stay_readable_and_exact() -> None:
@@ -158,7 +167,7 @@ def test_azure_code_uses_the_sdks_azure_client(fake_openai: FakeOpenAI, monkeypa
     request = {"model": "my-deployment", "input": "hi", "stream": True}
     azure = AzureOpenAI(api_key=KEY, azure_endpoint=endpoint, api_version="preview", max_retries=0)
     sdk_call(azure, request)
-    code = python_code(request, base_url=endpoint, azure=True, api_version="preview")
+    code = python_code(request, **azure_at(endpoint))
     exec_code(code, monkeypatch, {"AZURE_OPENAI_API_KEY": KEY})
     first, second = fake_openai.requests[-2:]
     assert (second.path, second.query, second.body) == (first.path, first.query, first.body)
@@ -171,7 +180,7 @@ def run_curl(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 def test_curl_parses_back_to_the_same_body() -> None:
     request = {"model": "gpt-5-mini", "input": [{"role": "user", "content": AWKWARD}], "stream": True}
-    command = curl_command(request, base_url="http://localhost:8000/v1")
+    command = curl_command(request, **at("http://localhost:8000/v1"))
     words = shlex.split(command.replace("\\\n", " "))  # a shell drops backslash-newlines the same way
     assert words[:3] == ["curl", "http://localhost:8000/v1/responses", "-N"]
     assert "Authorization: Bearer $OPENAI_API_KEY" in words
@@ -184,7 +193,7 @@ def test_curl_sends_the_same_body_as_the_sdk(fake_openai: FakeOpenAI) -> None:
     request = {"model": "gpt-4.1-mini", "input": AWKWARD, "tools": [MCP_TOOL], "store": False}
     client = OpenAI(api_key=KEY, base_url=fake_openai.base_url, max_retries=0)
     sdk_call(client, request)
-    command = curl_command(request, base_url=fake_openai.base_url)
+    command = curl_command(request, **at(fake_openai.base_url))
     assert KEY not in command and not any(secret in command for secret in MCP_SECRETS.values())
     done = run_curl(command, {"OPENAI_API_KEY": KEY, **MCP_SECRETS})
     assert done.returncode == 0, done.stderr
@@ -196,7 +205,7 @@ def test_curl_sends_the_same_body_as_the_sdk(fake_openai: FakeOpenAI) -> None:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_azure_curl_uses_the_api_key_header(fake_openai: FakeOpenAI) -> None:
     endpoint = f"http://127.0.0.1:{fake_openai.port}"
-    command = curl_command({"model": "dep", "input": "hi"}, base_url=endpoint, azure=True, api_version="preview")
+    command = curl_command({"model": "dep", "input": "hi"}, **azure_at(endpoint))
     done = run_curl(command, {"AZURE_OPENAI_API_KEY": KEY})
     assert done.returncode == 0, done.stderr
     recorded = fake_openai.requests[-1]

@@ -141,7 +141,7 @@ def test_a_reader_on_another_thread_never_loses_a_delta(kind: str) -> None:
                 apply(turn, e)
             done = threading.Event()
 
-            def reader(live: Item = turn.items[0]) -> None:
+            def reader(live: Item = turn.items[0], done: threading.Event = done) -> None:
                 while not done.is_set():
                     read(live)
 

@@ -12,7 +12,7 @@ import pytest
 from lib.client import build_client
 from lib.egress import REFUSED, http_client, is_public
 from lib.errors import explain
-from lib.settings import Settings, resolve
+from lib.settings import resolve
 from lib.urls import mask_url, matches_prefix
 from tests.fake_openai import FakeOpenAI
 

@@ -17,15 +17,15 @@ from openai import AzureOpenAI, OpenAI
 from openai.types.conversations import ConversationItem
 from openai.types.responses import (
     Response,
-    ResponseItem,
     ResponseCompletedEvent,
     ResponseCreatedEvent,
+    ResponseItem,
     ResponseStreamEvent,
     ResponseTextDeltaEvent,
 )
 from pydantic import TypeAdapter
 
-from tests.fake_openai import Cut, Error, FakeOpenAI, Failed, Incomplete, Text
+from tests.fake_openai import Cut, Error, Failed, FakeOpenAI, Incomplete, Text
 
 EVENT = TypeAdapter(ResponseStreamEvent)
 RESPONSE = TypeAdapter(Response)

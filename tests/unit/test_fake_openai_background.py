@@ -9,7 +9,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from tests.fake_openai import Error, FakeOpenAI, Failed, FunctionCall, Message, Reply, Text
+from tests.fake_openai import Error, Failed, FakeOpenAI, FunctionCall, Message, Reply, Text
 from tests.unit.test_fake_openai import MODEL, RESPONSE, client_for, raw_stream, validate
 
 # 91 words: with created, queued, in_progress and the message's own events, 100 events in all.

@@ -17,7 +17,6 @@ from pydantic import TypeAdapter
 
 from tests.fake_openai import (
     CodeInterpreter,
-    Error,
     FakeOpenAI,
     FileSearch,
     FunctionCall,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.ui.live import paragraph_break
 from lib.markup import safe_link
+from lib.ui.live import paragraph_break
 
 
 def test_a_paragraph_ends_at_the_last_blank_line() -> None:

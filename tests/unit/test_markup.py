@@ -74,7 +74,8 @@ def links(markdown: str) -> list[str]:
     ("<javascript:alert(1)>", "\\<javascript:alert(1)>"),
     ("> quoted ![x](https://evil.example/)", "> quoted [🖼 x (evil\\.example)](https://evil.example/)"),
     ("*![x](https://evil.example/)*", "*[🖼 x (evil\\.example)](https://evil.example/)*"),
-    ("Plain **bold** _it_ `code` and a list:\n\n- one\n- two", "Plain **bold** _it_ `code` and a list:\n\n- one\n- two"),
+    ("Plain **bold** _it_ `code` and a list:\n\n- one\n- two",
+     "Plain **bold** _it_ `code` and a list:\n\n- one\n- two"),
 ])
 def test_rewrites(text: str, expected: str) -> None:
     assert safe_markdown(text) == expected

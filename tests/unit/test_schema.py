@@ -20,7 +20,8 @@ def test_good_schema_passes_and_becomes_a_strict_text_format() -> None:
 
 
 def test_each_problem_is_named() -> None:
-    assert schema_problem("{'type': 'object'}") == "Not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2."
+    assert schema_problem("{'type': 'object'}") == (
+        "Not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2.")
     assert schema_problem('{"type": "array"}') == 'The schema\'s root must be an object: {"type": "object", ...}.'
     bad_type = dict(GOOD, properties={"cities": {"type": "list"}})
     assert schema_problem(json.dumps(bad_type)).startswith("Not a valid JSON Schema at properties/cities/type:")

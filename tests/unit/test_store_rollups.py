@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 
 from lib.store import HistoryStore, ResponseFilter, ResponseRecord, make_engine
 from lib.store.migrations import MIGRATIONS
 from lib.store.schema import conversations, metadata, responses, schema_version
 from tests.db import history_store, store_url  # noqa: F401  (fixtures)
-from tests.unit.test_store import A, B, T0, record_all, seed_records
+from tests.unit.test_store import T0, A, B, record_all, seed_records
 
 MIDNIGHT = datetime(2026, 3, 3, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ from openai.types.responses import ResponseStreamEvent
 from lib.stream import Turn, apply
 
 
-
 class EVENT:
     """Build events exactly as the SDK's stream iterator does (lenient construction over the union)."""
 
