@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.access import describe_sources
-from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
+from lib.strict_schema import schema_problem
 from lib.ui import budget, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section

@@ -62,9 +62,9 @@ def history_recorder(cwd: Path) -> Recorder:
     stores: dict[str, Any] = {}
 
     def record(settings: Settings, turn: Turn, conversation_id: str | None, previous_id: str | None) -> None:
-        from lib.history import record_turn
         from lib.identity import local_owner
         from lib.store import HistoryStore, default_url
+        from lib.turn_records import record_turn
 
         url = settings.history_url or default_url(cwd)
         if url not in stores:  # opened (and migrated) once, on the first answer

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.identity import PROFILES_NOT_KEPT
 from lib.markup import escape_markdown, plain
-from lib.profiles import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
+from lib.profile_format import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
 from lib.store import StoreError
 from lib.store.profiles import Profiles
 from lib.ui import state

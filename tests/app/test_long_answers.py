@@ -7,10 +7,10 @@ import time
 from lib import chat
 from lib.client import build_client
 from lib.conversations import Thread
-from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
+from lib.turn_records import record_turn
 from lib.ui.state import TRANSCRIPT
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text
 

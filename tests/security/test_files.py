@@ -11,7 +11,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from lib.ownership import owner_tag
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.store.schema import vector_store_owners

@@ -9,7 +9,7 @@ import pytest
 
 from lib import access, identity
 from lib.access import PasswordThrottle
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
 from lib.tools import McpServer, ToolSettings

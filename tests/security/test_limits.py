@@ -15,12 +15,12 @@ import pytest
 from lib import chat, limits
 from lib.client import build_client
 from lib.conversations import Thread
-from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.limits import TurnControl, TurnLimits
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
 from lib.stream import Turn
+from lib.turn_records import record_turn
 from tests.fake_openai import Endless, FakeOpenAI, FunctionCall, Reply
 from tests.security.attack import alerts
 

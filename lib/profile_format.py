@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lib.schema import schema_problem
 from lib.settings import Settings
+from lib.strict_schema import schema_problem
 from lib.tools import McpServer, ToolSettings
 
 FORMAT = 1
