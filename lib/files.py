@@ -26,7 +26,8 @@ FILE_SEARCH_EXTENSIONS = frozenset({
 })
 # A row's status: the API's four, plus two of ours for files that never reached a store.
 PENDING, REJECTED = "pending", "rejected"
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled", REJECTED})
+# A file row that will not change any more: indexed, failed, cancelled, or refused before upload.
+SETTLED_FILE_STATUSES = frozenset({"completed", "failed", "cancelled", REJECTED})
 UPLOAD_WORKERS = 4
 
 
@@ -58,7 +59,7 @@ class FileRow:
     @property
     def final(self) -> bool:
         """True when the status will not change any more."""
-        return self.status in FINAL_STATUSES
+        return self.status in SETTLED_FILE_STATUSES
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from lib.items import LIVE_FIELD_CHARS, Item, Pieces
 
-FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
+# How the API says a response ended (queued and in_progress are on the way there).
+ENDED_RESPONSE_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Turn:
     @property
     def finished(self) -> bool:
         """True once the API said how the response ended."""
-        return self.status in FINAL_STATUSES
+        return self.status in ENDED_RESPONSE_STATUSES
 
     def item(self, item_id: str | None, item_type: str = "message") -> Item:
         """The item with this id, created if an event arrives before its output_item.added."""

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 from dotenv import dotenv_values
@@ -33,7 +33,7 @@ SETTINGS = "settings"  # dict of field -> value chosen in this session
 TRANSCRIPT = "transcript"  # list[Turn]
 THREAD = "thread"  # Thread
 CLIENTS = "clients"  # ClientCache: this session's clients only
-FLASH = "flash"  # one message shown once on the next page
+FLASH = "flash"  # (level, message) shown once at the top of the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
 TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
@@ -115,15 +115,16 @@ def new_chat() -> None:
     st.query_params.clear()
 
 
-def flash(message: str) -> None:
-    """Show `message` once, on the next page drawn."""
-    st.session_state[FLASH] = message
+def flash(message: str, level: Literal["info", "success", "warning", "error"] = "info") -> None:
+    """Show `message` once, at the top of the next page drawn (st.info, st.success, ... by `level`)."""
+    st.session_state[FLASH] = (level, message)
 
 
 def show_flash() -> None:
     """Draw the pending flash message, if any."""
-    if message := st.session_state.pop(FLASH, None):
-        st.info(message)
+    if pending := st.session_state.pop(FLASH, None):
+        level, message = pending
+        getattr(st, level)(message)
 
 
 def peer_ip() -> str | None:

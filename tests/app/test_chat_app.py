@@ -55,7 +55,8 @@ def test_usage_is_shown_under_the_answer(app, configured: FakeOpenAI) -> None:
     caption = at.chat_message[1].caption[0].value
     expected_cost = cost_usd("gpt-5-mini", {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
                                             "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20}})
-    assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:,.4f} · ")
+    assert expected_cost is not None and expected_cost < 0.01  # under a cent: six digits, so it does not read $0.0000
+    assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:.6f} · ")
 
 
 def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOpenAI) -> None:
