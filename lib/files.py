@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -212,19 +211,6 @@ def refresh(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[File
 def in_progress(rows: Iterable[FileRow]) -> bool:
     """True while any row may still change."""
     return any(not row.final for row in rows)
-
-
-def wait_until_final(
-    client: OpenAI, store_id: str, rows: Sequence[FileRow], interval: float = 1.0, timeout: float = 600.0
-) -> list[FileRow]:
-    """Refresh until every row is final or `timeout` seconds pass (for scripts; the page polls in a fragment)."""
-    deadline = time.monotonic() + timeout
-    current = list(rows)
-    while in_progress(current) and time.monotonic() < deadline:
-        current = refresh(client, store_id, current)
-        if in_progress(current):
-            time.sleep(interval)
-    return current
 
 
 def cancel(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[FileRow]:
