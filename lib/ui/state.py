@@ -45,6 +45,7 @@ SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns 
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
 SESSION_ID = "session_id"  # this browser session's random id: the owner of a visitor with no identity
+PROFILE_LOADED = "profile_loaded"  # the profile this session applied last (Setup, or ?profile= on any page)
 
 
 def dotenv_path() -> Path:
