@@ -1,0 +1,26 @@
+"""What a user does in an AppTest: find a button by its label, click it, send a chat message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+
+def button(at: AppTest, label: str) -> Any:
+    """The first button with this label; the failure names the buttons there are."""
+    found = next((b for b in at.button if b.label == label), None)
+    assert found is not None, f"no button {label!r} among {[b.label for b in at.button]}"
+    return found
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the first button with this label and run the script it reruns."""
+    return button(at, label).click().run()
+
+
+def send_message(at: AppTest, prompt: str) -> AppTest:
+    """Type a prompt into the chat input and run until the page is done with it (the answer drawn)."""
+    at.chat_input[0].set_value(prompt).run()
+    assert not at.exception, at.exception
+    return at
