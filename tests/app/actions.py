@@ -1,10 +1,13 @@
-"""What a user does in an AppTest: find a button by its label, click it, send a chat message."""
+"""What a user does in an AppTest: open the chat with tools on, find and click a button, send a chat message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
+
+from lib.tools import ToolSettings
 
 
 def button(at: AppTest, label: str) -> Any:
@@ -24,3 +27,10 @@ def send_message(at: AppTest, prompt: str) -> AppTest:
     at.chat_input[0].set_value(prompt).run()
     assert not at.exception, at.exception
     return at
+
+
+def start(app: Callable[..., AppTest], **tools: Any) -> AppTest:
+    """The chat page with these tools on (as Setup would have saved them)."""
+    at = app()
+    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
+    return at.run()

@@ -9,20 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import registry as functions
-from lib.tools import ToolSettings
 from lib.ui import state
 from lib.ui.cards import CARDS
 from lib.ui.transcript import NOT_DRAWN
-from tests.app.actions import send_message
+from tests.app.actions import send_message, start
 from tests.fake_openai import FakeOpenAI, FunctionCall, ImageGeneration, Message, Reply, Text
 
 NOT_AN_IMAGE = base64.b64encode(b"these bytes are no picture at all").decode()
-
-
-def start(app, **tools: Any) -> AppTest:
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
 
 
 def captions(block: Any) -> list[str]:

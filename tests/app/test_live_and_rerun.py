@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamlit.testing.v1 import AppTest
 
-from lib.tools import McpServer, ToolSettings
-from tests.app.actions import send_message
+from lib.tools import McpServer
+from tests.app.actions import send_message, start
 from tests.fake_openai import FakeOpenAI, McpApprovalRequest, McpCall, Message, Reasoning, Reply, WebSearch
 
 DOCS = McpServer(label="docs", url="https://mcp.example.com/sse", require_approval="always")
-
-
-def start(app, **tools: Any) -> AppTest:
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
 
 
 def drawn(block: Any) -> list[tuple[str, str]]:

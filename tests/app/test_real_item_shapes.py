@@ -9,8 +9,7 @@ import mimetypes
 import pytest
 
 from lib.ui.tool_cards import image_type
-from tests.app.actions import send_message
-from tests.app.test_tools_app import start
+from tests.app.actions import send_message, start
 from tests.fake_openai import Failed, FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.chat import MAX_ROUNDS, RUNAWAY
-from lib.tools import McpServer, ToolSettings
-from tests.app.actions import send_message
+from lib.tools import McpServer
+from tests.app.actions import send_message, start
 from tests.fake_openai import (
     CodeInterpreter,
     Error,
@@ -32,13 +31,6 @@ from tests.fake_openai import (
 
 NOTES = {"file_id": "file-notes1", "filename": "notes.md", "score": 0.87, "text": "Cats sleep 16 hours a day."}
 DOCS = McpServer(label="docs", url="https://mcp.example.com/sse", require_approval="always")
-
-
-def start(app, **tools) -> AppTest:
-    """The chat page with these tools on (as Setup would have saved them)."""
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
 
 
 def cards(block) -> list[tuple[str, str]]:
