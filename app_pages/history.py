@@ -11,7 +11,6 @@ current = state.ready_settings()
 
 st.title("History")
 state.show_flash()
-history_detail.show_notice()
 store_notice.warn_if_history_is_ephemeral(current)
 store, owner, client = state.history(current), state.owner(current), state.client(current)
 if not state.identity(current).durable:

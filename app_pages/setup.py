@@ -7,8 +7,8 @@ import streamlit as st
 from lib.access import describe_sources
 from lib.markup import code_span
 from lib.request_options import tool_key
-from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
+from lib.strict_schema import schema_problem
 from lib.tools import tools_for
 from lib.ui import budget, context_view, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form

@@ -167,12 +167,6 @@ class PasswordThrottle:
         """The wait after `failures` wrong tries in a row: base, 2×base, 4×base, … up to max."""
         return 0.0 if failures <= 0 else min(self.base_s * 2 ** (failures - 1), self.max_s)
 
-    def wait_left(self, caller: str) -> float:
-        """Seconds until `caller` may try again."""
-        with self._lock:
-            _, allowed_at = self._failures.get(caller, (0, 0.0))
-        return max(allowed_at - self._clock(), 0.0)
-
     def _refill(self, now: float) -> None:
         gained = (now - self._refilled_at) / self.global_every_s
         self._allowance = min(self._allowance + gained, float(self.global_burst))

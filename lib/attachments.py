@@ -63,10 +63,6 @@ class Prepared:
         """True when the message carries more than text."""
         return any(part["type"] != "input_text" for part in self.parts)
 
-    def message(self) -> dict[str, Any]:
-        """The `input` item of a user message with these parts."""
-        return {"role": "user", "content": self.parts}
-
 
 def chat_file_types() -> list[str]:
     """Extensions for `st.chat_input(accept_file="multiple", file_type=...)`: images, PDFs, indexable documents."""

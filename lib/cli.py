@@ -19,6 +19,7 @@ from lib.providers import DEFAULT_BASE_URL
 from lib.providers import MISSING_KEY as APP_MISSING_KEY
 from lib.settings import DEFAULT_MODEL, Settings, resolve
 from lib.stream import Turn
+from lib.usage_text import usage_line
 
 # The SDK (and lib.chat) take a second to import: imported where a chat needs them, so --help answers at once.
 if TYPE_CHECKING:
@@ -63,9 +64,9 @@ def history_recorder(cwd: Path) -> Recorder:
     stores: dict[str, Any] = {}
 
     def record(settings: Settings, turn: Turn, conversation_id: str | None, previous_id: str | None) -> None:
-        from lib.history import record_turn
         from lib.identity import local_owner
         from lib.store import HistoryStore, default_url
+        from lib.turn_records import record_turn
 
         url = settings.history_url or default_url(cwd)
         if url not in stores:  # opened (and migrated) once, on the first answer
@@ -154,19 +155,6 @@ def other_items(turn: Turn) -> str:
     return "".join(f"\n{part}" for part in parts)
 
 
-def usage_line(turn: Turn) -> str:
-    """Model, tokens, cost and time of one answer, in one short line."""
-    parts = [turn.model or "?"]
-    if turn.usage is not None:
-        parts.append(f"{turn.usage.input_tokens} in / {turn.usage.output_tokens} out tokens")
-    if turn.cost_usd is not None:
-        # One answer often costs a fraction of a cent: show enough digits to see it.
-        parts.append(f"${turn.cost_usd:.4f}" if turn.cost_usd >= 0.01 else f"${turn.cost_usd:.6f}")
-    if turn.latency_ms is not None:
-        parts.append(f"{turn.latency_ms / 1000:.1f} s")
-    return "[" + " · ".join(parts) + "]"
-
-
 def print_history(console: Console, turns: list[Turn]) -> None:
     """The earlier turns of a resumed chat, as they were printed then."""
     for turn in turns:
@@ -206,7 +194,8 @@ def answer(client: OpenAI, settings: Settings, thread: Thread, prompt: str, cons
     elif not shown:
         console.write(turn.text)
     console.write(other_items(turn) + "\n" + (f"! {turn.error}\n" if turn.error else ""))
-    console.note(usage_line(turn))
+    usage = usage_line(turn.usage, turn.cost_usd, turn.latency_ms)
+    console.note("[" + " · ".join(filter(None, [turn.model or "?", usage])) + "]")
     return turn
 
 

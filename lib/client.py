@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from openai import AzureOpenAI, OpenAI
 
 from lib.egress import http_client
 from lib.providers import provider_for
+from lib.identity import key_fingerprint
 from lib.settings import Settings
 
 # Reading a long answer can pause for minutes on reasoning models; connecting should not.
@@ -18,14 +18,9 @@ TIMEOUT = openai.Timeout(600.0, connect=10.0)
 MAX_RETRIES = 2
 
 
-def key_hash(api_key: str) -> str:
-    """A short, stable fingerprint of a key: safe to log, cache on and compare."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
-
-
 def client_key(settings: Settings) -> tuple[object, ...]:
     """What makes two clients interchangeable: endpoint, key fingerprint, identity headers and the guard."""
-    return (settings.provider, settings.endpoint, settings.api_version, key_hash(settings.api_key),
+    return (settings.provider, settings.endpoint, settings.api_version, key_fingerprint(settings.api_key),
             settings.organization, settings.project, settings.visitor_endpoint, settings.allowed_base_urls)
 
 

@@ -58,24 +58,6 @@ def scrub(request: dict[str, Any], redact: Iterable[str] = ()) -> dict[str, Any]
     return scrubbed
 
 
-def env_vars(request: dict[str, Any]) -> list[str]:
-    """The names of the environment variables the generated code reads for tool credentials."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, EnvVar):
-            found.append(value.name)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(scrub(request))
-    return list(dict.fromkeys(found))
-
-
 # -- Python literals ---------------------------------------------------------------------------
 
 

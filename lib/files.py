@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -26,7 +25,8 @@ FILE_SEARCH_EXTENSIONS = frozenset({
 })
 # A row's status: the API's four, plus two of ours for files that never reached a store.
 PENDING, REJECTED = "pending", "rejected"
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled", REJECTED})
+# A file row that will not change any more: indexed, failed, cancelled, or refused before upload.
+SETTLED_FILE_STATUSES = frozenset({"completed", "failed", "cancelled", REJECTED})
 UPLOAD_WORKERS = 4
 
 
@@ -58,7 +58,7 @@ class FileRow:
     @property
     def final(self) -> bool:
         """True when the status will not change any more."""
-        return self.status in FINAL_STATUSES
+        return self.status in SETTLED_FILE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -211,19 +211,6 @@ def refresh(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[File
 def in_progress(rows: Iterable[FileRow]) -> bool:
     """True while any row may still change."""
     return any(not row.final for row in rows)
-
-
-def wait_until_final(
-    client: OpenAI, store_id: str, rows: Sequence[FileRow], interval: float = 1.0, timeout: float = 600.0
-) -> list[FileRow]:
-    """Refresh until every row is final or `timeout` seconds pass (for scripts; the page polls in a fragment)."""
-    deadline = time.monotonic() + timeout
-    current = list(rows)
-    while in_progress(current) and time.monotonic() < deadline:
-        current = refresh(client, store_id, current)
-        if in_progress(current):
-            time.sleep(interval)
-    return current
 
 
 def cancel(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[FileRow]:

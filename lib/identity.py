@@ -35,12 +35,17 @@ class Identity:
         return "rs-" + hashlib.sha256(("safety:" + self.owner).encode()).hexdigest()[:40]
 
 
+def key_fingerprint(api_key: str) -> str:
+    """A short, stable fingerprint of a key: safe to log, cache on, compare and own rows by."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
 def owner_for(user_email: str | None, api_key: str | None) -> str:
     """The owner string of a verified e-mail, else of a key (a short hash, never the key)."""
     if user_email and user_email.strip():
         return "user:" + user_email.strip().lower()
     if api_key:
-        return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+        return "key:" + key_fingerprint(api_key)
     raise ValueError("no owner: neither a signed-in user nor an API key")
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints, overloa
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from lib.schema import make_strict, strict_problem
+from lib.strict_schema import make_strict, strict_problem
 
 log = logging.getLogger(__name__)
 

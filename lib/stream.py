@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from lib.items import LIVE_FIELD_CHARS, Item, Pieces
-from lib.turn import FINAL_STATUSES, Round, Turn, TurnStatus, Usage
+from lib.turn import ENDED_RESPONSE_STATUSES, Round, Turn, TurnStatus, Usage
 
 # The turn's types, from where most callers have always imported them.
-__all__ = ["FINAL_STATUSES", "Round", "Turn", "TurnStatus", "Usage", "add_output_item", "apply", "as_data",
+__all__ = ["ENDED_RESPONSE_STATUSES", "Round", "Turn", "TurnStatus", "Usage", "add_output_item", "apply", "as_data",
            "finish_response", "settle"]
 
 

@@ -39,11 +39,6 @@ class ToolSettings:
     json_schema: str = ""  # a JSON Schema for structured output; empty = plain text
     reasoning_summary: str | None = None  # auto | concise | detailed
 
-    @property
-    def any_enabled(self) -> bool:
-        """True when the model is offered at least one tool."""
-        return bool(tools_for(self))
-
 
 def tools_for(settings: ToolSettings) -> list[dict[str, Any]]:
     """The Responses API `tools` list for these settings."""

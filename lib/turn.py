@@ -12,7 +12,7 @@ from lib.items import Item
 # "interrupted" when the stream broke off without the API saying how the response ended.
 TurnStatus = Literal["pending", "queued", "in_progress", "completed", "incomplete", "failed", "cancelled",
                      "interrupted"]
-FINAL_STATUSES: frozenset[TurnStatus] = frozenset({"completed", "incomplete", "failed", "cancelled"})
+ENDED_RESPONSE_STATUSES: frozenset[TurnStatus] = frozenset({"completed", "incomplete", "failed", "cancelled"})
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Turn:
     @property
     def finished(self) -> bool:
         """True once the API said how the response ended."""
-        return self.status in FINAL_STATUSES
+        return self.status in ENDED_RESPONSE_STATUSES
 
     def item(self, item_id: str | None, item_type: str = "message") -> Item:
         """The item with this id, created if an event arrives before its output_item.added."""

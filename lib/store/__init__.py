@@ -15,6 +15,7 @@ from .records import (
     ResponseFilter,
     ResponseRecord,
     StoreError,
+    closed_sentence,
     owner_for,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "ResponseFilter",
     "ResponseRecord",
     "StoreError",
+    "closed_sentence",
     "default_url",
     "make_engine",
     "migrate",

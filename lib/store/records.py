@@ -23,18 +23,23 @@ class StoreError(Exception):
     """Base class of the history store's own errors."""
 
 
+def closed_sentence(status: str, ttl_minutes: int | None = None) -> str:
+    """What a user is told about a conversation that is closed or expired: why, and what to do."""
+    if status == "expired":
+        idle = f"{ttl_minutes} minutes" if ttl_minutes else "a while"
+        why = f"expired after {idle} without use"
+    else:
+        why = "was closed"
+    return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
+
+
 class ConversationClosed(StoreError):
     """A turn was recorded on a conversation that is closed or expired."""
 
     def __init__(self, conversation_id: str, status: str, ttl_minutes: int | None = None):
         self.conversation_id = conversation_id
         self.status = status
-        if status == "expired":
-            idle = f" after {ttl_minutes} minutes without use" if ttl_minutes else ""
-            reason = f"This conversation expired{idle}"
-        else:
-            reason = "This conversation was closed"
-        super().__init__(f"{reason}; it cannot take new turns. Start a new conversation.")
+        super().__init__(closed_sentence(status, ttl_minutes))
 
 
 class OwnershipError(StoreError):

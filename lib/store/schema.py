@@ -132,7 +132,7 @@ profiles = Table(
     metadata,
     Column("owner", String(320), primary_key=True),
     Column("name", String(200), primary_key=True),
-    Column("data", json_type(), nullable=False),  # everything but the key; see lib/profiles.py
+    Column("data", json_type(), nullable=False),  # everything but the key; see lib/profile_format.py
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -17,13 +17,13 @@ from lib.attachments import ChatFile, prepare
 from lib.client import client_key
 from lib.errors import explain
 from lib.files import Upload, upload_files, vision_uploader
-from lib.history import closed_reason, record_turn
 from lib.jobs import TurnJob
 from lib.ownership import split
 from lib.markup import plain
 from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
+from lib.turn_records import closed_reason, record_turn
 from lib.ui import budget as budget_view
 from lib.ui import gate, session, state, store_owners
 from lib.ui.transcript import LiveTurn, contained, render_user

@@ -14,7 +14,6 @@ from lib.markup import plain
 from lib.settings import Settings
 from lib.store import CONVERSATION_STATUSES, HistoryStore
 from lib.ui import state
-from lib.ui.history_detail import notice
 from lib.ui.history_view import GENERATION, PAGE_SIZES, chat_link, pager, status_badge, status_text, styled, table_key
 
 PAGE = "history_conv_page"  # index of the page of conversations shown
@@ -68,19 +67,19 @@ def rename(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
         metadata = dict(kept) if isinstance(kept, dict) else {}
         client.conversations.update(conversation_id, metadata=metadata | {"title": title})
     except openai.NotFoundError:
-        notice("info", "Renamed here; the conversation is no longer on the API.")
+        state.flash("Renamed here; the conversation is no longer on the API.", "info")
         return
     except openai.APIError as error:
-        notice("warning", f"Renamed here only: the API refused. {_api_error(current, error)}")
+        state.flash(f"Renamed here only: the API refused. {_api_error(current, error)}", "warning")
         return
-    notice("success", f"Renamed to “{plain(title)}”.")
+    state.flash(f"Renamed to “{plain(title)}”.", "success")
 
 
 def _set_status(store: HistoryStore, owner: str, conversation_id: str, status: str) -> None:
     if store.set_conversation_status(owner, conversation_id, status):
         st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1  # reopening reorders the list
         verb = "Closed: it takes no new turns" if status == "closed" else "Reopened"
-        notice("success", f"{verb} ({conversation_id}).")
+        state.flash(f"{verb} ({conversation_id}).", "success")
 
 
 def delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, conversation_id: str) -> None:
@@ -91,11 +90,11 @@ def delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
     except openai.NotFoundError:
         pass  # already gone there
     except openai.APIError as error:
-        notice("error", f"Not deleted. {_api_error(current, error)}")
+        state.flash(f"Not deleted. {_api_error(current, error)}", "error")
         return
     store.delete_conversation(owner, conversation_id)
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
-    notice("success", f"Deleted conversation {conversation_id}.")
+    state.flash(f"Deleted conversation {conversation_id}.", "success")
 
 
 def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any]) -> None:

@@ -14,15 +14,15 @@ from lib.errors import explain
 from lib.markup import code_span
 from lib.settings import Settings
 from lib.store import HistoryStore
-from lib.stream import Turn, as_data
+from lib.stream import Turn, Usage, as_data
 from lib.ui import state
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.text import markdown
 from lib.ui.transcript import render_item, render_user
+from lib.usage_text import usage_line
 
 DETAIL = "history_detail"  # Fetched: the last response opened, so reruns do not fetch it again
 CONFIRM = "history_confirm_delete"  # id of the response waiting for "Yes, delete"
-NOTICE = "history_notice"  # (level, message) shown once at the top of the page
 INPUT_ITEMS = 100  # input items shown; a long chain's history belongs to the chat
 
 
@@ -39,18 +39,6 @@ class Fetched:
     def on_api(self) -> bool | None:
         """True if stored on the API, False if not, None if unknown (the fetch failed)."""
         return None if self.error else self.response is not None
-
-
-def notice(level: str, message: str) -> None:
-    """Show `message` once, at the top of the next run of the page."""
-    st.session_state[NOTICE] = (level, message)
-
-
-def show_notice() -> None:
-    """Draw the pending notice, if any."""
-    if pending := st.session_state.pop(NOTICE, None):
-        level, message = pending
-        getattr(st, level)(message)
 
 
 def fetch(client: OpenAI, current: Settings, response_id: str) -> Fetched:
@@ -72,21 +60,6 @@ def fetched(client: OpenAI, current: Settings, response_id: str) -> Fetched:
     if not isinstance(kept, Fetched) or kept.id != response_id:
         kept = st.session_state[DETAIL] = fetch(client, current, response_id)
     return kept
-
-
-def usage_caption(row: dict[str, Any]) -> str:
-    """Tokens, cost and times of a recorded response, in one line."""
-    parts = [
-        f"{row['input_tokens']:,} in ({row['cached_tokens']:,} cached)",
-        f"{row['output_tokens']:,} out ({row['reasoning_tokens']:,} reasoning)",
-    ]
-    if row["cost_usd"] is not None:
-        parts.append(f"${row['cost_usd']:,.4f}")
-    if row["latency_ms"] is not None:
-        parts.append(f"{row['latency_ms'] / 1000:.1f} s")
-    if row["ttft_ms"] is not None:
-        parts.append(f"first token after {row['ttft_ms'] / 1000:.1f} s")
-    return " · ".join(parts)
 
 
 def turns_of(detail: Fetched) -> list[Turn]:
@@ -115,7 +88,9 @@ def _render_output(row: dict[str, Any], detail: Fetched) -> None:
                     render_item(item, turn, ended=True)  # a stored response runs no more
     if row["error"]:
         st.warning(row["error"], icon=":material/warning:")
-    st.caption(usage_caption(row))
+    usage = Usage(input_tokens=row["input_tokens"], cached_tokens=row["cached_tokens"],
+                  output_tokens=row["output_tokens"], reasoning_tokens=row["reasoning_tokens"])
+    st.caption(usage_line(usage, row["cost_usd"], row["latency_ms"], row["ttft_ms"]))
 
 
 def _delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any],
@@ -127,12 +102,12 @@ def _delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, 
         except openai.NotFoundError:
             pass  # not (or no longer) on the API: the local row is all there is to delete
         except openai.APIError as error:
-            notice("error", f"Not deleted. {explain(error, model=current.model, endpoint=current.endpoint)}")
+            state.flash(f"Not deleted. {explain(error, model=current.model, endpoint=current.endpoint)}", "error")
             return
     store.delete_response(owner, row["id"])
     st.session_state.pop(DETAIL, None)
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
-    notice("success", f"Deleted response {row['id']}" + (" here and on the API." if on_api is not False else "."))
+    state.flash(f"Deleted response {row['id']}" + (" here and on the API." if on_api is not False else "."), "success")
 
 
 def actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any],

@@ -8,12 +8,10 @@ import streamlit as st
 
 from lib.identity import PROFILES_NOT_KEPT
 from lib.markup import escape_markdown, plain
-from lib.profiles import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
+from lib.profile_format import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
 from lib.store import StoreError
 from lib.store.profiles import Profiles
 from lib.ui import state
-
-LOADED = "profile_loaded"  # the profile named in the URL that this session has applied
 
 
 def _find(name: str) -> dict | None:
@@ -30,18 +28,18 @@ def apply(name: str, data: dict) -> None:
     if (tools := chosen.get("tools")) is not None:
         chosen["tools"] = keep_headers(tools, state.settings().tools)
     state.session_settings().update(chosen)
-    st.session_state[LOADED] = name
+    st.session_state[state.PROFILE_LOADED] = name
 
 
 def open_from_url() -> None:
     """`?profile=name` opens a demo: that profile's settings, once per session, never its endpoint."""
     name = st.query_params.get("profile")
-    if not name or st.session_state.get(LOADED) == name:
+    if not name or st.session_state.get(state.PROFILE_LOADED) == name:
         return
     data = _find(name)
     if data is None:
         st.warning(f"There is no profile named '{plain(name)}' for you.", icon=":material/badge:")
-        st.session_state[LOADED] = name
+        st.session_state[state.PROFILE_LOADED] = name
         return
     # A link is someone else's choice: it must not decide where this session's key is sent next.
     data, wanted = without_endpoint(data)

@@ -8,7 +8,6 @@ from lib.markup import code_span, plain
 from lib.settings import missing_setting
 from lib.store import StoreError
 from lib.ui import budget, state
-from lib.ui.profiles_view import LOADED
 from lib.ui.share import render_share_link
 
 RECENT = 12
@@ -27,7 +26,7 @@ def render_sidebar() -> None:
         who = state.identity(current)
         if not who.durable:  # an anonymous visitor's chats are not recorded: no link would open them
             return
-        render_share_link(state.thread(), st.session_state.get(LOADED))
+        render_share_link(state.thread(), st.session_state.get(state.PROFILE_LOADED))
         if missing_setting(current):
             return
         try:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 from dotenv import dotenv_values
@@ -33,7 +33,7 @@ SETTINGS = "settings"  # dict of field -> value chosen in this session
 TRANSCRIPT = "transcript"  # list[Turn]
 THREAD = "thread"  # Thread
 CLIENTS = "clients"  # ClientCache: this session's clients only
-FLASH = "flash"  # one message shown once on the next page
+FLASH = "flash"  # (level, message) shown once at the top of the next page
 RESTORE_PROMPT = "restore_prompt"  # text to put back into the chat input
 CHAT_INPUT = "chat_input"  # the chat input widget's key
 TO_INDEX = "chat_to_index"  # documents dropped into the chat, offered for the vector store
@@ -45,6 +45,7 @@ SHOW_ALL = "chat_show_all"  # True once the user asked to see the earlier turns 
 JOB = "turn_job"  # the TurnJob of the answer being written, until the page collects it
 ACCESS = "access_granted"  # True once this session passed the login or app password (lib.ui.gate)
 SESSION_ID = "session_id"  # this browser session's random id: the owner of a visitor with no identity
+PROFILE_LOADED = "profile_loaded"  # the profile this session applied last (Setup, or ?profile= on any page)
 
 
 def dotenv_path() -> Path:
@@ -115,15 +116,16 @@ def new_chat() -> None:
     st.query_params.clear()
 
 
-def flash(message: str) -> None:
-    """Show `message` once, on the next page drawn."""
-    st.session_state[FLASH] = message
+def flash(message: str, level: Literal["info", "success", "warning", "error"] = "info") -> None:
+    """Show `message` once, at the top of the next page drawn (st.info, st.success, ... by `level`)."""
+    st.session_state[FLASH] = (level, message)
 
 
 def show_flash() -> None:
     """Draw the pending flash message, if any."""
-    if message := st.session_state.pop(FLASH, None):
-        st.info(message)
+    if pending := st.session_state.pop(FLASH, None):
+        level, message = pending
+        getattr(st, level)(message)
 
 
 def peer_ip() -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.history import ephemeral_store_warning
+from lib.turn_records import ephemeral_store_warning
 from lib.settings import Settings
 
 

@@ -20,25 +20,12 @@ from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
 from lib.ui.text import markdown
 from lib.ui.tool_cards import container_downloads, is_running, render_tool
+from lib.usage_text import usage_line
 
 CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
 NOT_DRAWN = "This part of the answer could not be drawn; the rest is shown."
 
 log = logging.getLogger(__name__)
-
-
-def usage_line(turn: Turn) -> str:
-    """Tokens, cost and time of a turn, in one short line."""
-    parts = []
-    if turn.usage:
-        u = turn.usage
-        parts.append(f"{u.input_tokens:,} in ({u.cached_tokens:,} cached)")
-        parts.append(f"{u.output_tokens:,} out ({u.reasoning_tokens:,} reasoning)")
-    if turn.cost_usd is not None:
-        parts.append(f"${turn.cost_usd:,.4f}")
-    if turn.latency_ms is not None:
-        parts.append(f"{turn.latency_ms / 1000:.1f} s")
-    return " · ".join(parts)
 
 
 def render_user(prompt: str, images: list[Any] | None = None) -> None:
@@ -122,7 +109,7 @@ def _render_ending(turn: Turn, *, interactive: bool = False) -> None:
         st.error(turn.error, icon=":material/error:")
     elif turn.error:
         st.warning(turn.error, icon=":material/warning:")
-    line = usage_line(turn)
+    line = usage_line(turn.usage, turn.cost_usd, turn.latency_ms)
     if turn.retries:
         line += f" · retried {turn.retries} time{'s' if turn.retries > 1 else ''}"
     if line:

@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from lib.pricing import cost_usd
+from tests.app.actions import button, click, send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import Error, FakeOpenAI, Text
-
-
-def chat(at, prompt: str):
-    at.chat_input[0].set_value(prompt).run()
-    return at
 
 
 def test_no_key_sends_the_user_to_setup(app, clean_env: Path) -> None:
@@ -31,8 +27,8 @@ def test_key_from_environment_opens_the_chat(app, configured: FakeOpenAI) -> Non
 
 def test_two_turns_share_a_conversation_and_send_only_the_new_message(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("First answer."), Text("Second answer."))
-    at = chat(app().run(), "Hello there")
-    at = chat(at, "And again")
+    at = send_message(app().run(), "Hello there")
+    at = send_message(at, "And again")
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
     assert at.chat_message[1].markdown[0].value == "First answer."
@@ -51,17 +47,18 @@ def test_usage_is_shown_under_the_answer(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("Counted.", usage={"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
                                              "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20},
                                              "total_tokens": 42}))
-    at = chat(app().run(), "Count")
+    at = send_message(app().run(), "Count")
     caption = at.chat_message[1].caption[0].value
     expected_cost = cost_usd("gpt-5-mini", {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
                                             "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20}})
-    assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:,.4f} · ")
+    assert expected_cost is not None and expected_cost < 0.01  # under a cent: six digits, so it does not read $0.0000
+    assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:.6f} · ")
 
 
 def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOpenAI) -> None:
     configured.queue(Error(429, "Rate limit reached for requests", code="rate_limit_exceeded", type="requests",
                            headers={"Retry-After": "60"}))
-    at = chat(app().run(), "Please answer")
+    at = send_message(app().run(), "Please answer")
     assert not at.exception
     assert at.chat_message[0].markdown[0].value == "Please answer"
     error = at.chat_message[1].error[0].value
@@ -75,7 +72,7 @@ def test_rate_limits_are_retried_visibly_then_answered(app, configured: FakeOpen
     limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests",
                   headers={"retry-after-ms": "1"})
     configured.queue(limit, limit, Text("Finally."))
-    at = chat(app().run(), "Hello")
+    at = send_message(app().run(), "Hello")
     assistant = at.chat_message[1]
     assert assistant.markdown[0].value == "Finally."
     assert assistant.caption[0].value.endswith("retried 2 times")
@@ -86,14 +83,14 @@ def test_rate_limits_are_retried_visibly_then_answered(app, configured: FakeOpen
 
 def test_bad_key_names_the_key(app, configured: FakeOpenAI) -> None:
     configured.queue(Error(401, "Incorrect API key provided", code="invalid_api_key"))
-    at = chat(app().run(), "Hi")
+    at = send_message(app().run(), "Hi")
     assert "API key was refused" in at.chat_message[1].error[0].value
     assert len(configured.response_requests()) == 1
 
 
 def test_cut_stream_keeps_the_partial_answer(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("one two three four five six", cut_after=6))
-    at = chat(app().run(), "Count to six")
+    at = send_message(app().run(), "Count to six")
     assistant = at.chat_message[1]
     assert assistant.markdown[0].value.startswith("one")
     assert "dropped" in assistant.warning[0].value
@@ -101,7 +98,7 @@ def test_cut_stream_keeps_the_partial_answer(app, configured: FakeOpenAI) -> Non
 
 def test_reload_with_conversation_in_url_restores_the_transcript(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("Remembered."))
-    at = chat(app().run(), "Remember me")
+    at = send_message(app().run(), "Remember me")
     conversation = at.query_params["conversation"]
     fresh = app(conversation=conversation).run()
     assert not fresh.exception
@@ -116,8 +113,8 @@ def test_without_conversations_api_turns_chain_by_previous_response_id(app, clea
     with Fake(conversations=False) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-        at = chat(app().run(), "One")
-        at = chat(at, "Two")
+        at = send_message(app().run(), "One")
+        at = send_message(at, "Two")
         first, second = fake.response_requests()
         assert "conversation" not in first and "previous_response_id" not in first
         assert second["previous_response_id"].startswith("resp_")
@@ -125,7 +122,7 @@ def test_without_conversations_api_turns_chain_by_previous_response_id(app, clea
         fresh = app(response=response_id).run()
         assert [m.markdown[0].value for m in fresh.chat_message] == ["One", "Echo: One", "Two", "Echo: Two"]
         next(b for b in at.sidebar.button if b.label == "New chat").click().run()
-        at.chat_input[0].set_value("Three").run()
+        send_message(at, "Three")
         tries = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/conversations"]
         assert len(tries) == 1  # found out once for this endpoint, not again for each new chat
 
@@ -135,11 +132,11 @@ def test_a_long_chat_draws_its_recent_turns_and_offers_the_rest(app, configured:
 
     at = app().run()
     for number in range(RECENT_TURNS + 3):
-        at.chat_input[0].set_value(f"Turn {number}").run()
+        send_message(at, f"Turn {number}")
     at.run()
     assert len(at.chat_message) == 2 * RECENT_TURNS
     assert at.chat_message[0].markdown[0].value == "Turn 3"
-    more = next(b for b in at.button if b.label == "Show 3 earlier turns")
+    more = button(at, "Show 3 earlier turns")
     more.click().run()
     assert len(at.chat_message) == 2 * (RECENT_TURNS + 3)
     assert at.chat_message[0].markdown[0].value == "Turn 0"
@@ -149,9 +146,9 @@ def test_continue_after_a_cut_answer_asks_for_the_rest_in_the_same_conversation(
     from lib.ui.transcript import CONTINUE_PROMPT
 
     configured.queue(Text("one two three four five six", cut_after=6), Text("five six."))
-    at = chat(app().run(), "Count")
+    at = send_message(app().run(), "Count")
     at.run()
-    next(b for b in at.button if b.label == "Continue").click().run()
+    click(at, "Continue")
     first, second = configured.response_requests()
     assert second["input"] == [{"role": "user", "content": CONTINUE_PROMPT}]
     assert second["conversation"] == first["conversation"]
@@ -161,6 +158,6 @@ def test_continue_after_a_cut_answer_asks_for_the_rest_in_the_same_conversation(
 def test_unknown_events_and_keep_alive_comments_do_not_disturb_the_answer(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("Still here.",
                           extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"})))
-    at = chat(app().run(), "Ping?")
+    at = send_message(app().run(), "Ping?")
     assert not at.exception
     assert at.chat_message[1].markdown[0].value == "Still here." and not at.chat_message[1].warning

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from tests.app.actions import send_message
 from tests.fake_openai import FakeOpenAI, tiny_png
 
 
@@ -32,7 +33,7 @@ def test_pdf_goes_as_input_file_and_documents_are_offered_for_indexing(app, conf
 
 def test_image_url_in_the_text_is_sent_as_an_image(app, configured: FakeOpenAI) -> None:
     at = app().run()
-    at.chat_input[0].set_value("Describe https://example.com/cat.jpg please").run()
+    send_message(at, "Describe https://example.com/cat.jpg please")
     (message,) = configured.last_input()
     assert message["content"][1] == {"type": "input_image", "image_url": "https://example.com/cat.jpg",
                                      "detail": "auto"}

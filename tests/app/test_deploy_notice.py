@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.history import HISTORY_URL_EXAMPLE, ephemeral_store_warning
+from lib.turn_records import HISTORY_URL_EXAMPLE, ephemeral_store_warning
 from lib.ui import state
 from tests.db import postgres_schema_url
 from tests.fake_openai import FakeOpenAI

@@ -9,19 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import registry as functions
-from lib.tools import ToolSettings
 from lib.ui import state
 from lib.ui.cards import CARDS
 from lib.ui.transcript import NOT_DRAWN
+from tests.app.actions import send_message, start
 from tests.fake_openai import FakeOpenAI, FunctionCall, ImageGeneration, Message, Reply, Text
 
 NOT_AN_IMAGE = base64.b64encode(b"these bytes are no picture at all").decode()
-
-
-def start(app, **tools: Any) -> AppTest:
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
 
 
 def captions(block: Any) -> list[str]:
@@ -51,7 +45,7 @@ def answer_and_go_on(at: AppTest, configured: FakeOpenAI) -> None:
     """The chat is not wedged: no job is left, and the next prompt is sent and answered."""
     assert state.JOB not in at.session_state
     configured.queue(Text("Still here."))
-    at.chat_input[0].set_value("Are you there?").run()
+    send_message(at, "Are you there?")
     assert not at.exception
     assert not [t for t in at.toast if "still being written" in t.value]
     assert at.chat_message[3].markdown[0].value == "Still here."
@@ -61,7 +55,7 @@ def answer_and_go_on(at: AppTest, configured: FakeOpenAI) -> None:
 def test_an_image_that_does_not_decode_leaves_a_note_and_the_rest_is_drawn(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(ImageGeneration(NOT_AN_IMAGE, partials=0), Message("Here it is.")))
     at = start(app, image_generation=True)
-    at.chat_input[0].set_value("Draw a cat").run()
+    send_message(at, "Draw a cat")
     for run in range(2):  # while it streams, and as the transcript draws it again
         assert not at.exception
         reply = at.chat_message[1]
@@ -78,7 +72,7 @@ def test_a_result_card_that_raises_leaves_the_job_collected(app, configured: Fak
                                                             probe_with_a_broken_card: str) -> None:
     configured.queue(Reply(FunctionCall(probe_with_a_broken_card, {"city": "Oslo"})), Text("It reads 7."))
     at = start(app, functions=(probe_with_a_broken_card,))
-    at.chat_input[0].set_value("Read the probe").run()
+    send_message(at, "Read the probe")
     assert not at.exception
     reply = at.chat_message[1]
     assert [card.label for card in reply.get("status")] == ["Called probe_reading"]

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lib.ownership import owner_tag
 from lib.store import HistoryStore, owner_for
 from lib.ui import files_view
+from tests.app.actions import click
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
@@ -22,20 +23,16 @@ def open_files(app) -> AppTest:  # noqa: ANN001 - the conftest factory
     return at.run()
 
 
-def button(at: AppTest, label: str):  # noqa: ANN201
-    return next(b for b in at.button if b.label == label)
-
-
 def create_store(at: AppTest, name: str, days: int = 0) -> AppTest:
     form_name = next(t for t in at.text_input if t.label == "Name of the new store")
     form_name.set_value(name)
     next(n for n in at.number_input if n.label.startswith("Expire after")).set_value(days)
-    return button(at, "Create store").click().run()
+    return click(at, "Create store")
 
 
 def upload(at: AppTest, picked: list[tuple[str, bytes, str]]) -> AppTest:
     at.file_uploader[0].set_value(picked).run()
-    return button(at, "Upload and index").click().run()
+    return click(at, "Upload and index")
 
 
 def status_frame(at: AppTest):  # noqa: ANN201
@@ -96,12 +93,12 @@ def test_duplicate_name_is_uploaded_and_flagged(app, configured: FakeOpenAI) -> 
 
 def test_delete_store_asks_first(app, configured: FakeOpenAI) -> None:
     at = create_store(create_store(open_files(app), "Keep"), "Drop")
-    at = button(at, "Delete store").click().run()
+    at = click(at, "Delete store")
     assert "Delete the store **Drop**" in at.warning[0].value
-    at = button(at, "Cancel").click().run()
+    at = click(at, "Cancel")
     assert not at.warning and len(at.dataframe[0].value) == 2
-    at = button(at, "Delete store").click().run()
-    at = button(at, "Yes, delete").click().run()
+    at = click(at, "Delete store")
+    at = click(at, "Yes, delete")
     assert not at.exception
     assert at.info[0].value == "Deleted the store Drop."
     assert list(at.dataframe[0].value["Name"]) == ["Keep"]
@@ -110,7 +107,7 @@ def test_delete_store_asks_first(app, configured: FakeOpenAI) -> None:
 def test_rename_store(app, configured: FakeOpenAI) -> None:
     at = create_store(open_files(app), "Old")
     next(t for t in at.text_input if t.label == "Name").set_value("New").run()
-    at = button(at, "Rename").click().run()
+    at = click(at, "Rename")
     assert at.info[0].value == "Renamed to New." and list(at.dataframe[0].value["Name"]) == ["New"]
 
 
@@ -120,7 +117,7 @@ def test_remove_a_file_and_delete_it_too(app, configured: FakeOpenAI) -> None:
     files_in_store = at.dataframe[-1].value
     assert sorted(files_in_store["File"]) == ["a.md", "b.txt"]
     at.checkbox[0].check()
-    at = button(at, "Remove from store").click().run()
+    at = click(at, "Remove from store")
     assert not at.exception and at.info[0].value.endswith("and deleted the file.")
     assert len(at.dataframe[-1].value) == 1 and len(configured.files.filenames()) == 1
 
@@ -130,13 +127,13 @@ def test_use_in_chat_sets_file_search_in_the_session(app, configured: FakeOpenAI
     assert at.main.caption[-1].value == "File search in chat is off."
     ids = list(at.dataframe[0].value["ID"])
     at.multiselect[0].set_value(ids).run()
-    at = button(at, "Use in chat").click().run()
+    at = click(at, "Use in chat")
     tools = at.session_state["settings"]["tools"]
     assert tools.file_search and set(tools.vector_store_ids) == set(ids)
     assert at.main.caption[-1].value in ("File search in chat uses: Alpha, Beta",
                                          "File search in chat uses: Beta, Alpha")
     at.multiselect[0].set_value([]).run()
-    at = button(at, "Use in chat").click().run()
+    at = click(at, "Use in chat")
     tools = at.session_state["settings"]["tools"]
     assert not tools.file_search and tools.vector_store_ids == ()
     assert at.session_state[files_view.STORE] in ids

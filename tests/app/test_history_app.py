@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lib.store import HistoryStore, ResponseFilter, ResponseRecord, owner_for
 from lib.store.schema import responses
 from lib.ui import history_view
+from tests.app.actions import button, click, send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 
@@ -52,10 +53,6 @@ def open_history(app) -> AppTest:  # noqa: ANN001 - the conftest factory
     return at.run()
 
 
-def button(at: AppTest, label: str):  # noqa: ANN201
-    return next(b for b in at.button if b.label == label)
-
-
 def table_ids(at: AppTest) -> list[str]:
     return list(at.dataframe[0].value["ID"])
 
@@ -70,7 +67,7 @@ def apply_filters(at: AppTest, **values: Any) -> AppTest:
     for name, value in values.items():
         widget = next(w for w in [*at.multiselect, *at.text_input] if w.label == labels[name])
         widget.set_value(value)
-    return button(at, "Apply").click().run()
+    return click(at, "Apply")
 
 
 def test_no_key_sends_the_user_to_setup(app, clean_env: Path) -> None:
@@ -104,7 +101,7 @@ def test_filter_by_model_and_text_narrows_the_table(app, configured: FakeOpenAI,
     assert {m.label: m.value for m in at.metric}["Responses"] == "3"
     at = apply_filters(at, text="Question 3")
     assert table_ids(at) == [ids[3]]
-    at = button(at, "Reset").click().run()
+    at = click(at, "Reset")
     assert len(table_ids(at)) == 6
 
 
@@ -122,7 +119,7 @@ def test_paging_and_sorting_happen_in_the_database(app, configured: FakeOpenAI, 
     ids = seed(clean_env, 30)
     at = open_history(app)
     assert table_ids(at) == ids[::-1][:25] and any(c.value == "Responses 1–25 of 30" for c in at.caption)
-    at = button(at, "Next").click().run()
+    at = click(at, "Next")
     assert table_ids(at) == ids[::-1][25:] and any(c.value == "Responses 26–30 of 30" for c in at.caption)
     assert button(at, "Next").disabled
     next(s for s in at.selectbox if s.label == "Sort by").set_value("cost_usd").run()
@@ -166,7 +163,7 @@ def chat_then_history(app, fake: FakeOpenAI, answer: str) -> tuple[AppTest, str]
     """One chat turn on the double, then the History page in the same session."""
     fake.queue(Text(answer))
     at = app().run()
-    at.chat_input[0].set_value("What is the answer?").run()
+    send_message(at, "What is the answer?")
     conversation = at.query_params["conversation"]
     at.switch_page("app_pages/history.py")
     return at.run(), conversation
@@ -189,10 +186,10 @@ def test_detail_shows_the_output_and_delete_removes_it_here_and_on_the_api(
     # The chat is the default page: the app root, and f"conversation={conversation}" in link.proto.query_string.
     assert link.proto.page == ""
 
-    at = button(at, "Delete").click().run()
+    at = click(at, "Delete")
     assert "from this history and from the API" in at.warning[0].value
     assert store_of(clean_env).response(OWNER, response_id) is not None  # nothing deleted before the confirm
-    at = button(at, "Yes, delete").click().run()
+    at = click(at, "Yes, delete")
     assert not at.exception
     assert at.success[0].value == f"Deleted response {response_id} here and on the API."
     assert store_of(clean_env).response(OWNER, response_id) is None
@@ -206,7 +203,7 @@ def test_a_response_not_on_the_api_shows_the_local_row(app, configured: FakeOpen
     at = select_row(open_history(app), 0)
     assert "not stored on the API" in at.info[0].value
     assert at.chat_message[1].markdown[0].value == "Answer 0\nsecond line"
-    at = button(button(at, "Delete").click().run(), "Yes, delete").click().run()
+    at = button(click(at, "Delete"), "Yes, delete").click().run()
     assert at.success[0].value == f"Deleted response {response_id}."
     assert store_of(clean_env).response(OWNER, response_id) is None
     assert not any(r.method == "DELETE" for r in configured.requests)  # the API had said it has none
@@ -223,7 +220,7 @@ def test_rename_saves_the_title_here_and_in_the_api_metadata(app, configured: Fa
     assert not at.exception
     assert at.dataframe[0].value["Title"][0] == "What is the answer?"
     next(t for t in at.text_input if t.label == "Title").set_value("Meaning of life")
-    at = button(at, "Rename").click().run()
+    at = click(at, "Rename")
     assert not at.exception
     assert at.success[0].value == "Renamed to “Meaning of life”."
     assert store_of(clean_env).conversation(OWNER, conversation)["title"] == "Meaning of life"
@@ -236,13 +233,13 @@ def test_rename_saves_the_title_here_and_in_the_api_metadata(app, configured: Fa
 def test_close_then_delete_a_conversation(app, configured: FakeOpenAI, clean_env: Path) -> None:
     at, conversation = chat_then_history(app, configured, "Hello.")
     at = select_row(open_conversations(at), 0)
-    at = button(at, "Close").click().run()
+    at = click(at, "Close")
     assert store_of(clean_env).conversation(OWNER, conversation)["status"] == "closed"
     at = select_row(at, 0)
     assert at.dataframe[0].value["Status"][0] == "● closed" and button(at, "Reopen")
-    at = button(at, "Delete").click().run()
+    at = click(at, "Delete")
     assert "with its 1 recorded response?" in at.warning[0].value
-    at = button(at, "Yes, delete").click().run()
+    at = click(at, "Yes, delete")
     assert not at.exception
     assert store_of(clean_env).conversation(OWNER, conversation) is None
     assert store_of(clean_env).count_responses(ResponseFilter(owner=OWNER)) == 0
@@ -260,7 +257,7 @@ def test_api_errors_leave_the_local_row_in_place(app, clean_env: Path, monkeypat
     assert not at.exception
     assert at.warning[0].value.startswith("Could not fetch it from the API: The API key was refused (401)")
     assert at.chat_message[1].markdown[0].value == "Answer 0\nsecond line"  # the local record instead
-    at = button(button(at, "Delete").click().run(), "Yes, delete").click().run()
+    at = button(click(at, "Delete"), "Yes, delete").click().run()
     assert at.error[0].value.startswith("Not deleted. The API key was refused (401)")
     assert store_of(clean_env).response(OWNER, response_id) is not None
     assert any(r.method == "DELETE" and r.path == f"/v1/responses/{response_id}" for r in refusing.requests)
@@ -273,7 +270,7 @@ def test_a_conversation_gone_from_the_api_is_renamed_and_deleted_here(
     configured.store.delete_conversation(conversation)  # expired or deleted elsewhere
     at = select_row(open_conversations(at), 0)
     next(t for t in at.text_input if t.label == "Title").set_value("Kept locally")
-    at = button(at, "Rename").click().run()
+    at = click(at, "Rename")
     assert at.info[0].value == "Renamed here; the conversation is no longer on the API."
     assert store_of(clean_env).conversation(OWNER, conversation)["title"] == "Kept locally"
     at = button(button(select_row(at, 0), "Delete").click().run(), "Yes, delete").click().run()

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from lib.pricing import cost_usd
 from lib.store import HistoryStore, ResponseFilter, owner_for
 from lib.store.schema import conversations
+from tests.app.actions import send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import Error, FakeOpenAI, Text
 
@@ -23,8 +24,8 @@ def store_of(clean_env) -> HistoryStore:
 def test_each_response_is_recorded_with_its_numbers(app, configured: FakeOpenAI, clean_env) -> None:
     configured.queue(Text("First answer.", usage=USAGE), Text("Second answer.", usage=USAGE))
     at = app().run()
-    at.chat_input[0].set_value("What is first?").run()
-    at.chat_input[0].set_value("And second?").run()
+    send_message(at, "What is first?")
+    send_message(at, "And second?")
     owner = owner_for(None, APP_KEY)
     rows = store_of(clean_env).responses(ResponseFilter(owner=owner), order_by="created_at", descending=False)
     conversation = at.query_params["conversation"]
@@ -45,7 +46,7 @@ def test_each_response_is_recorded_with_its_numbers(app, configured: FakeOpenAI,
 def test_failed_and_cut_responses_are_recorded_as_they_ended(app, configured: FakeOpenAI, clean_env) -> None:
     configured.queue(Text("one two three four five", cut_after=6))
     at = app().run()
-    at.chat_input[0].set_value("Cut me").run()
+    send_message(at, "Cut me")
     (row,) = store_of(clean_env).responses(ResponseFilter(owner=owner_for(None, APP_KEY)))
     assert row["status"] == "incomplete" and "dropped" in row["error"]
     assert row["output_preview"].startswith("one")
@@ -53,16 +54,16 @@ def test_failed_and_cut_responses_are_recorded_as_they_ended(app, configured: Fa
 
 def test_a_rejected_request_records_nothing(app, configured: FakeOpenAI, clean_env) -> None:
     configured.queue(Error(429, "Slow down", headers={"Retry-After": "120"}))
-    app().run().chat_input[0].set_value("Too fast").run()
+    send_message(app().run(), "Too fast")
     assert store_of(clean_env).count_responses(ResponseFilter(owner=owner_for(None, APP_KEY))) == 0
 
 
 def test_closed_conversation_takes_no_new_turn(app, configured: FakeOpenAI, clean_env) -> None:
     at = app().run()
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     conversation = at.query_params["conversation"]
     store_of(clean_env).set_conversation_status(owner_for(None, APP_KEY), conversation, "closed")
-    at.chat_input[0].set_value("Still there?").run()
+    send_message(at, "Still there?")
     assert "was closed" in at.warning[0].value
     assert len(configured.response_requests()) == 1
     assert at.chat_input[0].value == "Still there?"
@@ -71,12 +72,12 @@ def test_closed_conversation_takes_no_new_turn(app, configured: FakeOpenAI, clea
 def test_idle_conversation_expires_with_ttl(app, configured: FakeOpenAI, clean_env, monkeypatch) -> None:
     monkeypatch.setenv("CONVERSATION_TTL_MINUTES", "30")
     at = app().run()
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     conversation = at.query_params["conversation"]
     store = store_of(clean_env)
     with store.engine.begin() as conn:  # an hour passes without use
         conn.execute(update(conversations).where(conversations.c.id == conversation)
                      .values(last_used_at=datetime.now(UTC) - timedelta(hours=1)))
-    at.chat_input[0].set_value("Anyone?").run()
+    send_message(at, "Anyone?")
     assert "expired" in at.warning[0].value and "Start a new chat" in at.warning[0].value
     assert len(configured.response_requests()) == 1

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.pricing import cost_usd
+from tests.app.actions import click, send_message
 from tests.app.conftest import ROOT
 from tests.fake_openai import FakeOpenAI
 
@@ -125,9 +126,9 @@ def visit(number: int, key: str, prompt: str, everyone_saved: threading.Barrier,
     at.run()
     assert at.title[0].value == "Setup", f"session {number} did not start on Setup"
     at.text_input[0].set_value(key)
-    next(b for b in at.button if b.label == "Save").click().run()
+    click(at, "Save")
     everyone_saved.wait(timeout=60)  # every session holds a key before any of them talks to the API
-    at.chat_input[0].set_value(prompt).run()
+    send_message(at, prompt)
     return at
 
 

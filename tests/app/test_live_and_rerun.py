@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamlit.testing.v1 import AppTest
 
-from lib.tools import McpServer, ToolSettings
+from lib.tools import McpServer
+from tests.app.actions import send_message, start
 from tests.fake_openai import FakeOpenAI, McpApprovalRequest, McpCall, Message, Reasoning, Reply, WebSearch
 
 DOCS = McpServer(label="docs", url="https://mcp.example.com/sse", require_approval="always")
-
-
-def start(app, **tools: Any) -> AppTest:
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
 
 
 def drawn(block: Any) -> list[tuple[str, str]]:
@@ -57,7 +51,7 @@ def test_reasoning_without_summary_draws_no_thinking_block_live_or_after_a_rerun
     configured.queue(Reply(Reasoning(), Reasoning(("Weighing **options**.",)), WebSearch("blue"), Reasoning(),
                            Message("Blue.\n\nIt is calm.")))
     at = start(app, reasoning_summary="concise", web_search=True)
-    at.chat_input[0].set_value("Pick a colour").run()
+    send_message(at, "Pick a colour")
     assert not at.exception
     live = drawn(at.chat_message[1])
     at.run()
@@ -71,7 +65,7 @@ def test_reasoning_without_summary_draws_no_thinking_block_live_or_after_a_rerun
 def test_the_continued_turn_after_an_approval_draws_as_the_rerun_does(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(Reasoning(), McpApprovalRequest("docs", "search_docs", {"query": "limits"})))
     at = start(app, mcp_servers=(DOCS,))
-    at.chat_input[0].set_value("Search the docs").run()
+    send_message(at, "Search the docs")
     assert not at.exception
     assert not expanders(at.chat_message[1])
     configured.queue(Reply(Reasoning(), McpCall("docs", "search_docs", {"query": "limits"}, output="500 RPM"),

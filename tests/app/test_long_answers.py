@@ -7,11 +7,12 @@ import time
 from lib import chat
 from lib.client import build_client
 from lib.conversations import Thread
-from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
+from lib.turn_records import record_turn
 from lib.ui.state import TRANSCRIPT
+from tests.app.actions import send_message
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text
 
 LONG_TEXT = " ".join(f"word{number}" for number in range(91)) + "."  # 100 events with the lifecycle
@@ -21,7 +22,7 @@ def test_dropped_background_stream_resumes_without_duplicating_text(app, configu
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     configured.queue(Reply(Message(LONG_TEXT), delay=0.002, cut_after=40))
     at = app().run()
-    at.chat_input[0].set_value("Write a lot").run()
+    send_message(at, "Write a lot")
     assert not at.exception
     answer = at.chat_message[1].markdown
     assert "".join(m.value for m in answer) .replace("\n\n", " ") == LONG_TEXT
@@ -80,7 +81,7 @@ def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     configured.queue(Reply(Message("The finished answer.")))
     first = app().run()
-    first.chat_input[0].set_value("Answer in the background").run()
+    send_message(first, "Answer in the background")
     conversation = first.query_params["conversation"]
     response_id = first.session_state[TRANSCRIPT][-1].response_id
     reloaded = app(conversation=conversation, pending=response_id).run()
@@ -98,7 +99,7 @@ def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, 
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     configured.queue(Reply(Message("First answer.")))
     first = app().run()
-    first.chat_input[0].set_value("Hello").run()
+    send_message(first, "Hello")
     conversation = first.query_params["conversation"]
     # Another tab asked a second question and closed while the answer was being written.
     configured.queue(Text(LONG_TEXT, delay=0.04))  # ~4 s: still running when the reload looks

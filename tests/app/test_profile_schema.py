@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
 from lib.tools import ToolSettings
+from tests.app.actions import click, send_message, uploader
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
@@ -25,7 +26,7 @@ def test_a_profile_with_a_bad_schema_does_not_open_by_url(app, configured: FakeO
     store.profiles.save(owner_for(None, APP_KEY), "broken", bad_profile())
     at = app(profile="broken").run()
     assert [e.value for e in at.error] == [f"Profile 'broken' could not be opened: {REASON}"]
-    at.chat_input[0].set_value("Hi").run()
+    send_message(at, "Hi")
     assert not at.exception
     body = configured.response_requests()[0]
     assert body["model"] == "gpt-5-mini" and "text" not in body  # the session's own settings, not the profile's
@@ -34,14 +35,14 @@ def test_a_profile_with_a_bad_schema_does_not_open_by_url(app, configured: FakeO
 def test_a_profile_with_a_bad_schema_is_not_imported_or_loaded(app, configured: FakeOpenAI, clean_env) -> None:
     at = app().run()
     at.switch_page("app_pages/setup.py").run()
-    next(u for u in at.get("file_uploader") if "profile_import" in u.proto.id).upload("broken.json", json.dumps(bad_profile()).encode(), "application/json").run()
-    next(b for b in at.button if b.label == "Import").click().run()
+    uploader(at, "profile_import").upload("broken.json", json.dumps(bad_profile()).encode(), "application/json").run()
+    click(at, "Import")
     assert [e.value for e in at.error] == [f"broken.json was not imported: {REASON}"]
     store = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")
     assert store.profiles.names(owner_for(None, APP_KEY)) == []
     store.profiles.save(owner_for(None, APP_KEY), "old", bad_profile())  # saved before the check existed
     at.run()
     next(s for s in at.selectbox if s.label == "Profiles").set_value("old").run()
-    next(b for b in at.button if b.label == "Load").click().run()
+    click(at, "Load")
     assert not at.exception
     assert [e.value for e in at.error] == [f"Profile 'old' could not be loaded: {REASON}"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
+from tests.app.actions import click, send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
@@ -17,23 +18,19 @@ def setup_page(app, **query):
     return at
 
 
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
-
-
 def test_save_then_load_in_a_new_session(app, configured: FakeOpenAI) -> None:
     at = setup_page(app)
     at.text_area[0].set_value("Speak like a pirate.").run()
-    button(at, "Save").click().run()  # settings saved for the session, then the chat opens
+    click(at, "Save")  # settings saved for the session, then the chat opens
     at.switch_page("app_pages/setup.py").run()
     at.text_input(key="profile_name").set_value("pirate").run()
-    button(at, "Save profile").click().run()
+    click(at, "Save profile")
     fresh = setup_page(app)
     assert fresh.text_area[0].value == ""
     picker = next(s for s in fresh.selectbox if s.label == "Profiles")
     assert picker.options[0] == "pirate"
     picker.set_value("pirate").run()
-    button(fresh, "Load").click().run()
+    click(fresh, "Load")
     assert fresh.text_area[0].value == "Speak like a pirate."
     exported = next(d for d in fresh.get("download_button"))
     assert exported.proto.label == "Export JSON"
@@ -43,7 +40,7 @@ def test_profile_opens_by_url_for_its_owner_only(app, configured: FakeOpenAI, cl
     store = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")
     store.profiles.save(owner_for(None, APP_KEY), "demo", to_data(Settings(model="gpt-4.1-mini", instructions="Demo!")))
     at = app(profile="demo").run()
-    at.chat_input[0].set_value("Hi").run()
+    send_message(at, "Hi")
     body = configured.response_requests()[0]
     assert (body["model"], body["instructions"]) == ("gpt-4.1-mini", "Demo!")
     store.profiles.save(owner_for(None, "sk-someone-else"), "theirs", to_data(Settings(model="o3")))
@@ -53,7 +50,7 @@ def test_profile_opens_by_url_for_its_owner_only(app, configured: FakeOpenAI, cl
 
 def test_shipped_example_opens_by_url(app, configured: FakeOpenAI) -> None:
     at = app(profile="assistant").run()
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     body = configured.response_requests()[0]
     assert body["tools"] == [{"type": "web_search", "search_context_size": "medium"}]
 
@@ -64,6 +61,6 @@ def test_import_rejects_a_bad_file_with_its_reason(app, configured: FakeOpenAI) 
     assert uploader, "the import field is on the Profiles tab"
     data = json.dumps({"format": 1, "api_key": "sk-no"}).encode()
     uploader[0].upload("bad.json", data, "application/json").run()
-    button(at, "Import").click().run()
+    click(at, "Import")
     assert "Unknown profile fields: api_key" in at.error[0].value
 

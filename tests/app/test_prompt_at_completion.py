@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.ui import state
+from tests.app.actions import send_message
 from tests.fake_openai import FakeOpenAI, Text
 
 SLOW = Text("A slow answer, word by word, to the end.", deltas=10, delay=0.4)
@@ -28,7 +29,7 @@ def test_a_prompt_after_an_answer_ended_uncollected_is_sent_after_it(app, config
     at = app().run()
     cut_short(at, "First question")
     assert at.session_state[state.JOB].wait(10)
-    at.chat_input[0].set_value("Second question").run()
+    send_message(at, "Second question")
     assert not at.exception
     assert said(at) == ["First question", SLOW.text, "Second question", "Second answer."]
     assert state.JOB not in at.session_state
@@ -40,14 +41,14 @@ def test_a_prompt_while_an_answer_runs_is_put_back_into_the_input(app, configure
     configured.queue(SLOW, Text("Second answer."))
     at = app().run()
     cut_short(at, "First question")
-    at.chat_input[0].set_value("Second question").run()
+    send_message(at, "Second question")
     assert not at.exception
     assert [t.value for t in at.toast] == ["The last answer is still being written: your message is back in the "
                                            "input. Send it when the answer is done, or press Stop."]
     assert said(at) == ["First question", SLOW.text]
     assert at.chat_input[0].value == "Second question"
     assert len(configured.response_requests()) == 1
-    at.chat_input[0].set_value("Second question").run()
+    send_message(at, "Second question")
     assert said(at)[2:] == ["Second question", "Second answer."]
 
 
@@ -55,7 +56,7 @@ def test_a_prompt_put_back_never_replaces_one_just_sent(app, configured: FakeOpe
     configured.queue(Text("Answer."))
     at = app().run()
     at.session_state[state.RESTORE_PROMPT] = "An older prompt"
-    at.chat_input[0].set_value("The newest prompt").run()
+    send_message(at, "The newest prompt")
     assert not at.exception
     assert configured.last_input() == [{"role": "user", "content": "The newest prompt"}]
     assert said(at) == ["The newest prompt", "Answer."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.prompt_templates import PromptVersion
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for

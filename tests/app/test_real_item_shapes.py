@@ -9,7 +9,7 @@ import mimetypes
 import pytest
 
 from lib.ui.tool_cards import image_type
-from tests.app.test_tools_app import chat, start
+from tests.app.actions import send_message, start
 from tests.fake_openai import Failed, FakeOpenAI, ImageGeneration, Message, Reply, WebSearch
 
 
@@ -21,7 +21,7 @@ def test_web_search_page_actions_say_which_page_was_opened_or_searched(app, conf
         WebSearch(action="open_page"),
         Message("About 16 hours."),
     ))
-    at = chat(start(app, web_search=True), "How long do cats sleep?")
+    at = send_message(start(app, web_search=True), "How long do cats sleep?")
     expected = [
         ("Searched the web: cat sleep · 1 source", "complete"),
         ("Opened cats.example/sleep/hours", "complete"),
@@ -47,7 +47,7 @@ def test_a_generated_image_is_offered_in_its_own_format(app, configured: FakeOpe
                                                         mime: str) -> None:
     data = base64.b64encode(picture(fmt.upper())).decode()
     configured.queue(Reply(ImageGeneration(data, partials=1, output_format=fmt), Message("Here it is.")))
-    at = chat(start(app, image_generation=True), "Draw a blue square")
+    at = send_message(start(app, image_generation=True), "Draw a blue square")
     (button,) = at.chat_message[1].get("download_button")
     # The media URL's extension is the one of the MIME type the file is served with.
     assert button.proto.url.endswith(f".{mimetypes.guess_extension(mime).lstrip('.')}")
@@ -89,7 +89,7 @@ QUOTA = ("You exceeded your current quota, please check your plan and billing de
 def test_an_error_event_in_the_stream_says_what_happened_and_what_to_do(app, configured: FakeOpenAI, code: str,
                                                                         message: str, says: str) -> None:
     configured.queue(Failed(message, code=code, event=True))
-    at = chat(start(app), "Hello")
+    at = send_message(start(app), "Hello")
     assert [e.value for e in at.chat_message[1].error] == [says]
     assert at.chat_input[0].value == "Hello"  # the prompt is back in the input, to send again
 
@@ -97,7 +97,7 @@ def test_an_error_event_in_the_stream_says_what_happened_and_what_to_do(app, con
 def test_a_web_search_source_without_a_url_is_listed_by_name(app, configured: FakeOpenAI) -> None:
     sources = ("https://cats.example/sleep", {"type": "api", "name": "oai-weather"})
     configured.queue(Reply(WebSearch("weather in Oslo", sources=sources), Message("Rain.")))
-    at = chat(start(app, web_search=True), "Weather?")
+    at = send_message(start(app, web_search=True), "Weather?")
     card = at.chat_message[1].get("status")[0]
     assert card.label == "Searched the web: weather in Oslo · 2 sources"
     assert [m.value for m in card.markdown] == ["1. [https://cats\\.example/sleep](https://cats.example/sleep)",

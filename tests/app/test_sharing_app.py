@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.pricing import cost_usd
 from lib.ui import gate
+from tests.app.actions import click, send_message
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import (
     CLOCK,
@@ -47,9 +48,9 @@ def test_refused_owner_key_still_lets_a_visitor_bring_their_own(app, shared_env,
     at.text_input[0].set_value(VISITOR_KEY).run()
     # An own key goes to an endpoint of the visitor's choosing (the app's is not lent to it).
     next(t for t in at.text_input if t.label == "Base URL").set_value(shared_env.base_url)
-    next(b for b in at.button if b.label == "Save").click().run()
+    click(at, "Save")
     assert at.title[0].value == "Responses Studio" and not at.error
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     assert at.chat_message[1].markdown[0].value == "On your own key."
     assert bearer_keys(shared_env) == {f"Bearer {VISITOR_KEY}"}
 
@@ -73,7 +74,7 @@ def test_app_password_wrong_then_right(app, shared_env, monkeypatch) -> None:
     at = enter_password(at, PASSWORD)
     assert not at.exception and len(at.chat_input) == 1
     assert PASSWORD not in tree_text(at) and PASSWORD not in repr(at.session_state.to_dict())
-    at.chat_input[0].set_value("Hi").run()
+    send_message(at, "Hi")
     assert at.chat_message[1].markdown[0].value == "Welcome in."
     assert bearer_keys(shared_env) == {f"Bearer {OWNER_KEY}"}
 
@@ -108,7 +109,7 @@ def test_login_configured_asks_to_sign_in_then_lets_the_user_in(app, shared_env,
     at.run()
     assert not at.exception and len(at.chat_input) == 1
     assert "ann@example.com" in at.sidebar.caption[0].value.replace("\\", "")
-    at.chat_input[0].set_value("Hi").run()
+    send_message(at, "Hi")
     assert at.chat_message[1].markdown[0].value == "Hello Ann."
     assert bearer_keys(shared_env) == {f"Bearer {OWNER_KEY}"}
 
@@ -174,7 +175,7 @@ def test_spending_cap_stops_the_next_turn_and_keeps_the_transcript(app, shared_e
     at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{one_turn * 1.5:.6f}", MAX_OUTPUT_TOKENS=16)
     at = enter_password(at.run(), PASSWORD)
     for prompt in ("one", "two", "three"):
-        at.chat_input[0].set_value(prompt).run()
+        send_message(at, prompt)
     assert not at.exception
     assert "budget" in alerts(at)
     assert [m.markdown[0].value for m in at.chat_message[:4]] == ["one", "First.", "two", "Second."]
@@ -207,7 +208,7 @@ def test_a_shared_link_does_not_open_for_another_user(app, shared_env, monkeypat
     ann = owner_app(app, monkeypatch)
     ann.secrets["auth"] = auth
     ann.user = {"is_logged_in": True, "email": "ann@example.com"}
-    ann.run().chat_input[0].set_value("My plan").run()
+    send_message(ann.run(), "My plan")
     conversation = ann.query_params["conversation"]
 
     bob = owner_app(app, monkeypatch, where="secrets")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from tests.app.actions import send_message
 from tests.fake_openai import FakeOpenAI, Text
 
 
 def test_recent_conversations_link_to_the_chat(app, configured: FakeOpenAI) -> None:
     configured.queue(Text("Paris is the capital."))
     first = app().run()
-    first.chat_input[0].set_value("Capital of France?").run()
+    send_message(first, "Capital of France?")
     conversation = first.query_params["conversation"]
     fresh = app().run()
     links = fresh.sidebar.get("page_link")

@@ -7,7 +7,8 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from lib.chat import MAX_ROUNDS, RUNAWAY
-from lib.tools import McpServer, ToolSettings
+from lib.tools import McpServer
+from tests.app.actions import send_message, start
 from tests.fake_openai import (
     CodeInterpreter,
     Error,
@@ -30,19 +31,6 @@ from tests.fake_openai import (
 
 NOTES = {"file_id": "file-notes1", "filename": "notes.md", "score": 0.87, "text": "Cats sleep 16 hours a day."}
 DOCS = McpServer(label="docs", url="https://mcp.example.com/sse", require_approval="always")
-
-
-def start(app, **tools) -> AppTest:
-    """The chat page with these tools on (as Setup would have saved them)."""
-    at = app()
-    at.session_state["settings"] = {"tools": ToolSettings(**tools)}
-    return at.run()
-
-
-def chat(at: AppTest, prompt: str) -> AppTest:
-    at.chat_input[0].set_value(prompt).run()
-    assert not at.exception
-    return at
 
 
 def cards(block) -> list[tuple[str, str]]:
@@ -70,7 +58,7 @@ def test_web_search_card_lists_numbered_sources_and_the_answer_cites_them(app, c
             url_citation("https://cats.example/sleep", "How cats sleep", 11, 15),
         )),
     ))
-    at = chat(start(app, web_search=True), "How long do cats sleep?")
+    at = send_message(start(app, web_search=True), "How long do cats sleep?")
     answer = at.chat_message[1]
     assert cards(answer) == [("Searched the web: cat sleep hours · 2 sources", "complete")]
     card = answer.get("status")[0]
@@ -89,7 +77,7 @@ def test_web_search_card_lists_numbered_sources_and_the_answer_cites_them(app, c
 def test_file_search_hides_results_unless_asked_and_names_the_cited_file(app, configured: FakeOpenAI) -> None:
     answer = Message("They sleep 16 hours.", annotations=(file_citation("file-notes1", "notes.md", 20),))
     configured.queue(Reply(FileSearch(("cat sleep",), results=(NOTES,)), answer))
-    at = chat(start(app, file_search=True, vector_store_ids=("vs_cats",)), "How long do cats sleep?")
+    at = send_message(start(app, file_search=True, vector_store_ids=("vs_cats",)), "How long do cats sleep?")
     reply = at.chat_message[1]
     assert cards(reply) == [("Searched your files: cat sleep", "complete")]
     assert not reply.get("status")[0].dataframe
@@ -101,7 +89,8 @@ def test_file_search_hides_results_unless_asked_and_names_the_cited_file(app, co
 
 def test_file_search_results_table_when_show_results_is_on(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(FileSearch(("cat sleep",), results=(NOTES,)), Message("16 hours.")))
-    at = chat(start(app, file_search=True, vector_store_ids=("vs_cats",), file_search_show_results=True), "Sleep?")
+    at = start(app, file_search=True, vector_store_ids=("vs_cats",), file_search_show_results=True)
+    at = send_message(at, "Sleep?")
     reply = at.chat_message[1]
     assert cards(reply) == [("Searched your files: cat sleep · 1 result", "complete")]
     table = reply.get("status")[0].dataframe[0].value
@@ -117,7 +106,7 @@ def test_code_interpreter_shows_code_logs_image_and_offers_its_file(app, configu
         Message("The sum is 55; see sums.csv.", annotations=(
             container_file_citation("cntr_fake0001", "cfile_sums", "sums.csv", 20, 28),)),
     ))
-    at = chat(start(app, code_interpreter=True), "Sum 0..10")
+    at = send_message(start(app, code_interpreter=True), "Sum 0..10")
     reply = at.chat_message[1]
     assert cards(reply) == [("Ran code", "complete")]
     card = reply.get("status")[0]
@@ -149,7 +138,7 @@ def test_container_file_download_fetches_the_file_content(configured: FakeOpenAI
 def test_image_generation_shows_the_final_image_with_a_download(app, configured: FakeOpenAI) -> None:
     png = tiny_png_b64((0, 128, 255))
     configured.queue(Reply(ImageGeneration(png, partials=2), Message("Here it is.")))
-    at = chat(start(app, image_generation=True), "Draw a blue square")
+    at = send_message(start(app, image_generation=True), "Draw a blue square")
     reply = at.chat_message[1]
     assert cards(reply) == [("Generated an image", "complete")]
     assert len(reply.get("image")) == 1
@@ -162,7 +151,7 @@ def test_image_generation_shows_the_final_image_with_a_download(app, configured:
 def test_image_generation_keeps_the_partial_image_when_the_stream_drops(app, configured: FakeOpenAI) -> None:
     # The stream stops right after the two partial images: the chat keeps the last one, marked as a draft.
     configured.queue(Reply(ImageGeneration(tiny_png_b64(), partials=2), cut_after=7))
-    at = chat(start(app, image_generation=True), "Draw")
+    at = send_message(start(app, image_generation=True), "Draw")
     for _run in range(2):  # as the turn ends, and as the transcript draws it on the next run
         reply = at.chat_message[1]
         assert cards(reply) == [("Generating an image (did not finish)", "error")]
@@ -175,7 +164,7 @@ def test_image_generation_keeps_the_partial_image_when_the_stream_drops(app, con
 def test_mcp_list_tools_is_collapsed_and_names_the_tools(app, configured: FakeOpenAI) -> None:
     tools = ({"name": "search_docs", "description": "Search the docs"}, {"name": "fetch_page"})
     configured.queue(Reply(McpListTools("docs", tools=tools), Message("Two tools.")))
-    at = chat(start(app, mcp_servers=(DOCS,)), "What can docs do?")
+    at = send_message(start(app, mcp_servers=(DOCS,)), "What can docs do?")
     reply = at.chat_message[1]
     assert cards(reply) == [("docs: 2 tools available", "complete")]
     card = reply.get("status")[0]
@@ -185,7 +174,7 @@ def test_mcp_list_tools_is_collapsed_and_names_the_tools(app, configured: FakeOp
 
 def test_reasoning_summary_is_requested_and_shown_in_thinking(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(Reasoning(("Weighing **options**.", "Picking one.")), Message("Blue.")))
-    at = chat(start(app, reasoning_summary="concise"), "Pick a colour")
+    at = send_message(start(app, reasoning_summary="concise"), "Pick a colour")
     reply = at.chat_message[1]
     thinking = reply.expander[0]
     assert thinking.label == "Thinking"
@@ -203,7 +192,7 @@ def test_parallel_function_calls_send_both_outputs_and_draw_two_cards(app, confi
               FunctionCall("get_weather", {"location": "Oslo, Norway", "unit": "celsius"}, call_id="call_oslo")),
         Reply(Message("Paris is warmer.")),
     )
-    at = chat(start(app, functions=("get_weather",)), "Weather in Paris and Oslo?")
+    at = send_message(start(app, functions=("get_weather",)), "Weather in Paris and Oslo?")
     reply = at.chat_message[1]
     assert cards(reply) == [("Called get_weather", "complete"), ("Called get_weather", "complete")]
     assert [m.label for m in reply.metric][::3] == ["Paris, France", "Oslo, Norway"]
@@ -223,7 +212,7 @@ def test_a_raising_function_sends_its_error_back_and_the_answer_still_renders(ap
         Reply(FunctionCall("calculate", {"expression": "__import__('os')"}, call_id="call_evil")),
         Reply(Message("I can only do arithmetic.")),
     )
-    at = chat(start(app, functions=("calculate",)), "Run os")
+    at = send_message(start(app, functions=("calculate",)), "Run os")
     reply = at.chat_message[1]
     assert cards(reply) == [("calculate failed", "error")]
     error = reply.get("status")[0].error[0].value.replace("\\", "")  # shown as text: markdown escaped
@@ -237,7 +226,7 @@ def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app,
     looping = [Reply(FunctionCall("calculate", {"expression": f"{n} + 1"}, call_id=f"call_{n}"))
                for n in range(MAX_ROUNDS)]
     configured.queue(*looping, Reply(Message("I kept counting: 10.")), Reply(Message("Hi.")))
-    at = chat(start(app, functions=("calculate",)), "Count forever")
+    at = send_message(start(app, functions=("calculate",)), "Count forever")
     reply = at.chat_message[1]
     assert len(reply.get("status")) == MAX_ROUNDS
     assert reply.warning[0].value == RUNAWAY
@@ -247,7 +236,7 @@ def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app,
     assert len(requests) == MAX_ROUNDS + 1
     assert [r.get("tool_choice") for r in requests] == [None] * MAX_ROUNDS + ["none"]
     assert requests[-1]["input"] == [{"type": "function_call_output", "call_id": "call_9", "output": "10.0"}]
-    at = chat(at, "Just say hi")
+    at = send_message(at, "Just say hi")
     follow_up = at.chat_message[3]
     assert not follow_up.error, follow_up.error[0].value
     assert "Hi." in markdown(follow_up)
@@ -256,9 +245,9 @@ def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app,
 def test_a_failed_round_after_function_calls_leaves_the_chat_usable(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(FunctionCall("calculate", {"expression": "1 + 1"}, call_id="call_sum")),
                      Error(400, "Invalid value for 'input'."), Reply(Message("Hi.")))
-    at = chat(start(app, functions=("calculate",)), "Add")
+    at = send_message(start(app, functions=("calculate",)), "Add")
     assert "Invalid value" in at.chat_message[1].error[0].value
-    at = chat(at, "Hello again")
+    at = send_message(at, "Hello again")
     # The API refuses a thread whose function calls have no outputs: the next prompt must carry them.
     assert not at.chat_message[3].error, at.chat_message[3].error[0].value
     assert configured.last_input()[0] == {"type": "function_call_output", "call_id": "call_sum", "output": "2.0"}
@@ -269,7 +258,7 @@ def test_a_failed_round_after_function_calls_leaves_the_chat_usable(app, configu
 
 def _approval_turn(app, configured: FakeOpenAI) -> AppTest:
     configured.queue(Reply(McpApprovalRequest("docs", "search_docs", {"query": "rate limits"})))
-    at = chat(start(app, mcp_servers=(DOCS,)), "Search the docs for rate limits")
+    at = send_message(start(app, mcp_servers=(DOCS,)), "Search the docs for rate limits")
     reply = at.chat_message[1]
     assert cards(reply) == [("docs asks to run search_docs", "complete")]
     card = reply.get("status")[0]
@@ -316,7 +305,7 @@ def test_mcp_deny_sends_a_refusal(app, configured: FakeOpenAI) -> None:
 def test_a_failed_mcp_call_shows_its_error_text(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(McpCall("docs", "fetch_page", {"url": "https://x.example"}, error="Page not found"),
                            Message("I could not fetch it.")))
-    at = chat(start(app, mcp_servers=(McpServer("docs", DOCS.url, require_approval="never"),)), "Fetch it")
+    at = send_message(start(app, mcp_servers=(McpServer("docs", DOCS.url, require_approval="never"),)), "Fetch it")
     reply = at.chat_message[1]
     assert cards(reply) == [("Failed to call fetch_page on docs", "error")]
     assert reply.get("status")[0].error[0].value == "Page not found"
@@ -338,7 +327,7 @@ CITIES = {
 def test_structured_answer_is_shown_as_json_and_as_a_table(app, configured: FakeOpenAI) -> None:
     answer = {"cities": [{"name": "Paris", "people": 2100000}, {"name": "Oslo", "people": 700000}]}
     configured.queue(Reply(Message(json.dumps(answer))))
-    at = chat(start(app, json_schema=json.dumps(CITIES)), "Two cities")
+    at = send_message(start(app, json_schema=json.dumps(CITIES)), "Two cities")
     reply = at.chat_message[1]
     assert json.loads(reply.json[0].value) == answer
     assert reply.dataframe[0].value.to_dict("records") == answer["cities"]

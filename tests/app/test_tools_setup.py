@@ -9,6 +9,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from lib.registry import all_tools
+from tests.app.actions import send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
@@ -40,7 +41,7 @@ def save(at: AppTest) -> AppTest:
 def send(at: AppTest, prompt: str) -> AppTest:
     """Send a prompt from the chat page (AppTest keeps requesting the page last named by switch_page)."""
     at.switch_page("app_pages/chat.py").run()
-    at.chat_input[0].set_value(prompt).run()
+    send_message(at, prompt)
     assert not at.exception
     return at
 

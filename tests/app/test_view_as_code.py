@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from tests.app.actions import click, send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
@@ -13,9 +14,9 @@ from tests.fake_openai import FakeOpenAI
 def test_shown_python_sends_the_same_request(app, configured: FakeOpenAI, monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Be brief.")
     at = app().run()
-    at.chat_input[0].set_value("Show me the code").run()
+    send_message(at, "Show me the code")
     assert not at.chat_message[1].code  # built only when asked for
-    next(b for b in at.button if b.label == "View as code").click().run()
+    click(at, "View as code")
     python, curl = (block.value for block in at.chat_message[1].code)
     assert "client.responses.create(" in python and 'os.environ["OPENAI_API_KEY"]' in python
     assert "$OPENAI_API_KEY" in curl
@@ -33,8 +34,8 @@ def test_view_as_code_is_keyed_by_the_turns_own_id(app, configured: FakeOpenAI) 
     from lib.ui import state
 
     at = app().run()
-    at.chat_input[0].set_value("First").run()
-    at.chat_input[0].set_value("Second").run()
+    send_message(at, "First")
+    send_message(at, "Second")
     first, second = at.session_state[state.TRANSCRIPT]
     assert len(first.id) == 32 and first.id != second.id
     buttons = [b for b in at.button if b.label == "View as code"]

@@ -26,10 +26,10 @@ from playwright.sync_api import sync_playwright
 
 from lib.chat import TurnControl, build_request, run_turn, user_message
 from lib.conversations import Thread
-from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
+from lib.turn_records import record_turn
 from tests.bench.support import (
     E2E_KEY,
     MODEL,

@@ -128,8 +128,3 @@ def fake(e2e_fake: FakeOpenAI) -> FakeOpenAI:
     """The module's double, emptied for this test."""
     e2e_fake.reset()
     return e2e_fake
-
-
-def wait_idle(page) -> None:  # noqa: ANN001 - playwright Page
-    """Wait until the script run has finished."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000)

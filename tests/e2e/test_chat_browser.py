@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import ask, wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 ANSWER = "Streams arrive in pieces.\n\nThis second paragraph proves the split rendering keeps everything."
@@ -16,11 +16,7 @@ def test_streamed_answer_survives_a_reload(page: Page, app_url: str, fake: FakeO
     fake.queue(Text(ANSWER, delay=0.01))
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_test_id("stChatInputTextArea").fill("How do streams arrive?")
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
-    assistant = page.get_by_test_id("stChatMessage").nth(1)
-    expect(assistant).to_contain_text("This second paragraph proves the split rendering", timeout=20_000)
-    wait_idle(page)
+    ask(page, "How do streams arrive?", "This second paragraph proves the split rendering")
     assert "conversation=conv_" in page.url
     page.screenshot(path=tmp_path / "answered.png", full_page=True)
 

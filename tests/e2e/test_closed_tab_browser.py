@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import send_message, wait_idle
 from tests.fake_openai import Endless, FakeOpenAI
 
 
@@ -25,8 +25,7 @@ def test_closing_the_tab_ends_an_endless_answer(browser: Browser, app_url: str, 
     page = browser.new_page()
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_test_id("stChatInputTextArea").fill("Never stop")
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
+    send_message(page, "Never stop")
     expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text("and on and on", timeout=20_000)
     assert not fake.closed_streams
     page.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import wait_idle
 
 
 def test_first_visit_straight_to_a_page_goes_through_the_frame(page: Page, app_url: str) -> None:

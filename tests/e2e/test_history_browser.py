@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import ask, wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 HEADER_PX = 35  # st.dataframe's header row; the first data row follows it
@@ -18,10 +18,7 @@ def test_a_chat_answer_shows_up_in_history(page: Page, app_url: str, fake: FakeO
     page.set_viewport_size({"width": 1400, "height": 1800})
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_test_id("stChatInputTextArea").fill("What is the capital of France?")
-    page.keyboard.press("Enter")
-    expect(page.get_by_text("Paris is the capital of")).to_be_visible(timeout=20_000)
-    wait_idle(page)
+    ask(page, "What is the capital of France?", "Paris is the capital of")
 
     page.goto(f"{app_url}/history")
     wait_idle(page)

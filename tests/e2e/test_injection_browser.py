@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import send_message, wait_idle
 from tests.fake_openai import FakeOpenAI, Message, Reply, Text, file_citation, url_citation
 
 EVIL = "evil.example"
@@ -51,8 +51,7 @@ def ask(page: Page, app_url: str, prompt: str) -> list[str]:
     page.on("dialog", record)
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_test_id("stChatInputTextArea").fill(prompt)
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
+    send_message(page, prompt)
     return dialogs
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import send_message, wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 LONG_TEXT = " ".join(f"word{number}" for number in range(91)) + "."
@@ -22,8 +22,7 @@ def test_reload_mid_answer_picks_the_answer_up(page: Page, app_url: str, fake: F
     fake.queue(Text(LONG_TEXT, delay=0.04))
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_test_id("stChatInputTextArea").fill("Write a long answer")
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
+    send_message(page, "Write a long answer")
     expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text("word10", timeout=20_000)
     assert "pending=resp_" in page.url
     page.reload()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import send_message, wait_idle
 from tests.e2e.test_tools_browser import count_script_runs, rerun_after
 from tests.fake_openai import FakeOpenAI
 from tests.replay import page as recorded
@@ -32,8 +32,7 @@ def test_a_recording_draws_the_same_streamed_and_rerun(page: Page, app_url: str,
     page.goto(app_url)
     wait_idle(page)
     count_script_runs(page)
-    page.get_by_test_id("stChatInputTextArea").fill("Replay this recording")
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
+    send_message(page, "Replay this recording")
     expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=20_000)
     expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text(" in (", timeout=30_000)  # the usage line
     wait_idle(page)

@@ -24,7 +24,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.db import postgres_schema_url
-from tests.e2e.conftest import ROOT, app_env, free_port, start_app, wait_healthy, wait_idle
+from tests.e2e.actions import ask, send_message, wait_idle
+from tests.e2e.conftest import ROOT, app_env, free_port, start_app, wait_healthy
 from tests.fake_openai import FakeOpenAI, Text
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -160,12 +161,6 @@ def test_nginx_keeps_each_session_on_one_replica_and_spreads_sessions(tmp_path: 
             server.shutdown()
 
 
-def chat(page: Page, prompt: str) -> None:
-    """Type a chat message and send it (the answer is awaited by the caller)."""
-    page.get_by_test_id("stChatInputTextArea").fill(prompt)
-    page.get_by_test_id("stChatInputTextArea").press("Enter")
-
-
 def test_a_conversation_from_replica_a_reopens_and_shows_in_history_on_b(
         browser: Browser, replicas: tuple[Replica, Replica], fake: FakeOpenAI) -> None:
     a, b = replicas
@@ -173,9 +168,7 @@ def test_a_conversation_from_replica_a_reopens_and_shows_in_history_on_b(
     on_a = browser.new_page()
     on_a.goto(a.url)
     wait_idle(on_a)
-    chat(on_a, "What is the capital of France?")
-    expect(on_a.get_by_text("Paris is the capital of")).to_be_visible(timeout=20_000)
-    wait_idle(on_a)
+    ask(on_a, "What is the capital of France?", "Paris is the capital of")
     assert "conversation=conv_" in on_a.url
     query = on_a.url.split("?", 1)[1]
 
@@ -224,10 +217,7 @@ def test_through_nginx_a_page_loads_and_an_answer_streams(page: Page, proxy_url:
     page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(proxy_url)
     wait_idle(page)
-    chat(page, "Write a long answer")
-    assistant = page.get_by_test_id("stChatMessage").nth(1)
-    expect(assistant).to_contain_text("word120.", timeout=30_000)
-    wait_idle(page)
+    ask(page, "Write a long answer", "word120.", timeout=30_000)
     assert any(url.startswith(proxy_url.replace("http", "ws")) and url.endswith("/_stcore/stream") for url in sockets)
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookie.get("rs_replica")  # the sticky-session cookie deploy/nginx.conf hashes on
@@ -256,9 +246,7 @@ def test_spending_on_a_counts_against_the_budget_on_b(
         on_a.goto(a.url)
         wait_idle(on_a)
         enter_password(on_a)
-        chat(on_a, "What is the capital of France?")
-        expect(on_a.get_by_text("Paris is the capital of")).to_be_visible(timeout=20_000)
-        wait_idle(on_a)
+        ask(on_a, "What is the capital of France?", "Paris is the capital of")
         on_a.reload()
         wait_idle(on_a)
         enter_password(on_a)
@@ -281,7 +269,7 @@ def test_killing_the_replica_mid_answer_the_other_finishes_it_after_a_reload(
     on_a = browser.new_page()
     on_a.goto(a.url)
     wait_idle(on_a)
-    chat(on_a, "Write a long answer")
+    send_message(on_a, "Write a long answer")
     expect(on_a.get_by_test_id("stChatMessage").nth(1)).to_contain_text("word10", timeout=20_000)
     assert "pending=resp_" in on_a.url
     query = on_a.url.split("?", 1)[1]

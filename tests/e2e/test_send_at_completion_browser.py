@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import wait_idle
 from tests.fake_openai import FakeOpenAI, Text
 
 ROUNDS = 10

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.actions import wait_idle
 from tests.fake_openai import FakeOpenAI, FunctionCall, McpApprovalRequest, McpCall, Message, Reply
 
 MCP_URL = "https://mcp.example.com/sse"

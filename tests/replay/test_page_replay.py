@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.tools import ToolSettings
+from tests.app.actions import send_message
 from tests.fake_openai import FakeOpenAI, Recording
 from tests.replay import page
 from tests.replay.corpus import BY_NAME, CASES, Case
@@ -38,7 +39,7 @@ def drive(app: Any, fake: FakeOpenAI, case: Case) -> tuple[list[list[str]], list
     at = app()
     at.session_state["settings"] = _settings(case)
     at.run()
-    at.chat_input[0].set_value(PROMPT).run()
+    send_message(at, PROMPT)
     assert not at.exception, at.exception
     drawn = [_answer(at)]
     for decision in case.decisions:
@@ -93,7 +94,7 @@ def test_each_web_search_card_says_what_that_action_did(app, configured: FakeOpe
     at = app()
     at.session_state["settings"] = _settings(case)
     at.run()
-    at.chat_input[0].set_value(PROMPT).run()
+    send_message(at, PROMPT)
     at.run()
     labels = [card.label for card in at.chat_message[1].get("status")]
     actions = [i["action"] for i in page.outputs(case) if i["type"] == "web_search_call"]
@@ -113,7 +114,7 @@ def test_an_error_event_is_explained(app, configured: FakeOpenAI) -> None:
     configured.queue(*case.recordings())
     at = app()
     at.run()
-    at.chat_input[0].set_value(PROMPT).run()
+    send_message(at, PROMPT)
     (alert,) = at.chat_message[1].error
     assert "quota" in alert.value
     assert "Something went wrong" not in alert.value and "APIError" not in alert.value

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.ui import gate
+from tests.app.actions import click
 from tests.fake_openai import FakeOpenAI
 from tests.fake_openai.auth import request_key
 
@@ -74,7 +75,7 @@ def owner_app(app: Any, monkeypatch: pytest.MonkeyPatch, where: str = "secrets",
 def enter_password(at: AppTest, password: str = PASSWORD) -> AppTest:
     """Type the app password on the gate and press Enter."""
     at.text_input(key=gate.PASSWORD_INPUT).set_value(password)
-    return next(b for b in at.button if b.label == "Enter").click().run()
+    return click(at, "Enter")
 
 
 def signed_in(at: AppTest, email: str, **claims: Any) -> AppTest:
@@ -84,6 +85,3 @@ def signed_in(at: AppTest, email: str, **claims: Any) -> AppTest:
     return at
 
 
-def button(at: AppTest, label: str) -> Any:
-    """The first button with this label."""
-    return next(b for b in at.button if b.label == label)

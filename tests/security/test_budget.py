@@ -5,19 +5,18 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 from streamlit.runtime import Runtime
-from streamlit.testing.v1 import AppTest
 
 from lib import budget
 from lib.pricing import cost_usd
 from lib.store import HistoryStore, owner_for
 from lib.ui import state
+from tests.app.actions import click, send_message
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import (
     OWNER_KEY,
     PASSWORD,
     VISITOR_KEY,
     alerts,
-    button,
     enter_password,
     owner_app,
     signed_in,
@@ -39,11 +38,6 @@ def spent(clean_env) -> float:
         store.close()
 
 
-def chat(at: AppTest, prompt: str) -> AppTest:
-    at.chat_input[0].set_value(prompt)
-    return at.run()
-
-
 def test_new_chat_mid_answer_still_counts_the_turn(app, shared_env: FakeOpenAI, monkeypatch, clean_env) -> None:
     assert ONE_TURN
     # A slow answer: the page is still following it when the visitor presses New chat.
@@ -57,7 +51,7 @@ def test_new_chat_mid_answer_still_counts_the_turn(app, shared_env: FakeOpenAI, 
         at.run(timeout=2.5)  # the script is stopped mid-answer; the turn's worker goes on
     job = at.session_state[state.JOB]
     assert not job.done
-    button(at, "New chat").click().run()
+    click(at, "New chat")
     assert state.JOB not in at.session_state  # the page let go of the turn
     assert job.wait(15) and job.turn.status == "completed"
     assert spent(clean_env) == pytest.approx(ONE_TURN, abs=1e-9)  # the worst case reserved, then settled
@@ -69,13 +63,13 @@ def test_a_reload_keeps_the_spend(app, shared_env: FakeOpenAI, monkeypatch, clea
     cap = f"{ONE_TURN * 0.9:.6f}"
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap,
                                   MAX_OUTPUT_TOKENS=16).run())
-    chat(at, "one")
+    send_message(at, "one")
     assert spent(clean_env) == pytest.approx(ONE_TURN, abs=1e-9)  # the worker counted it before the page ended
 
     fresh = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap,
                                      MAX_OUTPUT_TOKENS=16).run())  # a reload: a new session
     assert any(f"Spent \\${ONE_TURN:,.4f} of today's" in c.value for c in fresh.sidebar.caption)
-    chat(fresh, "two")
+    send_message(fresh, "two")
     assert not fresh.exception
     assert "budget" in alerts(fresh)
     assert len(shared_env.response_requests()) == 1
@@ -90,7 +84,7 @@ def test_a_typed_model_outside_allowed_models_is_refused(app, shared_env: FakeOp
     # AppTest cannot type a new option into the picker: put what Save would store for a typed "o1-pro".
     at.session_state[state.SETTINGS] = {"model": "o1-pro"}
     at.switch_page("app_pages/chat.py").run()
-    chat(at, "An expensive question")
+    send_message(at, "An expensive question")
     assert not at.exception
     assert "'o1-pro' may not be used on the app's key" in alerts(at)
     assert "gpt-5-mini, gpt-5-nano" in alerts(at)
@@ -100,7 +94,7 @@ def test_a_typed_model_outside_allowed_models_is_refused(app, shared_env: FakeOp
 def test_an_unpriced_model_is_refused_by_default(app, shared_env: FakeOpenAI, monkeypatch) -> None:
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="0.05").run())
     at.session_state[state.SETTINGS] = {"model": "mystery-model-9000"}  # what Setup's free-text picker saves
-    chat(at.run(), "hello")
+    send_message(at.run(), "hello")
     assert "'mystery-model-9000' may not be used" in alerts(at) and "known price" in alerts(at)
     assert shared_env.response_requests() == []
 
@@ -109,7 +103,7 @@ def test_a_turn_that_could_cost_more_than_is_left_is_refused(app, shared_env: Fa
     # o1-pro has a price, so it is allowed by default; 4096 output tokens of it cost far more than $0.05.
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="0.05").run())
     at.session_state[state.SETTINGS] = {"model": "o1-pro"}
-    chat(at.run(), "hello")
+    send_message(at.run(), "hello")
     assert "could cost up to" in alerts(at)
     assert shared_env.response_requests() == []
 
@@ -118,12 +112,12 @@ def test_max_output_tokens_bounds_the_owners_key_only(app, shared_env: FakeOpenA
     shared_env.queue(Text("Bounded."), Text("Yours."))
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1",
                                   MAX_OUTPUT_TOKENS=777).run())
-    chat(at, "on the owner's key")
+    send_message(at, "on the owner's key")
     # The visitor brings their own key, and with it their own endpoint (the double, allowed on loopback).
     monkeypatch.setenv("ALLOWED_BASE_URLS", shared_env.base_url)
     at.session_state[state.SETTINGS] = {"api_key": VISITOR_KEY, "base_url": shared_env.base_url}
     at.session_state[state.THREAD] = state.Thread()
-    chat(at.run(), "on my key")
+    send_message(at.run(), "on my key")
     first, second = shared_env.response_requests()
     assert first["max_output_tokens"] == 777
     assert "max_output_tokens" not in second
@@ -133,9 +127,9 @@ def test_the_cap_reached_stops_the_next_turn(app, shared_env: FakeOpenAI, monkey
     shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}",
                                   MAX_OUTPUT_TOKENS=16).run())
-    chat(at, "one")
+    send_message(at, "one")
     assert spent(clean_env) == pytest.approx(ONE_TURN, abs=1e-9)
-    chat(at, "two")
+    send_message(at, "two")
     assert not at.exception
     assert "budget" in alerts(at) and "00:00 UTC" in alerts(at)
     assert [m.markdown[0].value for m in at.chat_message[:2]] == ["one", "First."]
@@ -146,11 +140,11 @@ def test_each_signed_in_person_has_their_own_budget(app, shared_env: FakeOpenAI,
     shared_env.queue(Text("Ann's answer.", usage=USAGE), Text("Bob's answer."))
     cap = f"{ONE_TURN * 0.9:.6f}"
     ann = signed_in(owner_app(app, monkeypatch, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16), "ann@example.com").run()
-    chat(ann, "one")
-    chat(ann, "two")
+    send_message(ann, "one")
+    send_message(ann, "two")
     assert "budget" in alerts(ann)  # Ann has spent her day's budget
     bob = signed_in(owner_app(app, monkeypatch, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16), "bob@example.com").run()
     assert any("Spent \\$0.0000 of today's" in c.value for c in bob.sidebar.caption)
-    chat(bob, "mine")
+    send_message(bob, "mine")
     assert not alerts(bob) and bob.chat_message[1].markdown[0].value == "Bob's answer."
     assert len(shared_env.response_requests()) == 2

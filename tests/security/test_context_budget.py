@@ -7,7 +7,8 @@ import pytest
 from lib.pricing import cost_usd
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import PASSWORD, alerts, enter_password, owner_app
-from tests.security.test_budget import ONE_TURN, USAGE, chat, spent
+from tests.app.actions import send_message as chat
+from tests.security.test_budget import ONE_TURN, USAGE, spent
 
 
 def compactions(fake: FakeOpenAI) -> list:

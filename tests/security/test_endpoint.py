@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.actions import click, send_message
 from tests.fake_openai import FakeOpenAI, Text
 from tests.fake_openai.auth import request_key
 from tests.security.attack import (
@@ -20,7 +21,6 @@ from tests.security.attack import (
     PASSWORD,
     VISITOR_KEY,
     alerts,
-    button,
     enter_password,
     keys_seen,
     owner_app,
@@ -112,7 +112,7 @@ def text_input(at: Any, label: str) -> Any:
 
 
 def check_key(at: Any) -> Any:
-    return button(at, "Check key").click().run()
+    return click(at, "Check key")
 
 
 def owner_keys_only_at_owner(owner: FakeOpenAI, *others: Any) -> None:
@@ -149,9 +149,9 @@ def test_the_owners_key_never_goes_to_an_endpoint_the_visitor_sets(
     # Tools tab, file search on: the store list is fetched with the settings being edited.
     next(t for t in at.toggle if t.label == "File search").set_value(True).run()
     next(t for t in at.toggle if t.label == "File search").set_value(False).run()  # no store: the chat would wait
-    button(at, "Save").click().run()
+    click(at, "Save")
     at.switch_page(CHAT).run()  # AppTest stays on the page last named by switch_page
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     at.switch_page(FILES).run()
     assert not at.exception
     assert keys_seen(spy) - {NO_KEY} == set()
@@ -169,9 +169,9 @@ def test_a_visitor_with_their_own_key_gets_their_own_endpoint(app, shared_env, s
     at.text_input[0].set_value(VISITOR_KEY).run()
     text_input(at, "Base URL").set_value(spy.base_url)
     assert check_key(at).success[0].value.startswith("The key works")
-    button(at, "Save").click().run()
+    click(at, "Save")
     at.switch_page(CHAT).run()
-    at.chat_input[0].set_value("Hello").run()
+    send_message(at, "Hello")
     assert at.chat_message[1].markdown[0].value == "On your own key."
     assert keys_seen(spy) == {VISITOR_KEY}
     owner_keys_only_at_owner(shared_env, spy)
@@ -197,8 +197,8 @@ def test_a_visitors_loopback_endpoint_is_refused_at_connect_time(
     monkeypatch.setenv("APP_MODE", "shared")
     at = check_key(visitor_setup(app, monkeypatch, f"{scheme}://{host}:{spy.port}/v1"))
     assert REFUSAL in at.error[0].value
-    button(at, "Save").click().run()
-    at.chat_input[0].set_value("Hello").run()
+    click(at, "Save")
+    send_message(at, "Hello")
     assert not at.exception
     assert REFUSAL in alerts(at)
     assert spy.requests == []
@@ -225,8 +225,8 @@ def test_a_foreign_error_body_never_reaches_the_page(app, clean_env, page_spy, m
     at = check_key(visitor_setup(app, monkeypatch, internal.base_url))
     assert f"({status})" in at.error[0].value
     next(t for t in at.toggle if t.label == "File search").set_value(True).run()
-    button(at, "Save").click().run()
-    at.chat_input[0].set_value("Hello").run()
+    click(at, "Save")
+    send_message(at, "Hello")
     assert not at.exception
     assert internal.requests  # it was asked, and answered
     assert "hunter2" not in tree_text(at) and "hunter2" not in alerts(at)
@@ -243,8 +243,8 @@ def test_a_web_page_instead_of_the_api_is_said_plainly(
     at = check_key(visitor_setup(app, monkeypatch, portal.base_url))
     assert not at.exception
     assert f"answered with {said}, not the API" in at.error[0].value
-    button(at, "Save").click().run()
-    at.chat_input[0].set_value("Hello").run()
+    click(at, "Save")
+    send_message(at, "Hello")
     assert not at.exception
     assert f"answered with {said}, not the API" in alerts(at)
     assert "Sign in to the Wi-Fi" not in tree_text(at)
@@ -263,9 +263,9 @@ def test_credentials_in_the_owners_base_url_are_never_shown(app, shared_env, mon
         at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD).run())
         assert "127.0.0.1" in tree_text(at)  # the chat's caption names the endpoint
         pages.append(tree_text(at))
-        at.chat_input[0].set_value("Hello").run()
+        send_message(at, "Hello")
         if owner_url == answering:
-            button(at, "View as code").click().run()
+            click(at, "View as code")
             assert any("127.0.0.1" in c.value for c in at.code)
         else:
             assert "Could not reach http://***@127.0.0.1" in alerts(at)

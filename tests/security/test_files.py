@@ -11,19 +11,19 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from lib.ownership import owner_tag
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.store.schema import vector_store_owners
 from lib.tools import ToolSettings
 from lib.ui import files_view, state
+from tests.app.actions import click, send_message
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import (
     OWNER_KEY,
     PASSWORD,
     VISITOR_KEY,
     alerts,
-    button,
     enter_password,
     owner_app,
     signed_in,
@@ -53,14 +53,14 @@ def files_page(at: AppTest) -> AppTest:
 def create_store(at: AppTest, name: str) -> str:
     """Create a store on the Files page; its id."""
     next(t for t in at.text_input if t.label == "Name of the new store").set_value(name)
-    button(at, "Create store").click().run()
+    click(at, "Create store")
     assert not at.exception and at.info[0].value == f"Created the store {name}."
     return at.session_state[files_view.STORE]
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.file_uploader[0].set_value([(name, data, "text/markdown")]).run()
-    button(at, "Upload and index").click().run()
+    click(at, "Upload and index")
     assert not at.exception
     return at.run()  # the status poll
 
@@ -136,9 +136,9 @@ def test_bob_cannot_rename_delete_or_list_anns_store_through_session_state(
     bob.run()
     assert not bob.exception
     next(t for t in bob.text_input if t.label == "Name").set_value("Pwned").run()
-    button(bob, "Rename").click().run()
-    button(bob, "Delete store").click().run()
-    button(bob, "Yes, delete").click().run()
+    click(bob, "Rename")
+    click(bob, "Delete store")
+    click(bob, "Yes, delete")
     assert not bob.exception
     assert requests_naming(shared_env, ann_store, since) == []
     assert "salaries-2026" not in tree_text(bob)
@@ -158,7 +158,7 @@ def test_bobs_tools_tab_offers_only_his_stores_and_drops_anns(
     assert stores.options == ["Bob's notes"] and stores.value == [bob_store]
     assert "1 vector store in your settings is not yours" in alerts(bob)
     assert ann_store not in tree_text(bob) and "Ann's payroll" not in tree_text(bob)
-    button(bob, "Save").click().run()
+    click(bob, "Save")
     assert bob.session_state[state.SETTINGS]["tools"].vector_store_ids == (bob_store,)
 
 
@@ -168,14 +168,14 @@ def test_bobs_chat_never_searches_anns_store(app, ann_store: str, shared_env: Fa
     bob_store = create_store(bob, "Bob's notes")
     with_file_search(bob, ann_store, bob_store)
     bob.switch_page("app_pages/chat.py").run()
-    bob.chat_input[0].set_value("What does Ann earn?").run()
+    send_message(bob, "What does Ann earn?")
     assert not bob.exception
     file_search = next(t for t in shared_env.response_requests()[-1]["tools"] if t["type"] == "file_search")
     assert file_search["vector_store_ids"] == [bob_store]
     assert "1 vector store in your settings is not yours" in alerts(bob)
 
     with_file_search(bob, ann_store)  # only hers: no file search at all
-    bob.chat_input[0].set_value("And now?").run()
+    send_message(bob, "And now?")
     assert not bob.exception
     assert [t["type"] for t in shared_env.response_requests()[-1].get("tools", [])] == []
     assert all(ann_store not in repr(body) for body in shared_env.response_requests())
@@ -195,7 +195,7 @@ def test_a_profile_of_bobs_cannot_smuggle_anns_store_into_his_chat(
         store.close()
     bob = person(app, monkeypatch, BOB, profile="ann-docs")
     assert bob.session_state[state.SETTINGS]["tools"].vector_store_ids == (ann_store,)  # the profile did apply
-    bob.chat_input[0].set_value("Search Ann's files").run()
+    send_message(bob, "Search Ann's files")
     assert not bob.exception
     assert all(ann_store not in repr(body) for body in shared_env.response_requests())
     assert "not yours" in alerts(bob)

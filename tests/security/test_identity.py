@@ -9,11 +9,12 @@ import pytest
 
 from lib import access, identity
 from lib.access import PasswordThrottle
-from lib.profiles import to_data
+from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
 from lib.tools import McpServer, ToolSettings
 from lib.ui import state
+from tests.app.actions import button, click, send_message, uploader
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import (
@@ -21,7 +22,6 @@ from tests.security.attack import (
     PASSWORD,
     VISITOR_KEY,
     alerts,
-    button,
     enter_password,
     keys_seen,
     owner_app,
@@ -46,7 +46,7 @@ def save_key(at, key: str, *, base_url: str | None = None):
     at.text_input[0].set_value(key)
     if base_url is not None:
         next(t for t in at.text_input if t.label == "Base URL").set_value(base_url)
-    button(at, "Save").click().run()
+    click(at, "Save")
     return at.switch_page("app_pages/chat.py").run()
 
 
@@ -68,7 +68,7 @@ def test_a_planted_profile_cannot_steal_the_next_visitors_key(app, shared_env, c
     attacker = app().run()
     attacker = setup_page(attacker)
     next(t for t in attacker.text_input if t.label == "Base URL").set_value(spy.base_url)
-    button(attacker, "Save").click().run()
+    click(attacker, "Save")
     attacker = setup_page(attacker)
     assert identity.PROFILES_NOT_KEPT in alerts(attacker)
     assert attacker.text_input(key="profile_name").disabled and button(attacker, "Save profile").disabled
@@ -80,7 +80,7 @@ def test_a_planted_profile_cannot_steal_the_next_visitors_key(app, shared_env, c
     # The victim opens the shipped profile by its link, adds their own key and chats.
     victim = app(profile="assistant").run()
     victim = save_key(victim, VISITOR_KEY)
-    victim.chat_input[0].set_value("Hello").run()
+    send_message(victim, "Hello")
     assert victim.chat_message[1].markdown[0].value == "Answered by the app's endpoint."
     assert keys_seen(spy) == set()
     assert keys_seen(shared_env) == {VISITOR_KEY}
@@ -89,11 +89,11 @@ def test_a_planted_profile_cannot_steal_the_next_visitors_key(app, shared_env, c
 def test_a_shipped_name_cannot_be_taken_even_by_someone_with_a_key(app, configured, clean_env) -> None:
     at = setup_page(app().run())
     at.text_input(key="profile_name").set_value("Assistant").run()
-    button(at, "Save profile").click().run()
+    click(at, "Save profile")
     assert "comes with the app" in at.error[0].value
     data = json.dumps({"format": 1, "name": "assistant", "model": "o3", "base_url": "https://evil.example/v1"})
-    next(u for u in at.get("file_uploader") if "profile_import" in u.proto.id).upload("planted.json", data.encode(), "application/json").run()
-    button(at, "Import").click().run()
+    uploader(at, "profile_import").upload("planted.json", data.encode(), "application/json").run()
+    click(at, "Import")
     assert "comes with the app" in at.error[0].value
     assert profile_names(clean_env) == []
 
@@ -103,7 +103,7 @@ def test_a_link_prefers_the_shipped_profile_over_a_saved_one_of_that_name(app, c
     store_of(clean_env).profiles.save(owner_for(None, APP_KEY), "assistant",
                                       to_data(Settings(model="o3", base_url="https://evil.example/v1")))
     at = app(profile="assistant").run()
-    at.chat_input[0].set_value("Hi").run()
+    send_message(at, "Hi")
     body = configured.response_requests()[0]
     assert body["model"] == "gpt-5-mini" and body["tools"] == [{"type": "web_search", "search_context_size": "medium"}]
 
@@ -115,8 +115,8 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
     attacker = setup_page(attacker)
     planted = {"format": 1, "name": "team-demo", "model": "gpt-5-mini", "provider": "compatible",
                "base_url": spy.base_url, "instructions": "Be brief."}
-    next(u for u in attacker.get("file_uploader") if "profile_import" in u.proto.id).upload("team-demo.json", json.dumps(planted).encode(), "application/json").run()
-    button(attacker, "Import").click().run()
+    uploader(attacker, "profile_import").upload("team-demo.json", json.dumps(planted).encode(), "application/json").run()
+    click(attacker, "Import")
     assert [name for _, name in profile_names(clean_env)] == ["team-demo"]
 
     CLOCK.now += 100
@@ -130,7 +130,7 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
     # never to the one the profile named.
     monkeypatch.setenv("ALLOWED_BASE_URLS", shared_env.base_url)
     victim.session_state[state.SETTINGS] = {**victim.session_state[state.SETTINGS], "base_url": shared_env.base_url}
-    victim.chat_input[0].set_value("Hi").run()
+    send_message(victim, "Hi")
     assert victim.chat_message[1].markdown[0].value == "Still the app's endpoint."
     assert shared_env.response_requests()[0]["instructions"] == "Be brief."  # the rest of the profile applies
     assert keys_seen(spy) == set()
@@ -150,7 +150,7 @@ def compatible(shared_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeO
 def test_key_less_visitors_do_not_see_each_others_chats(app, compatible, key) -> None:
     compatible.queue(Text("Ann's answer about the merger."), Text("Hello Bob."))
     ann = app().run() if not key else save_key(app().run(), key)
-    ann.chat_input[0].set_value("Secret merger plan").run()
+    send_message(ann, "Secret merger plan")
     assert ann.chat_message[1].markdown[0].value == "Ann's answer about the merger."
     conversation = ann.query_params["conversation"]
     assert "Share this chat" not in tree_text(ann)  # a link that would open for nobody is not offered
@@ -169,7 +169,7 @@ def test_key_less_visitors_do_not_see_each_others_chats(app, compatible, key) ->
 
 def test_a_key_less_visitor_records_nothing(app, compatible, clean_env) -> None:
     compatible.queue(Text("Noted."))
-    app().run().chat_input[0].set_value("Remember this").run()
+    send_message(app().run(), "Remember this")
     from lib.store import ResponseFilter
 
     store = store_of(clean_env)
@@ -211,7 +211,7 @@ def test_a_profile_moves_no_mcp_header_to_another_url(app, configured, clean_env
     at = app(profile="tools")
     mine = McpServer("docs", "https://mcp.example.com/sse", headers=(("Authorization", MCP_TOKEN),))
     at.session_state[state.SETTINGS] = {"tools": ToolSettings(mcp_servers=(mine,))}
-    at.run().chat_input[0].set_value("Use docs").run()
+    send_message(at.run(), "Use docs")
     (entry,) = mcp_entries(configured)
     assert entry["server_url"] == url
     assert entry.get("headers") == ({"Authorization": MCP_TOKEN} if kept else None)
@@ -297,10 +297,10 @@ def test_a_browser_whose_peer_is_unknown_is_shared() -> None:
 def test_safety_identifier_per_signed_in_person(app, shared_env, monkeypatch) -> None:
     shared_env.queue(Text("One."), Text("Two."), Text("Three."))
     ann = signed_in(owner_app(app, monkeypatch), "ann@example.com").run()
-    ann.chat_input[0].set_value("first").run()
-    ann.chat_input[0].set_value("second").run()
+    send_message(ann, "first")
+    send_message(ann, "second")
     bob = signed_in(owner_app(app, monkeypatch), "bob@example.com").run()
-    bob.chat_input[0].set_value("hello").run()
+    send_message(bob, "hello")
     first, second, third = (body.get("safety_identifier") for body in shared_env.response_requests())
     assert first and first == second and third and third != first
     for sid in (first, third):
@@ -311,13 +311,13 @@ def test_safety_identifier_per_signed_in_person(app, shared_env, monkeypatch) ->
 def test_safety_identifier_per_anonymous_visitor(app, compatible) -> None:
     compatible.queue(Text("One."), Text("Two."))
     for _ in range(2):
-        app().run().chat_input[0].set_value("hi").run()
+        send_message(app().run(), "hi")
     first, second = (body.get("safety_identifier") for body in compatible.response_requests())
     assert first and second and first != second
 
 
 def test_no_safety_identifier_in_local_mode(app, configured) -> None:
     configured.queue(Text("Local."))
-    app().run().chat_input[0].set_value("hi").run()
+    send_message(app().run(), "hi")
     assert "safety_identifier" not in configured.response_requests()[0]
 

@@ -15,12 +15,13 @@ import pytest
 from lib import chat, limits
 from lib.client import build_client
 from lib.conversations import Thread
-from lib.history import record_turn
 from lib.jobs import TurnJob
 from lib.limits import TurnControl, TurnLimits
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter
 from lib.stream import Turn
+from lib.turn_records import record_turn
+from tests.app.actions import send_message
 from tests.fake_openai import Endless, FakeOpenAI, FunctionCall, Reply
 from tests.security.attack import alerts
 
@@ -161,7 +162,7 @@ def test_the_chat_page_says_why_an_answer_was_cut_at_the_byte_cap(app, configure
     monkeypatch.setenv("MAX_TURN_BYTES", "20000")
     configured.queue(Endless(delta="y" * 1000, delay=0.0))
     at = app().run()
-    at.chat_input[0].set_value("Write for ever").run()
+    send_message(at, "Write for ever")
     assert not at.exception
     assert limits.too_large(20_000).message in alerts(at)
     answer = "".join(m.value for m in at.chat_message[1].markdown)

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from lib.access import NOT_YOURS
 from lib.tools import ToolSettings
 from lib.ui import state
+from tests.app.actions import send_message
 from tests.fake_openai import CodeInterpreter, FakeOpenAI, Message, Reasoning, Reply, Text, WebSearch, url_citation
 from tests.security.attack import alerts, owner_app, signed_in, tree_text
 
@@ -28,15 +29,9 @@ def all_markdown(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown] + [c.value for c in at.caption]
 
 
-def chat(at: AppTest, prompt: str) -> AppTest:
-    at.chat_input[0].set_value(prompt).run()
-    assert not at.exception
-    return at
-
-
 def test_an_image_in_an_answer_is_a_link_showing_its_host(app, configured: FakeOpenAI) -> None:
     configured.queue(Text(f"Here you go. ![chart]({LEAK}) And [your bank](https://evil.example/login)."))
-    at = chat(app().run(), f"Show me this: ![me]({LEAK})")
+    at = send_message(app().run(), f"Show me this: ![me]({LEAK})")
     user, answer = at.chat_message[0], at.chat_message[1]
     assert [loaded_images(m.value) for m in [*user.markdown, *answer.markdown]] == [[], []]
     assert not at.get("imgs") and not answer.get("image")
@@ -55,7 +50,7 @@ def test_thinking_tool_labels_and_citations_load_nothing_either(app, configured:
     ))
     at = app()
     at.session_state["settings"] = {"tools": ToolSettings(web_search=True, reasoning_summary="concise")}
-    at = chat(at.run(), "Look it up")
+    at = send_message(at.run(), "Look it up")
     reply = at.chat_message[1]
     texts = [m.value for m in reply.markdown] + [c.label for c in reply.get("status")]
     assert [src for value in texts for src in loaded_images(value)] == []
@@ -67,7 +62,7 @@ def test_thinking_tool_labels_and_citations_load_nothing_either(app, configured:
 def test_images_from_an_allowed_host_still_show(app, configured: FakeOpenAI, monkeypatch) -> None:
     monkeypatch.setenv("ALLOWED_IMAGE_HOSTS", "img.example, cdn.example")
     configured.queue(Text(f"![logo](https://img.example/logo.png) ![leak]({LEAK})"))
-    at = chat(app().run(), "Logo please")
+    at = send_message(app().run(), "Logo please")
     assert loaded_images(at.chat_message[1].markdown[0].value) == ["https://img.example/logo.png"]
 
 
@@ -87,7 +82,7 @@ def test_a_code_output_naming_a_server_path_is_not_opened(app, configured: FakeO
                            Message("Done.")))
     at = app()
     at.session_state["settings"] = {"tools": ToolSettings(code_interpreter=True)}
-    at = chat(at.run(), "Plot it")
+    at = send_message(at.run(), "Plot it")
     card = at.chat_message[1].get("status")[0]
     assert not card.get("image") and not at.get("imgs")
     refused = "An image output whose location is not a web address was not opened."
@@ -100,7 +95,7 @@ def test_a_data_image_from_code_is_drawn(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(CodeInterpreter("plot()", files=(pixel,)), Message("Done.")))
     at = app()
     at.session_state["settings"] = {"tools": ToolSettings(code_interpreter=True)}
-    at = chat(at.run(), "Plot it")
+    at = send_message(at.run(), "Plot it")
     assert at.chat_message[1].get("status")[0].get("image")[0].proto.imgs[0].url == pixel
 
 
@@ -108,12 +103,12 @@ def test_another_persons_pending_answer_in_my_conversation_url_shows_nothing(app
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     shared_env.queue(Text("Ann's secret plan: sell everything."))
     ann = signed_in(owner_app(app, monkeypatch), "ann@example.com").run()
-    chat(ann, "What is my secret plan?")
+    send_message(ann, "What is my secret plan?")
     ann_response = ann.session_state[state.TRANSCRIPT][-1].response_id
     assert ann_response and ann.session_state[state.TRANSCRIPT][-1].background
 
     shared_env.queue(Text("Hello Bob."))
-    bob = chat(signed_in(owner_app(app, monkeypatch), "bob@example.com").run(), "Hi")
+    bob = send_message(signed_in(owner_app(app, monkeypatch), "bob@example.com").run(), "Hi")
     bobs_conversation = bob.query_params["conversation"]
 
     seen = len(shared_env.requests)
@@ -137,7 +132,7 @@ def test_another_persons_pending_answer_in_my_conversation_url_shows_nothing(app
 def test_my_own_pending_answer_still_resumes(app, shared_env, monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     shared_env.queue(Text("Your plan is fine."))
-    ann = chat(signed_in(owner_app(app, monkeypatch), "ann@example.com").run(), "Check my plan")
+    ann = send_message(signed_in(owner_app(app, monkeypatch), "ann@example.com").run(), "Check my plan")
     conversation = ann.query_params["conversation"]
     response = ann.session_state[state.TRANSCRIPT][-1].response_id
 
@@ -159,11 +154,11 @@ def test_in_a_response_chain_only_a_continuation_of_my_chain_resumes(
     monkeypatch.setenv("OPENAI_BASE_URL", chained.base_url)
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     chained.queue(Text("Ann's secret plan: sell everything."))
-    ann = chat(signed_in(owner_app(app, monkeypatch), "ann@example.com").run(), "What is my secret plan?")
+    ann = send_message(signed_in(owner_app(app, monkeypatch), "ann@example.com").run(), "What is my secret plan?")
     ann_response = ann.session_state[state.TRANSCRIPT][-1].response_id
 
     chained.queue(Text("Hello Bob."), Text("Still here, Bob."))
-    bob = chat(chat(signed_in(owner_app(app, monkeypatch), "bob@example.com").run(), "Hi"), "Again")
+    bob = send_message(send_message(signed_in(owner_app(app, monkeypatch), "bob@example.com").run(), "Hi"), "Again")
     first, second = (turn.response_id for turn in bob.session_state[state.TRANSCRIPT])
 
     def open_as_bob(pending: str) -> AppTest:

@@ -128,8 +128,8 @@ def test_each_wrong_try_doubles_the_wait_and_early_tries_are_not_compared() -> N
     assert throttle.attempt("1.2.3.4", "guess2", "secret").wait_s == 2.0
     clock.now += 2.0
     assert throttle.attempt("1.2.3.4", "secret", "secret").ok
-    assert throttle.wait_left("1.2.3.4") == 0.0
-    assert throttle.attempt("1.2.3.4", "guess3", "secret").wait_s == 1.0  # a success starts the count again
+    again = throttle.attempt("1.2.3.4", "guess3", "secret")  # at once: a success leaves no wait behind
+    assert (again.checked, again.wait_s) == (True, 1.0)  # and starts the count again
 
 
 # --- ownership and display ----------------------------------------------------------------------------

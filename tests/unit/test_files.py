@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from openai import OpenAI
@@ -30,6 +31,15 @@ def client(fake_openai: FakeOpenAI) -> OpenAI:
     return client_for(fake_openai)
 
 
+def wait_until_final(client: OpenAI, store_id: str, rows: list[FileRow], timeout: float = 30.0) -> list[FileRow]:
+    """Refresh until no row may change any more, as the Files page's polling fragment does."""
+    deadline = time.monotonic() + timeout
+    while files.in_progress(rows) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        rows = files.refresh(client, store_id, rows)
+    return rows
+
+
 def statuses(rows: list[FileRow]) -> dict[str, tuple[str, str]]:
     return {row.name: (row.status, row.error) for row in rows}
 
@@ -53,7 +63,7 @@ def test_three_uploads_reach_completed(fake_openai: FakeOpenAI, client: OpenAI) 
 def test_scripted_failure_lands_on_its_row_and_the_others_complete(fake_openai: FakeOpenAI, client: OpenAI) -> None:
     fake_openai.files.fail("bad.pdf", "The file could not be parsed.")
     store = files.create_store(client, "docs")
-    rows = files.wait_until_final(client, store.id, files.upload_files(client, store.id, THREE), interval=0.01)
+    rows = wait_until_final(client, store.id, files.upload_files(client, store.id, THREE))
     assert statuses(rows) == {
         "a.md": ("completed", ""), "b.txt": ("completed", ""), "bad.pdf": ("failed", "The file could not be parsed."),
     }
@@ -115,7 +125,7 @@ def test_create_with_expiry_rename_and_delete(fake_openai: FakeOpenAI, client: O
 
 def test_remove_file_and_optionally_delete_it(client: OpenAI) -> None:
     store = files.create_store(client, "docs")
-    rows = files.wait_until_final(client, store.id, files.upload_files(client, store.id, THREE[:2]), interval=0.01)
+    rows = wait_until_final(client, store.id, files.upload_files(client, store.id, THREE[:2]))
     files.remove_file(client, store.id, rows[0].file_id)
     files.remove_file(client, store.id, rows[1].file_id, delete_file=True)
     assert files.store_files(client, store.id) == []
@@ -236,7 +246,7 @@ def test_chat_file_types_cover_images_pdfs_and_documents() -> None:
 
 def test_a_message_with_a_png_reaches_the_responses_api(fake_openai: FakeOpenAI, client: OpenAI) -> None:
     prepared = prepare("Describe", [ChatFile("dot.png", "image/png", PNG)])
-    client.responses.create(model="gpt-5-mini", input=[prepared.message()])
+    client.responses.create(model="gpt-5-mini", input=[{"role": "user", "content": prepared.parts}])
     (body,) = fake_openai.response_requests()
     assert [part["type"] for part in body["input"][0]["content"]] == ["input_text", "input_image"]
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from lib.profiles import from_data
+from lib.profile_format import from_data
 from lib.registry import all_tools
-from lib.schema import make_strict, schema_problem, strict_problem
+from lib.strict_schema import make_strict, schema_problem, strict_problem
 from tests.app.test_profile_schema import OPEN_OBJECT, REASON, bad_profile
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lib import profiles
-from lib.profiles import builtin, from_data, to_data
+from lib import profile_format
+from lib.profile_format import builtin, from_data, to_data
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.tools import McpServer, ToolSettings
@@ -57,18 +57,18 @@ def test_store_is_owner_scoped(store_url: str) -> None:
 
 
 def test_shipped_names_are_refused_in_any_case() -> None:
-    assert profiles.is_shipped("assistant") and profiles.is_shipped(" File-Search ")
-    assert "comes with the app" in (profiles.name_refusal("ASSISTANT") or "")
-    assert profiles.name_refusal("my-assistant") is None
+    assert profile_format.is_shipped("assistant") and profile_format.is_shipped(" File-Search ")
+    assert "comes with the app" in (profile_format.name_refusal("ASSISTANT") or "")
+    assert profile_format.name_refusal("my-assistant") is None
 
 
 def test_without_endpoint_names_the_host_it_wanted() -> None:
     data = {"format": 1, "model": "o3", "provider": "compatible", "base_url": "https://user:pw@spy.example:8443/v1"}
-    assert profiles.without_endpoint(data) == ({"format": 1, "model": "o3"}, "spy.example")
+    assert profile_format.without_endpoint(data) == ({"format": 1, "model": "o3"}, "spy.example")
     azure = {"format": 1, "provider": "azure", "azure_endpoint": "https://res.openai.azure.com", "api_version": "v1"}
-    assert profiles.without_endpoint(azure) == ({"format": 1}, "res.openai.azure.com")
-    assert profiles.without_endpoint({"format": 1, "provider": "azure"}) == ({"format": 1}, "another provider")
-    assert profiles.without_endpoint({"format": 1, "model": "o3"}) == ({"format": 1, "model": "o3"}, None)
+    assert profile_format.without_endpoint(azure) == ({"format": 1}, "res.openai.azure.com")
+    assert profile_format.without_endpoint({"format": 1, "provider": "azure"}) == ({"format": 1}, "another provider")
+    assert profile_format.without_endpoint({"format": 1, "model": "o3"}) == ({"format": 1, "model": "o3"}, None)
 
 
 def test_mcp_headers_stay_only_for_the_same_label_and_url() -> None:
@@ -77,6 +77,6 @@ def test_mcp_headers_stay_only_for_the_same_label_and_url() -> None:
     same = ToolSettings(mcp_servers=(McpServer("docs", "https://a.example/sse"),))
     moved = ToolSettings(mcp_servers=(McpServer("docs", "https://b.example/sse"),))
     renamed = ToolSettings(mcp_servers=(McpServer("wiki", "https://a.example/sse"),))
-    assert profiles.keep_headers(same, mine).mcp_servers[0].headers == token
-    assert profiles.keep_headers(moved, mine).mcp_servers[0].headers == ()
-    assert profiles.keep_headers(renamed, mine).mcp_servers[0].headers == ()
+    assert profile_format.keep_headers(same, mine).mcp_servers[0].headers == token
+    assert profile_format.keep_headers(moved, mine).mcp_servers[0].headers == ()
+    assert profile_format.keep_headers(renamed, mine).mcp_servers[0].headers == ()

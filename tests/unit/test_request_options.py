@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import profiles
+from lib import profile_format as profiles
 from lib.chat import build_request
 from lib.conversations import Thread
 from lib.request_options import RequestOptions, from_data, tool_choice, tool_key, with_options

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lib.chat import text_format
-from lib.schema import schema_problem
+from lib.strict_schema import schema_problem
 
 GOOD = {"type": "object", "title": "City list", "additionalProperties": False, "required": ["cities"],
         "properties": {"cities": {"type": "array", "items": {

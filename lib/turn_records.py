@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lib.conversations import title_from
 from lib.pricing import cost_usd
-from lib.store import HistoryStore, ResponseRecord
+from lib.store import HistoryStore, ResponseRecord, closed_sentence
 from lib.stream import Round, Turn
 
 # Our turn states that are not API statuses, as the store records them.
@@ -67,8 +67,7 @@ def closed_reason(store: HistoryStore, owner: str, conversation_id: str | None) 
     """Why a conversation takes no new turns (closed, or expired after its TTL), or None if it does."""
     row = store.conversation(owner, conversation_id) if conversation_id else None
     if row and row["status"] in {"expired", "closed"}:
-        why = "expired after a while without use" if row["status"] == "expired" else "was closed"
-        return f"This conversation {why}, so it takes no new messages. Start a new chat to go on."
+        return closed_sentence(row["status"], store.ttl_minutes)
     return None
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lib import request_options
-from lib.schema import schema_problem
 from lib.settings import Settings
+from lib.strict_schema import schema_problem
 from lib.tools import McpServer, ToolSettings
 
 FORMAT = 1
