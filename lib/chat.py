@@ -63,6 +63,10 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["include"] = include
     if fmt := text_format(settings.tools.json_schema):
         request["text"] = {"format": fmt}
+    if settings.verbosity:  # sent only when chosen: not every model or provider takes it
+        request.setdefault("text", {})["verbosity"] = settings.verbosity
+    if settings.service_tier:
+        request["service_tier"] = settings.service_tier
     if settings.max_output_tokens:
         request["max_output_tokens"] = settings.max_output_tokens
     if settings.store and (settings.background or runs_long(settings.model, settings.reasoning_effort)):

@@ -16,7 +16,7 @@ FORMAT = 1
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "profiles"
 # Settings a profile carries; the key, MCP headers, mode and storage belong to the person or the deployment.
 FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "temperature",
-          "reasoning_effort", "store", "background")
+          "reasoning_effort", "store", "background", "verbosity", "service_tier")
 # Where requests (and the key typed next) go: a profile opened by a link must not choose that.
 ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version")
 

@@ -66,6 +66,8 @@ class Settings:
     reasoning_effort: str | None = None
     store: bool = True
     background: bool = False  # run turns as background responses, which survive drops and reloads
+    verbosity: str | None = None  # text.verbosity (low | medium | high); None: not sent, the model's default
+    service_tier: str | None = None  # auto | default | flex | priority; None: not sent
     max_output_tokens: int | None = None  # set by the budget on the owner's key (MAX_OUTPUT_TOKENS), not by visitors
     mode: str = "local"
     history_url: str = ""

@@ -254,12 +254,19 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
                           f"BEGIN {body} END"))
 
 
+def _v8_response_tags(conn: Connection) -> None:
+    # What made a response ("compare" for the Compare page); NULL for the chat's, old rows included.
+    conn.execute(text("ALTER TABLE responses ADD COLUMN tag VARCHAR(40)"))
+    conn.execute(text("CREATE INDEX ix_responses_owner_tag_created ON responses (owner, tag, created_at)"))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
     (3, "vector store owners", _v3_vector_store_owners),
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
+    (8, "response tags (compare runs)", _v8_response_tags),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -69,6 +69,7 @@ class ResponseRecord:
     input_preview: str = ""
     output_preview: str = ""
     error: str | None = None
+    tag: str | None = None  # how it was made, for History's filter: "compare" for a Compare run, else None
 
     def __post_init__(self) -> None:
         if not self.id or not self.owner:
@@ -91,6 +92,7 @@ class ResponseFilter:
     conversation_id: str | None = None
     text: str | None = None
     tool: str | None = None
+    tag: str | None = None
 
     def __post_init__(self) -> None:
         if not self.owner:
