@@ -195,3 +195,26 @@ def test_the_cap_counts_every_column_and_refuses_the_comparison(app, shared_env:
 
 def configured_requests(fake: FakeOpenAI) -> list:
     return fake.response_requests()
+
+
+def test_the_owners_key_refuses_a_column_model_it_may_not_use(app, shared_env: FakeOpenAI, monkeypatch) -> None:
+    at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, ALLOWED_MODELS="gpt-5-mini")
+    at = open_compare(enter_password(at.run()))
+    at.selectbox(key="compare_w_model_1").set_value("o3")  # typed: the box takes any name
+    at = ask(at, "Say hello")
+    assert not at.exception
+    assert shared_env.response_requests() == []
+    assert "may not be used on the app's key" in next(w.value for w in at.warning if w.value.startswith("Column 2: "))
+
+
+def test_another_owners_profile_is_never_used(app, configured: FakeOpenAI, clean_env: Path) -> None:
+    store = store_of(clean_env)
+    store.profiles.save(owner_for(None, "sk-someone-else-0002"), "theirs",
+                        {"format": 1, "model": "o3", "instructions": "SECRET-THEIRS"})
+    store.close()
+    at = open_compare(app().run())
+    assert "theirs" not in at.selectbox(key="compare_w_profile_0").options
+    at = ask(at, "Say hello")
+    assert not at.exception
+    bodies = configured.response_requests()
+    assert all("SECRET-THEIRS" not in str(b) and b["model"] != "o3" for b in bodies)
