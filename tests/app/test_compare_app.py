@@ -218,3 +218,16 @@ def test_another_owners_profile_is_never_used(app, configured: FakeOpenAI, clean
     assert not at.exception
     bodies = configured.response_requests()
     assert all("SECRET-THEIRS" not in str(b) and b["model"] != "o3" for b in bodies)
+
+
+def test_each_column_is_counted_against_the_cap(app, shared_env: FakeOpenAI, monkeypatch, clean_env) -> None:
+    shared_env.queue(Text("One.", usage=USAGE_FIVE), Text("Two.", usage=USAGE_FOUR))
+    at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1")
+    at = ask(open_compare(enter_password(at.run())), "Say hello")
+    assert not at.exception
+    assert len(shared_env.response_requests()) == 2
+    store = store_of(clean_env)
+    spent = store.spend.spent(owner_for(None, OWNER_KEY), budget.period())
+    store.close()
+    # Both reservations settled to what each column's answer really cost.
+    assert spent == pytest.approx(cost_usd("gpt-5-mini", USAGE_FIVE) + cost_usd("gpt-5-mini", USAGE_FOUR))
