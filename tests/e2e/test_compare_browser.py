@@ -41,6 +41,10 @@ def test_three_columns_stream_at_once(page: Page, app_url: str, fake: FakeOpenAI
     for n in range(3):
         expect(answers[n]).to_contain_text("END-", timeout=30_000)
     wait_idle(page)
+    for n in range(3):  # under each answer, once in: its timings and the column's buttons
+        expect(slots.nth(2 + n)).to_contain_text("first token")
+        expect(slots.nth(2 + n).get_by_role("button", name="Continue in chat")).to_be_visible()
+    page.screenshot(path=tmp_path / "answered.png", full_page=True)
     shown = sorted(next(name for name in NAMES if name in a.inner_text()) for a in answers)
     assert shown == sorted(NAMES)  # each answer in its own column, none twice
     bodies = fake.response_requests()
