@@ -22,6 +22,7 @@ from lib.markup import code_span, plain
 from lib.profiles import builtin, name_refusal, to_data
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, Settings
 from lib.store import StoreError
+from lib.ui import budget as budget_view
 from lib.ui import compare_flow, state
 from lib.ui.transcript import render_turn
 
@@ -92,8 +93,13 @@ def spec_form(index: int, column: Column, current: Settings, profiles: list[str]
                                  placeholder="Not sent (the model's default)")
         temperature = st.number_input("Temperature", min_value=0.0, max_value=2.0, value=None, step=0.1,
                                       key=_key("temperature", index), placeholder="As set")
-        tier = st.selectbox("Service tier", SERVICE_TIERS, index=None, key=_key("service_tier", index),
-                            placeholder="Not sent")
+        # The cap prices a turn at the standard rate: on the owner's key, no tier that bills more.
+        capped = budget_view.applies(current)
+        tiers = [t for t in SERVICE_TIERS if not (capped and t == "priority")]
+        if st.session_state.get(_key("service_tier", index)) not in (None, *tiers):
+            st.session_state[_key("service_tier", index)] = None
+        tier = st.selectbox("Service tier", tiers, index=None, key=_key("service_tier", index), placeholder="Not sent",
+                            help="Priority is not offered on the app's key." if capped else None)
         instructions = st.text_area("Instructions", key=_key("instructions", index), placeholder="As set", height=68)
         no_tools = st.checkbox("No tools", key=_key("tools", index), help="Offer this column's model no tools.")
     column.spec = ColumnSpec(profile=profile, model=model or None, reasoning_effort=effort, verbosity=verbosity,

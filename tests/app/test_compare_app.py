@@ -231,3 +231,9 @@ def test_each_column_is_counted_against_the_cap(app, shared_env: FakeOpenAI, mon
     store.close()
     # Both reservations settled to what each column's answer really cost.
     assert spent == pytest.approx(cost_usd("gpt-5-mini", USAGE_FIVE) + cost_usd("gpt-5-mini", USAGE_FOUR))
+
+
+def test_the_owners_key_offers_no_priority_tier(app, shared_env: FakeOpenAI, monkeypatch) -> None:
+    at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD)
+    at = open_compare(enter_password(at.run()))
+    assert at.selectbox(key="compare_w_service_tier_0").options == ["auto", "default", "flex"]
