@@ -16,6 +16,7 @@ open_from_url()  # ?profile=name: a saved assistant, for demos
 
 PAGES = [
     st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/view_column:", url_path="compare"),
     st.Page("app_pages/files.py", title="Files", icon=":material/folder_open:"),
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
     st.Page("app_pages/setup.py", title="Setup", icon=":material/settings:"),
@@ -23,6 +24,6 @@ PAGES = [
 
 page = st.navigation(PAGES)
 # One layout per run, set here: a page overriding the frame's layout makes it flicker between reruns.
-st.set_page_config(layout="wide" if page.url_path == "history" else "centered")
+st.set_page_config(layout="wide" if page.url_path in {"history", "compare"} else "centered")
 render_sidebar()
 page.run()

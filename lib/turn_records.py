@@ -14,9 +14,8 @@ STORED_STATUS = {"interrupted": "incomplete", "pending": "failed", "in_progress"
 NOT_TOOLS = {"message", "reasoning", "mcp_approval_response"}
 
 
-def records_for(
-    turn: Turn, owner: str, conversation_id: str | None, previous_response_id: str | None
-) -> list[ResponseRecord]:
+def records_for(turn: Turn, owner: str, conversation_id: str | None, previous_response_id: str | None,
+                tag: str | None = None) -> list[ResponseRecord]:
     """The rows for every response the turn produced; a response cut short is recorded as it stood."""
     rounds = list(turn.rounds)
     if turn.response_id and turn.response_id not in {r.response_id for r in rounds}:
@@ -49,15 +48,17 @@ def records_for(
             input_preview=turn.prompt,
             output_preview="\n\n".join(i.text for i in items if i.type == "message" and i.text),
             error=ended.error or (turn.error if last else None),
+            tag=tag,
         ))
     return records
 
 
 def record_turn(
-    store: HistoryStore, owner: str, turn: Turn, conversation_id: str | None, previous_response_id: str | None
+    store: HistoryStore, owner: str, turn: Turn, conversation_id: str | None, previous_response_id: str | None,
+    tag: str | None = None,
 ) -> None:
     """Write the turn's responses; the first turn of a conversation also names it."""
-    for record in records_for(turn, owner, conversation_id, previous_response_id):
+    for record in records_for(turn, owner, conversation_id, previous_response_id, tag):
         store.record_response(record)
     if conversation_id and not (store.conversation(owner, conversation_id) or {}).get("title"):
         store.upsert_conversation(conversation_id, owner, title=title_from(turn.prompt))

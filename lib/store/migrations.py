@@ -258,6 +258,8 @@ def _v6_cache_writes(conn: Connection) -> None:
     # Input written to the prompt cache, billed above plain input on some models. Not added to the
     # response_days rollup: its triggers insert by position, and the cost it adds is in cost_nano_usd already.
     conn.execute(text("ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"))
+
+
 def _v12_prompt_versions(conn: Connection) -> None:
     md = MetaData()
     Table(
@@ -275,6 +277,12 @@ def _v12_prompt_versions(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v8_response_tags(conn: Connection) -> None:
+    # What made a response ("compare" for the Compare page); NULL for the chat's, old rows included.
+    conn.execute(text("ALTER TABLE responses ADD COLUMN tag VARCHAR(40)"))
+    conn.execute(text("CREATE INDEX ix_responses_owner_tag_created ON responses (owner, tag, created_at)"))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
@@ -282,6 +290,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
     (6, "cache write tokens of each response", _v6_cache_writes),
+    (8, "response tags (compare runs)", _v8_response_tags),
     (12, "prompt templates and their versions", _v12_prompt_versions),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -130,6 +130,8 @@ def where(f: ResponseFilter, dialect: str):
                 responses.c.output_preview.ilike(pattern, escape="\\"),
             )
         )
+    if f.tag:
+        clauses.append(responses.c.tag == f.tag)
     if f.tool:
         each = tools_each(dialect)
         clauses.append(exists(select(literal(1)).select_from(each).where(each.c.value == f.tool)))
@@ -141,8 +143,8 @@ def _midnight(value: datetime | None) -> bool:
 
 
 def rollup_where(f: ResponseFilter):
-    """The filter on response_days, or None when it cannot answer it (text, tool, conversation, hours)."""
-    if f.text or f.tool or f.conversation_id is not None or not (_midnight(f.since) and _midnight(f.until)):
+    """The filter on response_days, or None when it cannot answer it (text, tool, tag, conversation, hours)."""
+    if f.text or f.tool or f.tag or f.conversation_id is not None or not (_midnight(f.since) and _midnight(f.until)):
         return None
     t = response_days.c
     clauses = [t.owner == f.owner, t.responses > 0]  # a day whose responses were all deleted stays, empty

@@ -75,6 +75,7 @@ class ResponseRecord:
     output_preview: str = ""
     error: str | None = None
     cache_write_tokens: int = 0  # input written to the prompt cache (inside input_tokens, like cached_tokens)
+    tag: str | None = None  # how it was made, for History's filter: "compare" for a Compare run, else None
 
     def __post_init__(self) -> None:
         if not self.id or not self.owner:
@@ -97,6 +98,7 @@ class ResponseFilter:
     conversation_id: str | None = None
     text: str | None = None
     tool: str | None = None
+    tag: str | None = None
 
     def __post_init__(self) -> None:
         if not self.owner:

@@ -95,11 +95,13 @@ responses = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("cache_write_tokens", Integer, nullable=False, server_default="0"),  # migration 6
+    Column("tag", String(40)),  # migration 8: "compare" for a Compare run's responses, else NULL
     # Newest first (the table's default order) and the latency chart, index-only, also per model.
     Index("ix_responses_owner_created_latency", "owner", "created_at", "id", "latency_ms"),
     Index("ix_responses_owner_model_created_latency", "owner", "model", "created_at", "id", "latency_ms"),
     Index("ix_responses_owner_status", "owner", "status"),
     Index("ix_responses_owner_conversation", "owner", "conversation_id"),
+    Index("ix_responses_owner_tag_created", "owner", "tag", "created_at"),
 )
 
 # Kept by triggers on responses (migration 5) in the same transaction as every insert, update and

@@ -10,6 +10,7 @@ import streamlit as st
 from lib import access, budget
 from lib.settings import COMMON_MODELS, Settings, secrets_dict
 from lib.store import StoreError
+from lib.stream import Turn
 from lib.ui import gate, state
 
 UNAVAILABLE = ("The spending cap on the app's key cannot be checked right now (the history database did not "
@@ -50,14 +51,18 @@ def _md(text: str) -> str:
     return text.replace("$", "\\$")  # markdown would read $…$ as math
 
 
-def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig) -> float | None:
-    """The most this turn could cost: the input carried so far plus the prompt, and a full MAX_OUTPUT_TOKENS."""
-    transcript = state.transcript()
+def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig,
+                turns: list[Turn] | None = None) -> float | None:
+    """The most this turn could cost: the input carried so far plus the prompt, and a full MAX_OUTPUT_TOKENS.
+
+    `turns`: the thread the prompt continues (a Compare column's); the chat's transcript by default.
+    """
+    transcript = state.transcript() if turns is None else turns
     return budget.worst_case_usd(current.model, budget.input_estimate(prompt, transcript[-1] if transcript else None),
                                  cfg, current.options.service_tier)
 
 
-def refusal(current: Settings, prompt: str = "") -> str | None:
+def refusal(current: Settings, prompt: str = "", turns: list[Turn] | None = None) -> str | None:
     """Why a turn may not start on the owner's key (model not allowed, cap reached or too close), else None."""
     if not applies(current):
         return None
@@ -66,7 +71,7 @@ def refusal(current: Settings, prompt: str = "") -> str | None:
         return _md(blocked)
     if cfg.cap_usd is None:
         return None
-    worst = _worst_case(current, prompt, cfg)
+    worst = _worst_case(current, prompt, cfg, turns)
     try:
         used = spent(current)
     except StoreError:
@@ -75,21 +80,22 @@ def refusal(current: Settings, prompt: str = "") -> str | None:
     return _md(blocked) if blocked else None
 
 
-def open_tab(current: Settings, prompt: str = "", *, reserve: bool = True) -> budget.Tab | None:
+def open_tab(current: Settings, prompt: str = "", *, reserve: bool = True,
+             turns: list[Turn] | None = None) -> budget.Tab | None:
     """Reserve the turn's worst case under this identity; None when no cap applies."""
     cfg = config()
     if not applies(current) or cfg.cap_usd is None:
         return None
-    worst = (_worst_case(current, prompt, cfg) or 0.0) if reserve else 0.0
+    worst = (_worst_case(current, prompt, cfg, turns) or 0.0) if reserve else 0.0
     return budget.Tab(state.history(current).spend, identity(current), budget.period(), worst)
 
 
-def admit(current: Settings, prompt: str = "") -> tuple[budget.Tab | None, str | None]:
+def admit(current: Settings, prompt: str = "", turns: list[Turn] | None = None) -> tuple[budget.Tab | None, str | None]:
     """Check again and reserve the worst case, just before a turn starts: (tab, None), or (None, why not)."""
-    if blocked := refusal(current, prompt):
+    if blocked := refusal(current, prompt, turns):
         return None, blocked
     try:
-        return open_tab(current, prompt), None
+        return open_tab(current, prompt, turns=turns), None
     except StoreError:
         return None, UNAVAILABLE
 

@@ -19,8 +19,9 @@ GENERATION = "history_generation"  # bumped after a delete: row positions change
 PAGE_SIZES = (25, 50, 100)
 LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
-    "dates": (), "models": [], "statuses": [], "tool": None, "conversation": "", "text": "",
+    "dates": (), "models": [], "statuses": [], "tool": None, "tag": None, "conversation": "", "text": "",
 }
+TAGS = {"compare": "Compare page"}  # responses.tag values, and how the filter names them
 VIEW_DEFAULTS: dict[str, Any] = {"sort": "created_at", "descending": True, "size": 25}
 SORT_LABELS = {
     "created_at": "Created", "model": "Model", "status": "Status", "conversation_id": "Conversation",
@@ -78,7 +79,7 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
     return ResponseFilter(
         owner=owner, since=since, until=until, models=tuple(applied["models"]), statuses=tuple(applied["statuses"]),
         conversation_id=applied["conversation"].strip() or None, text=applied["text"].strip() or None,
-        tool=applied["tool"] or None,
+        tool=applied["tool"] or None, tag=applied.get("tag") or None,
     )
 
 
@@ -139,6 +140,9 @@ def filters_form(store: HistoryStore, owner: str, version: tuple) -> ResponseFil
                        placeholder="Any status")
         st.selectbox("Tool used", tools, index=tools.index(applied["tool"]) if applied["tool"] else None,
                      key=_widget("tool"), placeholder="Any tool or none")
+        tags = list(TAGS)
+        st.selectbox("Made on", tags, index=tags.index(applied["tag"]) if applied["tag"] in tags else None,
+                     format_func=TAGS.__getitem__, key=_widget("tag"), placeholder="Any page")
         st.text_input("Conversation ID", value=applied["conversation"], key=_widget("conversation"),
                       placeholder="conv_…")
         st.text_input("Text", value=applied["text"], key=_widget("text"),
@@ -204,13 +208,14 @@ def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Cost": row["cost_usd"],
             "Latency": None if row["latency_ms"] is None else row["latency_ms"] / 1000,
             "Tools": row["tools"],
+            "Tag": row.get("tag"),
             "Prompt": row["input_preview"],
             "Answer": row["output_preview"] or row["error"] or "",
             "Conversation": chat_link(row["conversation_id"]),
             "ID": row["id"],
         } for row in rows],
         columns=["Created", "Status", "Model", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Cost",
-                 "Latency", "Tools", "Prompt", "Answer", "Conversation", "ID"],
+                 "Latency", "Tools", "Tag", "Prompt", "Answer", "Conversation", "ID"],
     )
 
 
@@ -227,6 +232,7 @@ RESPONSE_COLUMNS = {
     "Cost": st.column_config.NumberColumn(format="$%.4f"),
     "Latency": st.column_config.NumberColumn(format="%.2f s"),
     "Tools": st.column_config.ListColumn(),
+    "Tag": st.column_config.TextColumn(help="compare: asked on the Compare page"),
     "Prompt": st.column_config.TextColumn(width="medium"),
     "Answer": st.column_config.TextColumn(width="medium"),
     "Conversation": st.column_config.LinkColumn(display_text=r"conversation=(.*)$", help="Open in chat"),

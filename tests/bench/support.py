@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_KEY, ROOT, free_port, wait_idle
+from tests.e2e.actions import wait_idle
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_KEY, ROOT, free_port
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DONE_JS", "E2E_KEY", "MARKER", "MODEL", "ROOT", "App", "WsCounter", "app_env",
            "browser_turn", "cpu_by_role", "cpu_spent", "fake_process", "kb", "launch_chromium", "load", "long_answer",

@@ -61,7 +61,8 @@ class Api:
     """Routes a parsed request to its endpoint."""
 
     def __init__(
-        self, models: tuple[str, ...], conversations: bool, store: Store, next_script: Callable[[], Script | None]
+        self, models: tuple[str, ...], conversations: bool, store: Store,
+        next_script: Callable[[str | None], Script | None],
     ) -> None:
         self.models = models
         self.conversations = conversations
@@ -123,7 +124,7 @@ class Api:
             return error(400, refusal.message, refusal.param, refusal.code)
         if bad_management := context_management_refusal(body):
             return error(400, *bad_management)
-        script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
+        script = self.next_script(body.get("model")) or Text("Echo: " + last_user_text(body.get("input")))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
         if isinstance(script, Endless) and not body.get("stream"):

@@ -72,6 +72,9 @@ class FakeOpenAI:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._queue: collections.deque[Script] = collections.deque()
+        # Scripts for one model's requests, used before the shared queue: columns asked in parallel
+        # arrive in any order, so a test names which answer goes to which model.
+        self._by_model: dict[str, collections.deque[Script]] = {}
         self._log: list[Recorded] = []
         self._closed: list[Recorded] = []
         self.store = Store()
@@ -131,6 +134,12 @@ class FakeOpenAI:
             self._queue.extend(scripts)
         return self
 
+    def queue_for(self, model: str, *scripts: Script) -> FakeOpenAI:
+        """Answer the next `POST /v1/responses` requests for `model` with these scripts, in order."""
+        with self._lock:
+            self._by_model.setdefault(model, collections.deque()).extend(scripts)
+        return self
+
     @property
     def requests(self) -> list[Recorded]:
         """Every request received so far, oldest first."""
@@ -152,14 +161,17 @@ class FakeOpenAI:
         """Forget queued scripts, recorded requests, stored responses and conversations."""
         with self._lock:
             self._queue.clear()
+            self._by_model.clear()
             self._log.clear()
             self._closed.clear()
         self.store.clear()
         self.files.clear()
         self.containers.clear()
 
-    def _next_script(self) -> Script | None:
+    def _next_script(self, model: str | None = None) -> Script | None:
         with self._lock:
+            if own := self._by_model.get(model or ""):
+                return own.popleft()
             return self._queue.popleft() if self._queue else None
 
     def _record(self, request: Recorded) -> None:
