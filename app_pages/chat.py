@@ -7,13 +7,14 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, state
+from lib.ui import chat_flow, context, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 from lib.urls import mask_url
 
-current = state.ready_settings()
+page = context.ready()
+current = page.settings
 
-chat_flow.resume_from_url(current)
+chat_flow.resume_from_url(page)
 if (restored := st.session_state.pop(state.RESTORE_PROMPT, None)) and not st.session_state.get(state.CHAT_INPUT):
     st.session_state[state.CHAT_INPUT] = restored  # never over a prompt just sent: setting the input drops it
 
@@ -42,9 +43,9 @@ first = chat_flow.first_shown(len(turns))
 for number, turn in enumerate(turns[first:], start=first + 1):
     render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
 if continuing:
-    chat_flow.answer_approvals(current, continuing, decisions)
+    chat_flow.answer_approvals(page, continuing, decisions)
 elif prompt:
-    chat_flow.send(current, prompt)
-chat_flow.follow(current)
-chat_flow.offer_indexing(current)
-chat_flow.show_closed(current)
+    chat_flow.send(page, prompt)
+chat_flow.follow(page)
+chat_flow.offer_indexing(page)
+chat_flow.show_closed(page)

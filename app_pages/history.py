@@ -5,16 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import history_charts, history_conversations, history_detail, history_view, state, store_notice
+from lib.ui import context, history_charts, history_conversations, history_detail, history_view, state, store_notice
 
-current = state.ready_settings()
+page = context.ready()
+current = page.settings
 
 st.title("History")
 state.show_flash()
 history_detail.show_notice()
 store_notice.warn_if_history_is_ephemeral(current)
-store, owner, client = state.history(current), state.owner(current), state.client(current)
-if not state.identity(current).durable:
+store, owner, client = page.store, page.owner, page.client
+if not page.identity.durable:
     st.info(HISTORY_NOT_KEPT, icon=":material/person_off:")
 
 responses_tab, conversations_tab = st.tabs(["Responses", "Conversations"], key="history_tab", on_change="rerun")

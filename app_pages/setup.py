@@ -7,7 +7,7 @@ import streamlit as st
 from lib.access import describe_sources
 from lib.schema import schema_problem
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
-from lib.ui import budget, gate, state, store_notice, store_owners
+from lib.ui import budget, context, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.tools_form import tools_form
@@ -19,7 +19,8 @@ MODE_NOTES = {
 
 st.title("Setup")
 state.show_flash()
-current = state.settings()
+page = context.page()
+current = page.settings
 
 connection, model_tab, tools_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Profiles"])
 with connection:
@@ -55,7 +56,7 @@ with tools_tab:
                        reasoning=reasoning, owned=store_owners.owned_ids(candidate))
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
-    profiles_section()
+    profiles_section(page)
 
 save_to_file = False
 if state.can_save_dotenv(current):
@@ -77,7 +78,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "tools": tools,
     }
     state.session_settings().update(chosen)
-    saved = state.settings()
+    saved = context.page().settings  # resolved again: the session's choices just changed
     if problem := missing_setting(saved):
         st.warning(f"Saved, but the chat cannot start yet. {problem}")
     else:

@@ -26,6 +26,7 @@ from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import budget as budget_view
 from lib.ui import gate, session, state, store_owners
+from lib.ui.context import Page
 from lib.ui.transcript import LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
@@ -33,8 +34,9 @@ TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop a
 FINISHING_SECONDS = 3.0  # a prompt waits this long for an answer that has ended and is only being saved
 
 
-def resume_from_url(current: Settings) -> None:
+def resume_from_url(page: Page) -> None:
     """If the URL names another conversation (or response chain), load it; pick up a pending answer."""
+    current = page.settings
     params = st.query_params
     conversation_id, response_id = params.get("conversation"), params.get("response")
     thread = state.thread()
@@ -44,11 +46,11 @@ def resume_from_url(current: Settings) -> None:
         return
     if (conversation_id or None, response_id or None) in {(thread.conversation_id, None), (None, thread.last_response_id)}:
         return
-    if not _may_open(current, conversation_id, response_id):
+    if not _may_open(page, conversation_id, response_id):
         state.new_chat()
         st.error(NOT_YOURS, icon=":material/lock:")
         return
-    client = state.client(current)
+    client = page.client
     try:
         if conversation_id:
             turns = load_conversation(client, conversation_id)
@@ -63,32 +65,32 @@ def resume_from_url(current: Settings) -> None:
     st.session_state[state.THREAD] = resumed
     st.session_state[state.TRANSCRIPT] = turns
     if pending := params.get("pending"):
-        response = _pending_of(current, resumed, pending)  # ownership first: nothing else looks at it before
+        response = _pending_of(page, resumed, pending)  # ownership first: nothing else looks at it before
         if response is None:  # someone else's answer named in this URL: show nothing of it, follow nothing
             st.query_params.from_dict(resumed.url_params)
             st.error(NOT_YOURS, icon=":material/lock:")
         elif holds(turns, response):  # it ended while the page was away: the reopened chat shows it already
             st.query_params.from_dict(resumed.url_params)
         else:
-            _resume_pending(current, resumed, turns, pending)
+            _resume_pending(page, resumed, turns, pending)
 
 
-def _may_open(current: Settings, conversation_id: str | None, response_id: str | None) -> bool:
+def _may_open(page: Page, conversation_id: str | None, response_id: str | None) -> bool:
     """A shared link opens only for the owner the history store recorded it under."""
-    store, owner = state.history(current), state.owner(current)
+    store, owner = page.store, page.owner
     try:
         known = store.conversation(owner, conversation_id) if conversation_id else store.response(owner, response_id)
     except StoreError:
         known = None
-    return gate.can_open(owner if known else None)
+    return gate.can_open(page, owner if known else None)
 
 
-def _pending_of(current: Settings, thread: Thread, response_id: str) -> Response | None:
+def _pending_of(page: Page, thread: Thread, response_id: str) -> Response | None:
     """The pending response if it belongs to the thread just opened (whose owner `_may_open` checked)."""
     # In a conversation the API says which one a response was created in; in a chain it continues the
     # opened response, or our history recorded it for this owner.
     try:
-        response = state.client(current).responses.retrieve(response_id)
+        response = page.client.responses.retrieve(response_id)
     except openai.APIError:
         return None
     if thread.conversation_id:
@@ -97,15 +99,15 @@ def _pending_of(current: Settings, thread: Thread, response_id: str) -> Response
         ours = True
     else:
         try:
-            ours = state.history(current).response(state.owner(current), response_id) is not None
+            ours = page.store.response(page.owner, response_id) is not None
         except StoreError:
             ours = False
     return response if ours else None
 
 
-def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], response_id: str) -> None:
+def _resume_pending(page: Page, thread: Thread, turns: list[Turn], response_id: str) -> None:
     """A background answer was still being written when the page was left: follow it again."""
-    client = state.client(current)
+    current, client = page.settings, page.client
     try:
         prompt = next((user_text(i.model_dump()) for i in client.responses.input_items.list(response_id, order="asc")
                        if getattr(i, "role", None) == "user"), "")
@@ -115,12 +117,12 @@ def _resume_pending(current: Settings, thread: Thread, turns: list[Turn], respon
         turns.pop()  # the conversation already holds the prompt; the live turn shows it
     turn = Turn(prompt=prompt, model=current.model, response_id=response_id, response_ids=[response_id],
                 status="in_progress", background=True)
-    control = chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
+    control = chat.TurnControl(owner_hash=turn_log.owner_hash(page.owner))
     try:  # already running on the server: nothing to refuse, but its cost still counts when it ends
-        tab = budget_view.open_tab(current, reserve=False)
+        tab = budget_view.open_tab(page, reserve=False)
     except StoreError:
         tab = None
-    _launch(current, thread, chat.resume_turn(client, current, thread, turn, control), control, tab)
+    _launch(page, current, thread, chat.resume_turn(client, current, thread, turn, control), control, tab)
 
 
 def first_shown(count: int) -> int:
@@ -133,33 +135,33 @@ def first_shown(count: int) -> int:
     return hidden
 
 
-def closed_message(current: Settings) -> str | None:
+def closed_message(page: Page) -> str | None:
     """Why the current conversation cannot take a new turn (expired or closed), if it cannot."""
     try:
-        return closed_reason(state.history(current), state.owner(current), state.thread().conversation_id)
+        return closed_reason(page.store, page.owner, state.thread().conversation_id)
     except StoreError:
         return None
 
 
-def show_closed(current: Settings) -> None:
+def show_closed(page: Page) -> None:
     """Say so when the conversation takes no more turns, with a way on."""
-    if blocked := closed_message(current):
+    if blocked := closed_message(page):
         st.warning(blocked, icon=":material/lock:")
         st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
 
 
-def send(current: Settings, submitted: Any) -> None:
+def send(page: Page, submitted: Any) -> None:
     """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
     prompt = getattr(submitted, "text", submitted) or ""
-    if refusal := budget_view.refusal(current, prompt):  # before anything is sent, files included
+    if refusal := budget_view.refusal(page, prompt):  # before anything is sent, files included
         st.warning(refusal, icon=":material/savings:")
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
-    if closed_message(current):  # the page says why; keep what was typed
+    if closed_message(page):  # the page says why; keep what was typed
         st.session_state[state.RESTORE_PROMPT] = prompt
         st.rerun()
-    current = store_owners.scoped(current)  # whatever set them, only this session's vector stores are sent
-    client = state.client(current)
+    current = store_owners.scoped(page.settings)  # whatever set them, only this session's vector stores are sent
+    client = page.client  # scoping changes the tools, never the endpoint or key
     files = [ChatFile.of(f) for f in getattr(submitted, "files", None) or []]
     prepared = prepare(prompt, files, upload_image=vision_uploader(client))
     for file, reason in prepared.refused:
@@ -169,18 +171,18 @@ def send(current: Settings, submitted: Any) -> None:
     if not prompt and not prepared.has_media:
         return
     extra = [part for part in prepared.parts if part["type"] != "input_text"]
-    tab, refusal = budget_view.admit(current, prompt)
+    tab, refusal = budget_view.admit(page, prompt)
     if refusal:
         st.warning(refusal, icon=":material/savings:")
         st.session_state[state.RESTORE_PROMPT] = prompt
         return
     current = budget_view.limited(current)
-    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(page.owner))
     chained_clients = st.session_state.setdefault(state.CHAINED, set())
     if not thread.conversation_id and client_key(current) in chained_clients:
         thread.chained = True  # found out on an earlier chat: no Conversations API here
     updates = chat.run_turn(client, current, thread, prompt, extra, control)
-    _launch(current, thread, _with_images(updates, [f.data for f in prepared.images]), control, tab)
+    _launch(page, current, thread, _with_images(updates, [f.data for f in prepared.images]), control, tab)
 
 
 def _with_images(updates: Iterator[Turn], images: list[bytes]) -> Iterator[Turn]:
@@ -189,8 +191,9 @@ def _with_images(updates: Iterator[Turn], images: list[bytes]) -> Iterator[Turn]
         yield turn
 
 
-def offer_indexing(current: Settings) -> None:
+def offer_indexing(page: Page) -> None:
     """Documents dropped into the chat: one click indexes them into the active vector store."""
+    current = page.settings
     documents = st.session_state.get(state.TO_INDEX)
     if not documents:
         return
@@ -203,7 +206,7 @@ def offer_indexing(current: Settings) -> None:
             st.info(f"{names}: the model cannot read these directly. Pick a vector store on the Files page "
                     "(\"Use in chat\") to index them for file search.", icon=":material/description:")
         elif st.button(f"Index {names} into the active vector store for file search", icon=":material/upload_file:"):
-            rows = upload_files(state.client(current), stores[0], [Upload(d.name, d.data) for d in documents])
+            rows = upload_files(page.client, stores[0], [Upload(d.name, d.data) for d in documents])
             failed = [r for r in rows if r.status == "failed"]
             st.session_state.pop(state.TO_INDEX)
             st.toast(f"Indexing {len(rows) - len(failed)} file(s); see the Files page for their status.")
@@ -219,22 +222,23 @@ def take_decisions() -> dict[str, bool]:
     return st.session_state.pop(state.APPROVALS, None) or {}
 
 
-def answer_approvals(current: Settings, turn: Turn, decisions: dict[str, bool]) -> None:
+def answer_approvals(page: Page, turn: Turn, decisions: dict[str, bool]) -> None:
     """Send the approval decisions; the same turn goes on."""
-    current = store_owners.scoped(current)
-    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(state.owner(current)))
-    tab, refusal = budget_view.admit(current)  # a new request on the key: admitted like a new turn
+    current = store_owners.scoped(page.settings)
+    thread, control = state.thread(), chat.TurnControl(owner_hash=turn_log.owner_hash(page.owner))
+    tab, refusal = budget_view.admit(page)  # a new request on the key: admitted like a new turn
     if refusal:
         st.warning(refusal, icon=":material/savings:")
         return
     current = budget_view.limited(current)
-    updates = chat.answer_approvals(state.client(current), current, thread, turn, decisions, control)
-    _launch(current, thread, updates, control, tab)
+    updates = chat.answer_approvals(page.client, current, thread, turn, decisions, control)
+    _launch(page, current, thread, updates, control, tab)
 
 
-def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl,
+def _launch(page: Page, current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl,
             tab: budget.Tab | None = None) -> None:
-    store, who = state.history(current), state.identity(current)
+    """Hand the turn to its own thread; `current`: the settings it runs with (scoped, limited)."""
+    store, who = page.store, page.identity
     previous = thread.last_response_id
 
     def record(turn: Turn) -> str | None:
@@ -246,7 +250,7 @@ def _launch(current: Settings, thread: Thread, updates: Iterator[Turn], control:
     st.session_state[state.JOB] = TurnJob(updates, control, record, alive=session.alive_check())
 
 
-def follow(current: Settings) -> None:
+def follow(page: Page) -> None:
     """Draw the running turn until it ends (Stop ends it early), then move it into the transcript."""
     job: TurnJob | None = st.session_state.get(state.JOB)
     if job is None:
@@ -254,7 +258,7 @@ def follow(current: Settings) -> None:
     while job.turn is None and not job.wait(0.01):
         pass
     try:
-        _draw(current, job)
+        _draw(page.settings, job)
     finally:  # whatever drawing did, a finished job is collected: a job left behind refuses every prompt
         if job.done and st.session_state.get(state.JOB) is job:
             _collect(job)
