@@ -14,7 +14,7 @@ st.title("History")
 state.show_flash()
 history_detail.show_notice()
 store_notice.warn_if_history_is_ephemeral(current)
-store, owner, client = page.store, page.owner, page.client
+store, owner = page.store, page.owner
 if not page.identity.durable:
     st.info(HISTORY_NOT_KEPT, icon=":material/person_off:")
 
@@ -28,9 +28,9 @@ if responses_tab.open:
         selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
         history_view.export_buttons(store, selected_filter)
         if selected is not None:
-            history_detail.show(client, current, store, owner, selected)
+            history_detail.show(page, selected)
         else:
             st.caption("Select a row to see the whole response.")
 if conversations_tab.open:
     with conversations_tab:
-        history_conversations.show(client, current, store, owner)
+        history_conversations.show(page)
