@@ -247,7 +247,7 @@ def _launch(page: Page, current: Settings, thread: Thread, updates: Iterator[Tur
         notes = [budget.settle(tab, turn), _record(store, who.owner, thread, turn, previous) if who.durable else None]
         return " ".join(n for n in notes if n) or None
 
-    st.session_state[state.JOB] = TurnJob(updates, control, record, alive=session.alive_check())
+    st.session_state[state.JOB] = TurnJob(updates, control, record, alive=session.alive_check(), settings=current)
 
 
 def follow(page: Page) -> None:
@@ -316,8 +316,8 @@ def _collect(job: TurnJob, *, quiet: bool = False) -> None:
     del st.session_state[state.JOB]
     turn = job.turn
     state.transcript().append(turn)
-    if state.thread().chained:
-        st.session_state.setdefault(state.CHAINED, set()).add(client_key(state.settings()))
+    if state.thread().chained and job.settings is not None:  # the endpoint the turn ran on, whatever is set now
+        st.session_state.setdefault(state.CHAINED, set()).add(client_key(job.settings))
     st.query_params.from_dict(state.thread().url_params)
     if job.note:
         st.warning(job.note, icon=":material/history:")

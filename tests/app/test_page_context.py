@@ -84,3 +84,32 @@ def test_a_profile_opened_by_url_is_what_the_same_run_draws(app, configured: Fak
     assert not at.exception
     assert at.chat_input[0].placeholder == "Message gpt-4.1-mini"
     assert "gpt-4.1-mini" in at.sidebar.caption[0].value
+
+
+def test_an_endpoint_without_conversations_is_remembered_as_the_one_the_turn_ran_on(
+        app, clean_env: Path, monkeypatch) -> None:
+    """The settings change while an answer is written (another endpoint on Setup): what the collected turn
+    found out (no Conversations API) is about the endpoint it ran on, not the one set when it is collected."""
+    import pytest
+
+    from lib.ui import state
+    from tests.fake_openai import FakeOpenAI as Fake
+
+    with Fake(conversations=False) as chained, Fake() as other:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", chained.base_url)
+        chained.queue(Text("A slow answer, word by word, to the end.", deltas=10, delay=0.4))
+        at = app().run()
+        at.chat_input[0].set_value("One")
+        with pytest.raises(RuntimeError, match="timed out"):
+            at.run(timeout=2)  # the run ends (as a click elsewhere ends it); the answer goes on in its thread
+        assert at.session_state[state.JOB].wait(10)
+        at.session_state[state.SETTINGS] = {"api_key": "sk-other-endpoint-0002", "base_url": other.base_url}
+        at.chat_input[0].set_value(None)  # the timed-out run left "One" in the input: it was sent already
+        at.run()  # collects the turn that ran on the chained endpoint
+        next(b for b in at.sidebar.button if b.label == "New chat").click().run()
+        at.chat_input[0].set_value("Two").run()
+        assert not at.exception
+        # The other endpoint has the API: its new chat starts a conversation there and sends the turn in it.
+        assert [r.path for r in other.requests if r.method == "POST"] == ["/v1/conversations", "/v1/responses"]
+        assert other.response_requests()[0]["conversation"].startswith("conv_")
