@@ -10,7 +10,7 @@ import openai
 import streamlit as st
 from openai.types.responses import Response
 
-from lib import budget, chat, turn_log
+from lib import budget, chat, chat_plan, turn_log
 from lib.conversations import Thread, holds, load_chain, load_conversation, user_text
 from lib.access import NOT_YOURS
 from lib.attachments import ChatFile, prepare
@@ -27,7 +27,7 @@ from lib.stream import Turn
 from lib.ui import budget as budget_view
 from lib.ui import gate, session, state, store_owners
 from lib.ui.context import Page
-from lib.ui.transcript import LiveTurn, contained, render_user
+from lib.ui.transcript import CONTINUE_PROMPT, LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
 TICK_SECONDS = 0.5  # how often a quiet stream still touches the page, so Stop and reruns get through
@@ -215,6 +215,34 @@ def offer_indexing(page: Page) -> None:
         if st.button("Dismiss", key="dismiss_index"):
             st.session_state.pop(state.TO_INDEX, None)
             st.rerun()
+
+
+def restore_prompt() -> None:
+    """Put a prompt held back by the last run into the chat input (call before drawing the input)."""
+    if (restored := st.session_state.pop(state.RESTORE_PROMPT, None)) and not st.session_state.get(state.CHAT_INPUT):
+        st.session_state[state.CHAT_INPUT] = restored  # never over a prompt just sent: setting the input drops it
+
+
+def plan(submitted: Any) -> chat_plan.Plan:
+    """This run's plan (lib.chat_plan.plan) over what was sent, Continue, a finished answer and approvals.
+
+    Collects an answer that ended before planning, puts a prompt sent too early back into the input, and takes
+    the continued turn out of the transcript (it comes back when collected).
+    """
+    prompt = submitted
+    if st.session_state.pop(state.CONTINUE, False) and not prompt:
+        prompt = CONTINUE_PROMPT
+    if prompt:
+        collect_finished()
+    step = chat_plan.plan(prompt, busy=state.JOB in st.session_state, decisions=take_decisions(),
+                          turns=state.transcript())
+    if step.held_back is not None:
+        st.session_state[state.RESTORE_PROMPT] = step.held_back
+        st.toast("The last answer is still being written: your message is back in the input. Send it when the "
+                 "answer is done, or press Stop.")
+    if step.continuing is not None:
+        state.transcript().pop()
+    return step
 
 
 def take_decisions() -> dict[str, bool]:
