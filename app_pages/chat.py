@@ -7,14 +7,14 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, context, state
+from lib.ui import chat_flow, chat_follow, chat_resume, context, state
 from lib.ui.transcript import render_turn
 from lib.urls import mask_url
 
 page = context.ready()
 current = page.settings
 
-chat_flow.resume_from_url(page)
+chat_resume.resume_from_url(page)
 chat_flow.restore_prompt()
 submitted = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
                           file_type=chat_file_types())
@@ -32,6 +32,6 @@ if step.continuing is not None:
     chat_flow.answer_approvals(page, step.continuing, step.decisions)
 elif step.prompt:
     chat_flow.send(page, step.prompt)
-chat_flow.follow(page)
+chat_follow.follow(page)
 chat_flow.offer_indexing(page)
 chat_flow.show_closed(page)
