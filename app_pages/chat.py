@@ -7,48 +7,35 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, context_view, prompt_form, state
-from lib.ui.transcript import CONTINUE_PROMPT, render_turn
+from lib.ui import chat_flow, chat_follow, chat_resume, context, context_view, prompt_form, state
+from lib.ui.transcript import render_turn
 from lib.urls import mask_url
 
-current = state.ready_settings()
+page = context.ready()
 state.show_flash()  # e.g. Setup's "Settings saved."
-current, template = prompt_form.apply(current)  # a template's variables, filled in above
+page, template = prompt_form.apply(page)  # a template's variables, filled in above
+current = page.settings
 
-chat_flow.resume_from_url(current)
-if (restored := st.session_state.pop(state.RESTORE_PROMPT, None)) and not st.session_state.get(state.CHAT_INPUT):
-    st.session_state[state.CHAT_INPUT] = restored  # never over a prompt just sent: setting the input drops it
-
-prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
-                       file_type=chat_file_types())
-if st.session_state.pop(state.CONTINUE, False) and not prompt:
-    prompt = CONTINUE_PROMPT
-if prompt:
-    chat_flow.collect_finished()
-busy = state.JOB in st.session_state
-if prompt and busy:
-    st.session_state[state.RESTORE_PROMPT] = getattr(prompt, "text", prompt)
-    st.toast("The last answer is still being written: your message is back in the input. Send it when the "
-             "answer is done, or press Stop.")
-    prompt = None
-decisions = chat_flow.take_decisions()
-turns = state.transcript()
-continuing = turns.pop() if decisions and turns and not busy else None
-if not turns and not prompt and not continuing and not busy:
+chat_resume.resume_from_url(page)
+chat_flow.restore_prompt()
+submitted = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
+                          file_type=chat_file_types())
+step = chat_flow.plan(submitted)
+if step.intro:
     st.title("Responses Studio")
     st.caption(f"Chatting with {code_span(current.model)} at {plain(mask_url(current.endpoint))}. "
                "Your conversation is kept on the server.")
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)
-first = chat_flow.first_shown(len(turns))
-for number, turn in enumerate(turns[first:], start=first + 1):
-    render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
-if continuing:
-    chat_flow.answer_approvals(current, continuing, decisions)
-elif prompt:
-    chat_flow.send(current, prompt_form.fill(template, prompt))
-chat_flow.follow(current)
-chat_flow.offer_indexing(current)
-chat_flow.show_closed(current)
+first = chat_flow.first_shown(len(step.turns))
+for number, turn in enumerate(step.turns[first:], start=first + 1):
+    render_turn(turn, interactive=number == len(step.turns) and step.interactive, current=current)
+if step.continuing is not None:
+    chat_flow.answer_approvals(page, step.continuing, step.decisions)
+elif step.prompt:
+    chat_flow.send(page, prompt_form.fill(template, step.prompt))
+chat_follow.follow(page)
+chat_flow.offer_indexing(page)
+chat_flow.show_closed(page)
 context_view.render_context(current)
 context_view.render_count(current)

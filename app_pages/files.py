@@ -7,15 +7,16 @@ import streamlit as st
 
 from lib import files
 from lib.markup import plain
+from lib.ui import context, state, store_owners
 from lib.ui import files_view as view
-from lib.ui import state, store_owners
 
-current = state.ready_settings()
+page = context.ready()
+current = page.settings
 
 st.title("Files")
 state.show_flash()
 st.caption("Vector stores hold indexed files that the model searches with the file search tool.")
-client = state.client(current)
+client = page.client
 owned = store_owners.owned_ids(current)  # on the app owner's key: only the stores this person created
 try:
     stores = files.list_stores(client, owned)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import history_charts, history_conversations, history_detail, history_view, state, store_notice
+from lib.ui import context, history_charts, history_conversations, history_detail, history_view, state, store_notice
 
-current = state.ready_settings()
+page = context.ready()
+current = page.settings
 
 st.title("History")
 state.show_flash()
 store_notice.warn_if_history_is_ephemeral(current)
-store, owner, client = state.history(current), state.owner(current), state.client(current)
-if not state.identity(current).durable:
+store, owner = page.store, page.owner
+if not page.identity.durable:
     st.info(HISTORY_NOT_KEPT, icon=":material/person_off:")
 
 responses_tab, conversations_tab = st.tabs(["Responses", "Conversations"], key="history_tab", on_change="rerun")
@@ -26,9 +27,9 @@ if responses_tab.open:
         selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
         history_view.export_buttons(store, selected_filter)
         if selected is not None:
-            history_detail.show(client, current, store, owner, selected)
+            history_detail.show(page, selected)
         else:
             st.caption("Select a row to see the whole response.")
 if conversations_tab.open:
     with conversations_tab:
-        history_conversations.show(client, current, store, owner)
+        history_conversations.show(page)

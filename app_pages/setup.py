@@ -10,7 +10,7 @@ from lib.request_options import tool_key
 from lib.settings import COMMON_MODELS, REASONING_EFFORTS, is_reasoning_model, missing_setting, save_dotenv
 from lib.strict_schema import schema_problem
 from lib.tools import tools_for
-from lib.ui import budget, context_view, gate, state, store_notice, store_owners
+from lib.ui import budget, context, context_view, gate, state, store_notice, store_owners
 from lib.ui.connection_form import MODELS, connection_form
 from lib.ui.profiles_view import profiles_section
 from lib.ui.prompts_view import prompts_section
@@ -24,7 +24,8 @@ MODE_NOTES = {
 
 st.title("Setup")
 state.show_flash()
-current = state.settings()
+page = context.page()
+current = page.settings
 
 connection, model_tab, tools_tab, prompts_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Prompts",
                                                                       "Profiles"])
@@ -71,7 +72,7 @@ with model_tab:  # after the tools, whose names the tool choice offers
                            cap=budget.config().max_output_tokens if budget.applies(current) else None)
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
-    profiles_section()
+    profiles_section(page)
 
 save_to_file = False
 if state.can_save_dotenv(current):
@@ -98,7 +99,7 @@ if st.button("Save", type="primary", icon=":material/save:"):
         "options": controls,
     }
     state.session_settings().update(chosen)
-    saved = state.settings()
+    saved = context.page().settings  # resolved again: the session's choices just changed
     if problem := missing_setting(saved):
         st.warning(f"Saved, but the chat cannot start yet. {problem}")
     else:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from lib import turn_log
 from lib.chat import TurnControl
+from lib.settings import Settings
 from lib.stream import Turn
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,10 @@ class TurnJob:
 
     def __init__(
         self, updates: Iterator[Turn], control: TurnControl, on_done: Callable[[Turn], str | None],
-        alive: Callable[[], bool] | None = None,
+        alive: Callable[[], bool] | None = None, settings: Settings | None = None,
     ) -> None:
         self.control = control
+        self.settings = settings  # what the turn runs with: the page may have other settings when it collects
         if alive is not None:
             control.alive = alive
         self.turn: Turn | None = None

@@ -10,9 +10,6 @@ import copy
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 # Keywords pydantic emits that strict mode rejects or that only add noise to the prompt.
 _DROPPED_KEYWORDS = ("title", "default", "discriminator")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
@@ -118,6 +115,11 @@ def schema_problem(text: str) -> str | None:
         return f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return 'The schema\'s root must be an object: {"type": "object", ...}.'
+    # Imported here: jsonschema (with referencing and rpds) takes ~80 ms to load and only Setup's checks need it,
+    # not the first paint of a chat (lib.settings imports this module through lib.tools and lib.registry).
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:

@@ -12,6 +12,7 @@ from lib.settings import COMMON_MODELS, Settings, secrets_dict
 from lib.store import StoreError
 from lib.stream import Turn
 from lib.ui import gate, state
+from lib.ui.context import Page
 
 UNAVAILABLE = ("The spending cap on the app's key cannot be checked right now (the history database did not "
                "answer), so new messages on it are paused. Try again shortly, or add your own key on Setup.")
@@ -27,17 +28,17 @@ def applies(current: Settings) -> bool:
     return access.owner_key_in_use(current)
 
 
-def identity(current: Settings) -> str:
+def identity(page: Page) -> str:
     """Whom this session's spending counts against: the signed-in person, else the visitor's address."""
-    kind = access.gate_for(state.configured_settings(), gate.config())
+    kind = access.gate_for(page.configured, gate.config())
     ip = state.peer_ip() or st.context.ip_address  # the TCP peer first: the page cannot forge it
-    return budget.identity(state.owner(current), shared_login=kind == access.LOGIN,
+    return budget.identity(page.owner, shared_login=kind == access.LOGIN,
                            peer_ip=ip if isinstance(ip, str) else None)
 
 
-def spent(current: Settings) -> float:
+def spent(page: Page) -> float:
     """Dollars this identity has spent on the owner's key today (UTC)."""
-    return state.history(current).spend.spent(identity(current), budget.period())
+    return page.store.spend.spent(identity(page), budget.period())
 
 
 def limited(current: Settings) -> Settings:
@@ -62,8 +63,9 @@ def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig,
                                  cfg, current.options.service_tier)
 
 
-def refusal(current: Settings, prompt: str = "", turns: list[Turn] | None = None) -> str | None:
+def refusal(page: Page, prompt: str = "", turns: list[Turn] | None = None) -> str | None:
     """Why a turn may not start on the owner's key (model not allowed, cap reached or too close), else None."""
+    current = page.settings
     if not applies(current):
         return None
     cfg = config()
@@ -73,40 +75,40 @@ def refusal(current: Settings, prompt: str = "", turns: list[Turn] | None = None
         return None
     worst = _worst_case(current, prompt, cfg, turns)
     try:
-        used = spent(current)
+        used = spent(page)
     except StoreError:
         return UNAVAILABLE
     blocked = budget.cap_refusal(used, cfg.cap_usd, worst)
     return _md(blocked) if blocked else None
 
 
-def open_tab(current: Settings, prompt: str = "", *, reserve: bool = True,
+def open_tab(page: Page, prompt: str = "", *, reserve: bool = True,
              turns: list[Turn] | None = None) -> budget.Tab | None:
     """Reserve the turn's worst case under this identity; None when no cap applies."""
     cfg = config()
-    if not applies(current) or cfg.cap_usd is None:
+    if not applies(page.settings) or cfg.cap_usd is None:
         return None
-    worst = (_worst_case(current, prompt, cfg, turns) or 0.0) if reserve else 0.0
-    return budget.Tab(state.history(current).spend, identity(current), budget.period(), worst)
+    worst = (_worst_case(page.settings, prompt, cfg, turns) or 0.0) if reserve else 0.0
+    return budget.Tab(page.store.spend, identity(page), budget.period(), worst)
 
 
-def admit(current: Settings, prompt: str = "", turns: list[Turn] | None = None) -> tuple[budget.Tab | None, str | None]:
+def admit(page: Page, prompt: str = "", turns: list[Turn] | None = None) -> tuple[budget.Tab | None, str | None]:
     """Check again and reserve the worst case, just before a turn starts: (tab, None), or (None, why not)."""
-    if blocked := refusal(current, prompt, turns):
+    if blocked := refusal(page, prompt, turns):
         return None, blocked
     try:
-        return open_tab(current, prompt, turns=turns), None
+        return open_tab(page, prompt, turns=turns), None
     except StoreError:
         return None, UNAVAILABLE
 
 
-def sidebar_line(current: Settings) -> str | None:
+def sidebar_line(page: Page) -> str | None:
     """'Spent $x of today's $y' for this identity, when a cap applies to this session."""
     cap = config().cap_usd
-    if cap is None or not applies(current):
+    if cap is None or not applies(page.settings):
         return None
     try:
-        return budget.budget_line(spent(current), cap)
+        return budget.budget_line(spent(page), cap)
     except StoreError:
         return None
 

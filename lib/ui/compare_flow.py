@@ -17,7 +17,7 @@ from lib.settings import Settings
 from lib.store import StoreError
 from lib.stream import Turn
 from lib.ui import budget as budget_view
-from lib.ui import session, state, store_owners
+from lib.ui import context, session, state, store_owners
 from lib.ui.transcript import LiveTurn, contained, render_user
 
 JOBS = "compare_jobs"  # {column index: TurnJob} of the answers being written
@@ -41,7 +41,7 @@ def send(prompt: str, columns: list[Column], chosen: list[Settings]) -> bool:
     scoped = [store_owners.scoped(s) for s in chosen]  # only this session's vector stores, whatever set them
     tabs: list[budget.Tab | None] = []
     for number, (column, settings) in enumerate(zip(columns, scoped, strict=True), start=1):
-        tab, refusal = budget_view.admit(settings, prompt, column.turns)
+        tab, refusal = budget_view.admit(context.with_settings(settings), prompt, column.turns)
         if refusal:
             for earlier, earlier_settings in zip(tabs, scoped, strict=False):  # the tabs so far
                 budget.settle(earlier, Turn(prompt=prompt, model=earlier_settings.model))  # nothing was sent

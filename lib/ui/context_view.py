@@ -22,7 +22,7 @@ from lib.store import StoreError
 from lib.stream import Turn
 from lib.token_count import cache_key, count_input_tokens, count_request
 from lib.ui import budget as budget_view
-from lib.ui import state, store_owners
+from lib.ui import context, state, store_owners
 
 COUNTS = "context_counts"  # cache key -> input tokens of the next turn (None: the count failed)
 NO_COUNT = "context_no_count"  # client keys whose endpoint has no input_tokens (a 404 said so, once)
@@ -62,7 +62,7 @@ def _compact_button(current: Settings) -> None:
 
 def compact_now(current: Settings) -> None:
     """Compact the conversation; the transcript gets the card and the thread goes on from the compacted window."""
-    tab, refusal = budget_view.admit(current)  # a paid request on the key, admitted like a turn
+    tab, refusal = budget_view.admit(context.with_settings(current))  # a paid request on the key, admitted like a turn
     if refusal:
         st.warning(refusal, icon=":material/savings:")
         return

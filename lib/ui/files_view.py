@@ -144,7 +144,7 @@ def manage_store(client: OpenAI, store: StoreRow, current: Settings) -> None:
             show_error(error, current)
             return
         store_owners.forget(current, store.id)
-        use_in_chat([sid for sid in current.tools.vector_store_ids if sid != store.id])
+        use_in_chat(current, [sid for sid in current.tools.vector_store_ids if sid != store.id])
         st.session_state.pop(STORE, None)
         state.flash(f"Deleted the store {plain(store.label)}.")
         st.rerun()
@@ -214,10 +214,10 @@ def store_files_section(client: OpenAI, store: StoreRow, rows: Sequence[FileRow]
         st.rerun()
 
 
-def use_in_chat(store_ids: Sequence[str]) -> None:
+def use_in_chat(current: Settings, store_ids: Sequence[str]) -> None:
     """File search in the chat searches these stores (off when there are none)."""
     state.session_settings()["tools"] = dataclasses.replace(
-        state.settings().tools, file_search=bool(store_ids), vector_store_ids=tuple(store_ids)
+        current.tools, file_search=bool(store_ids), vector_store_ids=tuple(store_ids)
     )
 
 
@@ -232,7 +232,7 @@ def use_in_chat_section(stores: Sequence[StoreRow], picked: StoreRow, current: S
     chosen = st.multiselect("Stores for file search", list(labels), key=CHAT_STORES,
                             format_func=lambda sid: labels[sid])
     if st.button("Use in chat", type="primary", icon=":material/chat:"):
-        use_in_chat(chosen)
+        use_in_chat(current, chosen)
         active = list(chosen)
     if active:
         names = ", ".join(plain(labels.get(sid, sid)) for sid in active)

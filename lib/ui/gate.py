@@ -14,6 +14,7 @@ from lib import access, identity
 from lib.markup import escape_markdown
 from lib.settings import secrets_dict
 from lib.ui import state
+from lib.ui.context import Page
 
 # Process-wide: wrong tries are counted per caller across sessions, so a reload does not reset the wait.
 THROTTLE = access.PasswordThrottle()
@@ -35,11 +36,10 @@ def config() -> access.AccessConfig:
     return access.access_config(secrets_dict(lambda: st.secrets), os.environ, login=bool(_auth_section()))
 
 
-def guard() -> None:
+def guard(page: Page) -> None:
     """Call before the pages run: pass the visitor, ask them to sign in (and stop), or warn."""
-    current = state.configured_settings()
     cfg = config()
-    kind = access.gate_for(current, cfg)
+    kind = access.gate_for(page.configured, cfg)
     if kind == access.LOGIN:
         _login(cfg)
     elif kind == access.PASSWORD:
@@ -110,7 +110,6 @@ def _try_password() -> None:
         st.session_state[PASSWORD_NOTE] = f"Wrong password. The next try is looked at in {math.ceil(result.wait_s)} s."
 
 
-def can_open(stored_owner: str | None) -> bool:
+def can_open(page: Page, stored_owner: str | None) -> bool:
     """May this session open a chat recorded under `stored_owner` (None: not in the store)?"""
-    current = state.settings()
-    return access.may_open(state.owner(current), stored_owner, shared=current.mode == "shared")
+    return access.may_open(page.owner, stored_owner, shared=page.settings.mode == "shared")

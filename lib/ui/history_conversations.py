@@ -7,13 +7,13 @@ from typing import Any
 import openai
 import pandas as pd
 import streamlit as st
-from openai import OpenAI
 
 from lib.errors import explain
 from lib.markup import plain
 from lib.settings import Settings
 from lib.store import CONVERSATION_STATUSES, HistoryStore
 from lib.ui import state
+from lib.ui.context import Page
 from lib.ui.history_view import GENERATION, PAGE_SIZES, chat_link, pager, status_badge, status_text, styled, table_key
 
 PAGE = "history_conv_page"  # index of the page of conversations shown
@@ -56,9 +56,9 @@ def _api_error(current: Settings, error: openai.APIError) -> str:
     return explain(error, model=current.model, endpoint=current.endpoint)
 
 
-def rename(client: OpenAI, current: Settings, store: HistoryStore, owner: str, conversation_id: str,
-           title: str) -> None:
+def rename(page: Page, conversation_id: str, title: str) -> None:
     """Save the title here and in the API conversation's metadata (other metadata kept)."""
+    client, current, store, owner = page.client, page.settings, page.store, page.owner
     title = title.strip()[:TITLE_CHARS]
     if not title or not store.rename_conversation(owner, conversation_id, title):
         return
@@ -82,8 +82,9 @@ def _set_status(store: HistoryStore, owner: str, conversation_id: str, status: s
         state.flash(f"{verb} ({conversation_id}).", "success")
 
 
-def delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, conversation_id: str) -> None:
+def delete(page: Page, conversation_id: str) -> None:
     """Delete the conversation on the API, then here with its recorded responses."""
+    client, current, store, owner = page.client, page.settings, page.store, page.owner
     st.session_state.pop(CONFIRM, None)
     try:
         client.conversations.delete(conversation_id)
@@ -97,7 +98,8 @@ def delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, c
     state.flash(f"Deleted conversation {conversation_id}.", "success")
 
 
-def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any]) -> None:
+def _actions(page: Page, row: dict[str, Any]) -> None:
+    store, owner = page.store, page.owner
     cid = row["id"]
     with st.container(border=True):
         st.subheader(plain(row["title"] or "(untitled)"))
@@ -109,7 +111,7 @@ def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str,
             title = field.text_input("Title", value=row["title"] or "", max_chars=TITLE_CHARS)
             submitted = submit.form_submit_button("Rename", icon=":material/edit:", width="stretch")
         if submitted:
-            rename(client, current, store, owner, cid, title)
+            rename(page, cid, title)
             st.rerun()
         row_of_actions = st.container(horizontal=True, vertical_alignment="center")
         row_of_actions.page_link(state.CHAT_PAGE, label="Open in chat", icon=":material/chat:",
@@ -129,7 +131,7 @@ def _actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str,
             confirm = st.container(horizontal=True)
             confirm.button("Yes, delete", key="history_conv_delete_yes", type="primary",
                        icon=":material/delete_forever:", on_click=delete,
-                       args=(client, current, store, owner, cid))
+                       args=(page, cid))
             confirm.button("Cancel", key="history_conv_delete_no", on_click=st.session_state.pop, args=(CONFIRM, None))
 
 
@@ -138,8 +140,9 @@ def _keep(name: str, widget: str) -> None:
     st.session_state[PAGE] = 0
 
 
-def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str) -> None:
+def show(page: Page) -> None:
     """The owner's conversations, last used first, paged in SQL; actions on the selected one."""
+    store, owner = page.store, page.owner
     left, right, _ = st.columns([1, 1, 2])
     statuses = ("all", *CONVERSATION_STATUSES)
     shown = left.selectbox("Status", statuses, index=statuses.index(st.session_state.get(STATUS, "all")),
@@ -159,6 +162,6 @@ def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str) -> 
         on_select="rerun", selection_mode="single-row", key=table_key("conversations", status, size, offset, total),
     )
     if event.selection.rows and event.selection.rows[0] < len(rows):
-        _actions(client, current, store, owner, rows[event.selection.rows[0]])
+        _actions(page, rows[event.selection.rows[0]])
     else:
         st.caption("Select a conversation to rename, close, reopen or delete it.")

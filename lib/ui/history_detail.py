@@ -13,9 +13,9 @@ from lib.conversations import turns_from_items
 from lib.errors import explain
 from lib.markup import code_span
 from lib.settings import Settings
-from lib.store import HistoryStore
 from lib.stream import Turn, Usage, as_data
 from lib.ui import state
+from lib.ui.context import Page
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.text import markdown
 from lib.ui.transcript import render_item, render_user
@@ -93,8 +93,8 @@ def _render_output(row: dict[str, Any], detail: Fetched) -> None:
     st.caption(usage_line(usage, row["cost_usd"], row["latency_ms"], row["ttft_ms"]))
 
 
-def _delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any],
-            on_api: bool | None) -> None:
+def _delete(page: Page, row: dict[str, Any], on_api: bool | None) -> None:
+    client, current, store, owner = page.client, page.settings, page.store, page.owner
     st.session_state.pop(CONFIRM, None)
     if on_api is not False:
         try:
@@ -110,8 +110,7 @@ def _delete(client: OpenAI, current: Settings, store: HistoryStore, owner: str, 
     state.flash(f"Deleted response {row['id']}" + (" here and on the API." if on_api is not False else "."), "success")
 
 
-def actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any],
-            detail: Fetched) -> None:
+def actions(page: Page, row: dict[str, Any], detail: Fetched) -> None:
     """Open the conversation in the chat; delete the response (after a confirm step)."""
     chat_params = {"conversation": row["conversation_id"]} if row["conversation_id"] else {"response": row["id"]}
     row_of_actions = st.container(horizontal=True, vertical_alignment="center")
@@ -125,13 +124,13 @@ def actions(client: OpenAI, current: Settings, store: HistoryStore, owner: str, 
     st.warning(f"Delete response `{row['id']}` from this history{where}? This cannot be undone.")
     confirm = st.container(horizontal=True)
     confirm.button("Yes, delete", key="history_delete_yes", type="primary", icon=":material/delete_forever:",
-               on_click=_delete, args=(client, current, store, owner, row, detail.on_api))
+               on_click=_delete, args=(page, row, detail.on_api))
     confirm.button("Cancel", key="history_delete_no", on_click=st.session_state.pop, args=(CONFIRM, None))
 
 
-def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row: dict[str, Any]) -> None:
+def show(page: Page, row: dict[str, Any]) -> None:
     """The selected response: its output as the chat draws it, usage, actions and raw JSON."""
-    detail = fetched(client, current, row["id"])
+    detail = fetched(page.client, page.settings, row["id"])
     with st.container(border=True):
         st.subheader(f"Response `{row['id']}`")
         when = row["created_at"].strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -143,7 +142,7 @@ def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row
             st.info("This response is not stored on the API (sent with store=false, deleted there, or expired): "
                     "showing the local record only.", icon=":material/cloud_off:")
         _render_output(row, detail)
-        actions(client, current, store, owner, row, detail)
+        actions(page, row, detail)
         with st.expander("Raw JSON", icon=":material/data_object:"):
             if detail.response is not None:
                 st.caption("The response from the API")

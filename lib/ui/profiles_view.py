@@ -6,37 +6,37 @@ import json
 
 import streamlit as st
 
-from lib.identity import PROFILES_NOT_KEPT
+from lib.identity import PROFILES_NOT_KEPT, Identity
 from lib.markup import escape_markdown, plain
 from lib.profile_format import builtin, from_data, keep_headers, name_refusal, to_data, without_endpoint
 from lib.store import StoreError
 from lib.store.profiles import Profiles
 from lib.ui import state
+from lib.ui.context import Page
 
 
-def _find(name: str) -> dict | None:
+def _find(page: Page, name: str) -> dict | None:
     """A shipped profile of that name, else one of this owner's (a saved one never shadows a shipped one)."""
     if (shipped := builtin().get(name)) is not None:
         return shipped
-    current = state.settings()
-    return state.history(current).profiles.get(state.owner(current), name)
+    return page.store.profiles.get(page.owner, name)
 
 
-def apply(name: str, data: dict) -> None:
+def apply(page: Page, name: str, data: dict) -> None:
     """Make a profile the session's settings (the key stays; MCP headers stay for the very same server)."""
     chosen = from_data(data)
     if (tools := chosen.get("tools")) is not None:
-        chosen["tools"] = keep_headers(tools, state.settings().tools)
+        chosen["tools"] = keep_headers(tools, page.settings.tools)
     state.session_settings().update(chosen)
     st.session_state[state.PROFILE_LOADED] = name
 
 
-def open_from_url() -> None:
+def open_from_url(page: Page) -> None:
     """`?profile=name` opens a demo: that profile's settings, once per session, never its endpoint."""
     name = st.query_params.get("profile")
     if not name or st.session_state.get(state.PROFILE_LOADED) == name:
         return
-    data = _find(name)
+    data = _find(page, name)
     if data is None:
         st.warning(f"There is no profile named '{plain(name)}' for you.", icon=":material/badge:")
         st.session_state[state.PROFILE_LOADED] = name
@@ -44,7 +44,7 @@ def open_from_url() -> None:
     # A link is someone else's choice: it must not decide where this session's key is sent next.
     data, wanted = without_endpoint(data)
     try:
-        apply(name, data)
+        apply(page, name, data)
     except ValueError as error:
         st.error(f"Profile '{plain(name)}' could not be opened: {plain(error)}")
         return
@@ -55,11 +55,10 @@ def open_from_url() -> None:
                 icon=":material/shield:")
 
 
-def profiles_section() -> None:
+def profiles_section(page: Page) -> None:
     """The Profiles tab of Setup."""
-    current = state.settings()
-    who = state.identity(current)
-    store, owner, shipped = state.history(current).profiles, who.owner, builtin()
+    current, who = page.settings, page.identity
+    store, owner, shipped = page.store.profiles, who.owner, builtin()
     try:
         # Rows saved under a shipped name before such names were refused stay hidden behind the original.
         mine = [n for n in store.names(owner) if n not in shipped] if who.durable else []
@@ -74,7 +73,7 @@ def profiles_section() -> None:
     name = left.text_input("Save the current settings as", placeholder="demo", key="profile_name",
                            disabled=not who.durable)
     if right.button("Save profile", disabled=not (who.durable and name.strip()), icon=":material/bookmark_add:"):
-        _save(store, owner, name.strip(), to_data(current))
+        _save(who, store, name.strip(), to_data(current))
     options = mine + [n for n in shipped if n not in mine]
     if not options:
         return
@@ -85,7 +84,7 @@ def profiles_section() -> None:
     load, export, remove = st.columns(3)
     if load.button("Load", icon=":material/download_done:", key="profile_load"):
         try:
-            apply(picked, data)  # picked here by the person, who is told where it points: its endpoint too
+            apply(page, picked, data)  # picked here by the person, who is told where it points: its endpoint too
         except ValueError as error:  # saved before today's checks: say why, keep the current settings
             st.error(f"Profile '{plain(picked)}' could not be loaded: {plain(str(error))}")
         else:
@@ -115,18 +114,18 @@ def profiles_section() -> None:
         except ValueError as error:
             st.error(f"{uploaded.name} was not imported: {error}")
             return
-        _save(store, owner, str(imported.get("name") or uploaded.name.removesuffix(".json")),
+        _save(who, store, str(imported.get("name") or uploaded.name.removesuffix(".json")),
               {k: v for k, v in imported.items() if k != "name"})
 
 
-def _save(store: Profiles, owner: str, name: str, data: dict) -> None:
+def _save(who: Identity, store: Profiles, name: str, data: dict) -> None:
     """Save a profile for a person with an identity, under a name no shipped profile has."""
-    if not state.identity().durable:  # the button is off too; this holds if a click arrives anyway
+    if not who.durable:  # the button is off too; this holds if a click arrives anyway
         st.error(PROFILES_NOT_KEPT)
         return
     if refusal := name_refusal(name):
         st.error(refusal)
         return
-    store.save(owner, name, data)
+    store.save(who.owner, name, data)
     st.toast(f"Saved profile {name!r}")
     st.rerun()

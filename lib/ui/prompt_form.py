@@ -10,18 +10,19 @@ from streamlit.typing import ChatInputValue
 
 from lib.markup import code_span, plain
 from lib.prompt_templates import MissingVariables, PromptVersion, render, user_text, values_for
-from lib.settings import Settings
 from lib.ui import state
+from lib.ui.context import Page
 from lib.ui.transcript import CONTINUE_PROMPT
 
 VALUES = "prompt_values"  # {template name: {variable: value}} typed in this session; outlives the page's widgets
 
 
-def chosen(current: Settings) -> PromptVersion | None:
+def chosen(page: Page) -> PromptVersion | None:
     """The template version the settings point at, from this owner's templates; None when there is none."""
+    current = page.settings
     if not current.prompt_template:
         return None
-    found = state.history(current).prompts.get(state.owner(current), current.prompt_template, current.prompt_version)
+    found = page.store.prompts.get(page.owner, current.prompt_template, current.prompt_version)
     if found is None:
         wanted = current.prompt_template + (f" v{current.prompt_version}" if current.prompt_version else "")
         st.warning(f"The prompt template {code_span(wanted)} is not among your templates: the instructions from "
@@ -29,19 +30,20 @@ def chosen(current: Settings) -> PromptVersion | None:
     return found
 
 
-def apply(current: Settings) -> tuple[Settings, PromptVersion | None]:
-    """Draw the template's variables, and the settings with its instructions rendered (as far as filled in)."""
-    template = chosen(current)
+def apply(page: Page) -> tuple[Page, PromptVersion | None]:
+    """Draw the template's variables; the page with its instructions rendered (as far as filled in)."""
+    template = chosen(page)
     if template is None:
-        return current, None
+        return page, None
     typed = _form(template)
     try:
         values = values_for(template, typed)
     except MissingVariables:
-        return current, template  # nothing is sent until they are filled in: see fill()
-    if template.instructions.strip():
-        current = dataclasses.replace(current, instructions=render(template.instructions, values))
-    return current, template
+        return page, template  # nothing is sent until they are filled in: see fill()
+    if not template.instructions.strip():
+        return page, template
+    rendered = dataclasses.replace(page.settings, instructions=render(template.instructions, values))
+    return dataclasses.replace(page, settings=rendered), template
 
 
 def fill(template: PromptVersion | None, submitted: str | ChatInputValue) -> str | ChatInputValue:

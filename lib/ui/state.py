@@ -17,7 +17,7 @@ from lib.access import is_local, owner_key_in_use, without_owner_key
 from lib.client import ClientCache
 from lib.conversations import Thread
 from lib.identity import ANONYMOUS, Identity, identify
-from lib.settings import Settings, missing_setting, resolve, secrets_dict
+from lib.settings import Settings, resolve, secrets_dict
 from lib.store import HistoryStore, default_url
 from lib.stream import Turn
 
@@ -55,11 +55,14 @@ def dotenv_path() -> Path:
 
 def ready_settings() -> Settings:
     """The settings, when they are enough to talk to the API; otherwise off to Setup with the reason."""
-    current = settings()
-    if problem := missing_setting(current):
-        flash(problem)
-        st.switch_page(SETUP_PAGE)
-    return current
+    return _page().ready().settings
+
+
+def _page() -> Any:
+    # lib.ui.context builds on this module; its page context answers the accessors below when called bare.
+    from lib.ui import context
+
+    return context
 
 
 def session_settings() -> dict[str, Any]:
@@ -78,11 +81,19 @@ def configured_settings(chosen: dict[str, Any] | None = None) -> Settings:
 def settings(chosen: dict[str, Any] | None = None) -> Settings:
     """Settings resolved for this session: session > secrets > environment > .env > defaults.
 
-    `chosen` are values edited but not saved yet (Setup's Check key): they go through the same
-    resolve(), so an edited endpoint never gets the owner's key. In shared mode the owner's key is
-    left out until this session has passed the gate.
+    Without `chosen`, this run's (lib.ui.context: resolved once per run). `chosen` are values edited but
+    not saved yet (Setup's Check key): they go through the same resolve(), so an edited endpoint never gets
+    the owner's key. In shared mode the owner's key is left out until this session has passed the gate.
     """
-    current = configured_settings(chosen)
+    if chosen is None:
+        return _page().page().settings
+    return for_session(configured_settings(chosen))
+
+
+def for_session(configured: Settings) -> Settings:
+    """Configured settings as this session may use them: the owner's key only past the gate, and in shared
+    mode the safety identifier."""
+    current = configured
     if owner_key_in_use(current) and not st.session_state.get(ACCESS):
         current = without_owner_key(current)
     if current.mode != "shared":
@@ -92,8 +103,10 @@ def settings(chosen: dict[str, Any] | None = None) -> Settings:
 
 def client(current: Settings | None = None) -> OpenAI:
     """This session's client for the current settings."""
+    if current is None:
+        return _page().page().client
     cache: ClientCache = st.session_state.setdefault(CLIENTS, ClientCache())
-    return cache.get(current or settings())
+    return cache.get(current)
 
 
 def transcript() -> list[Turn]:
@@ -160,7 +173,8 @@ def _history_store(url: str, ttl_minutes: int | None) -> HistoryStore:
 
 def history(current: Settings | None = None) -> HistoryStore:
     """The history store named by HISTORY_DATABASE_URL (SQLite under .data/ by default)."""
-    current = current or settings()
+    if current is None:
+        return _page().page().store
     return _history_store(current.history_url or default_url(Path.cwd()), current.ttl_minutes)
 
 
@@ -179,7 +193,8 @@ def login_claims() -> Mapping[str, Any]:
 
 def identity(current: Settings | None = None) -> Identity:
     """Who this session is (lib.identity.identify): the one answer every page, the gate and the store use."""
-    current = current or settings()
+    if current is None:
+        return _page().page().identity
     found = identify(login_claims(), current.api_key, mode=current.mode, session_id=session_id())
     # A signed-in account that is no identity is stopped at the gate; until then it is nobody in particular.
     return found or Identity(ANONYMOUS + session_id(), durable=False)

@@ -15,7 +15,7 @@ import streamlit as st
 from lib.markup import escape_markdown, safe_link
 from lib.settings import Settings
 from lib.stream import Item, Turn
-from lib.ui import state
+from lib.ui import context, state
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
 from lib.ui.text import markdown
@@ -69,7 +69,7 @@ def render_citations(item: Item) -> None:
     if files:
         st.caption("Sources: " + ", ".join(escape_markdown(name) for name in files.values()))
     if any(note.get("type") == "container_file_citation" for note in item.annotations):
-        container_downloads(item, state.client())
+        container_downloads(item, context.page().client)  # this run's client: nothing resolved again
 
 
 def render_message(item: Item, *, as_json: bool) -> None:

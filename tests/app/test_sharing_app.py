@@ -141,10 +141,10 @@ def budget_script() -> None:
     import streamlit as st
 
     from lib.stream import Turn
-    from lib.ui import budget, state
+    from lib.ui import budget, context, state
 
     st.session_state[state.ACCESS] = True  # as if the app password was entered
-    current = state.settings()
+    current = context.page()
     tab = budget.open_tab(current, reserve=False)
     for cost in st.session_state.pop("costs", []):
         if tab is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import chat
+from lib import chat, turn_wire
 from lib.client import build_client
 from lib.conversations import Thread
 from lib.settings import Settings
@@ -20,5 +20,5 @@ def test_when_every_resumed_stream_drops_the_answer_is_polled_to_its_end(fake_op
     gets = [r for r in fake_openai.requests if r.method == "GET" and r.path == f"/v1/responses/{turn.response_id}"]
     resumes = [r for r in gets if r.query.get("stream") == "true"]
     polls = [r for r in gets if r.query.get("stream") != "true"]
-    assert len(resumes) == chat.RESUMES  # each picked up again, and each dropped at once
+    assert len(resumes) == turn_wire.RESUMES  # each picked up again, and each dropped at once
     assert polls, "the background response is polled once streaming has failed for good"
