@@ -254,12 +254,21 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
                           f"BEGIN {body} END"))
 
 
+def _v7_conversation_parents(conn: Connection) -> None:
+    # A branch or fork is a new conversation made from another's items: where it came from, for History's tree.
+    # Plain columns, no foreign key: the parent may be deleted, or live under another owner's row id space.
+    for column in ("parent_conversation_id", "parent_response_id"):
+        conn.execute(text(f"ALTER TABLE conversations ADD COLUMN {column} VARCHAR(200)"))
+    conn.execute(text("CREATE INDEX ix_conversations_owner_parent ON conversations (owner, parent_conversation_id)"))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
     (3, "vector store owners", _v3_vector_store_owners),
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
+    (7, "conversation parents (branches and forks)", _v7_conversation_parents),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
