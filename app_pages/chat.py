@@ -7,7 +7,7 @@ import streamlit as st
 from lib.attachments import chat_file_types
 from lib.capabilities import NO_CONVERSATIONS
 from lib.markup import code_span, plain
-from lib.ui import chat_flow, state
+from lib.ui import branch_view, chat_flow, state
 from lib.ui.transcript import CONTINUE_PROMPT, render_turn
 from lib.urls import mask_url
 
@@ -21,6 +21,9 @@ prompt = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_
                        file_type=chat_file_types())
 if st.session_state.pop(state.CONTINUE, False) and not prompt:
     prompt = CONTINUE_PROMPT
+# Edit or Regenerate clicked: the transcript now ends before that turn, the thread is the new branch's.
+branched = None if prompt else branch_view.take_request(current, collect=chat_flow.collect_finished)
+prompt = branched.prompt if branched else prompt
 if prompt:
     chat_flow.collect_finished()
 busy = state.JOB in st.session_state
@@ -39,12 +42,13 @@ if not turns and not prompt and not continuing and not busy:
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)
 first = chat_flow.first_shown(len(turns))
+controls = branch_view.controls(enabled=not continuing)
 for number, turn in enumerate(turns[first:], start=first + 1):
-    render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current)
+    render_turn(turn, interactive=number == len(turns) and not (prompt or busy), current=current, controls=controls)
 if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)
 elif prompt:
-    chat_flow.send(current, prompt)
+    chat_flow.send(current, prompt, parts=branched.parts if branched else None)
 chat_flow.follow(current)
 chat_flow.offer_indexing(current)
 chat_flow.show_closed(current)

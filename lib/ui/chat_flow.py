@@ -25,7 +25,7 @@ from lib.settings import Settings
 from lib.store import HistoryStore, StoreError
 from lib.stream import Turn
 from lib.ui import budget as budget_view
-from lib.ui import gate, session, state, store_owners
+from lib.ui import branch_view, gate, session, state, store_owners
 from lib.ui.transcript import LiveTurn, contained, render_user
 
 RECENT_TURNS = 20  # drawn on every rerun; earlier ones on request, so a long chat stays quick
@@ -148,8 +148,11 @@ def show_closed(current: Settings) -> None:
         st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
 
 
-def send(current: Settings, submitted: Any) -> None:
-    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
+def send(current: Settings, submitted: Any, parts: list[dict[str, Any]] | None = None) -> None:
+    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns.
+
+    `parts`: attachments already on the server (a regenerated prompt's), sent again as they were.
+    """
     prompt = getattr(submitted, "text", submitted) or ""
     if refusal := budget_view.refusal(current, prompt):  # before anything is sent, files included
         st.warning(refusal, icon=":material/savings:")
@@ -168,7 +171,7 @@ def send(current: Settings, submitted: Any) -> None:
         st.session_state[state.TO_INDEX] = prepared.to_index
     if not prompt and not prepared.has_media:
         return
-    extra = [part for part in prepared.parts if part["type"] != "input_text"]
+    extra = [part for part in prepared.parts if part["type"] != "input_text"] + (parts or [])
     tab, refusal = budget_view.admit(current, prompt)
     if refusal:
         st.warning(refusal, icon=":material/savings:")
@@ -253,16 +256,20 @@ def follow(current: Settings) -> None:
         return
     while job.turn is None and not job.wait(0.01):
         pass
+    drawn = None
     try:
-        _draw(current, job)
+        drawn = _draw(current, job)
     finally:  # whatever drawing did, a finished job is collected: a job left behind refuses every prompt
         if job.done and st.session_state.get(state.JOB) is job:
             _collect(job)
+            if drawn is not None:  # the turn is in the transcript now: its Edit, Regenerate and Fork
+                branch_view.draw_collected(*drawn)
 
 
-def _draw(current: Settings, job: TurnJob) -> None:
+def _draw(current: Settings, job: TurnJob) -> tuple[Turn | None, Any, Any]:
+    slot: list[Any] = []
     with contained("the user's message"):
-        render_user(job.turn.prompt, job.turn.images)
+        render_user(job.turn.prompt, job.turn.images, after=lambda: slot.append(st.empty()))
     stop_slot = st.empty()
     if not job.done and stop_slot.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
@@ -278,6 +285,7 @@ def _draw(current: Settings, job: TurnJob) -> None:
         job.wait(0.03)
     stop_slot.empty()
     live.update(job.turn, final=True)
+    return job.turn, (slot[0] if slot else None), live.bubble
 
 
 def _mark_pending(turn: Turn) -> None:

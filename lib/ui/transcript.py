@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import streamlit as st
 
@@ -41,12 +41,24 @@ def usage_line(turn: Turn) -> str:
     return " · ".join(parts)
 
 
-def render_user(prompt: str, images: list[Any] | None = None) -> None:
-    """The user's message bubble; text shown as markdown that loads nothing by itself."""
+def render_user(prompt: str, images: list[Any] | None = None, after: Callable[[], None] | None = None) -> None:
+    """The user's message bubble; text shown as markdown that loads nothing by itself; `after` draws below it."""
     with st.chat_message("user"):
         st.markdown(markdown(prompt))
         if images:
             st.image(images, width=96)
+        if after is not None:
+            after()
+
+
+class TurnControls(Protocol):
+    """What a finished turn shows besides itself (lib/ui/branch_view.py: Edit, versions, Regenerate, Fork)."""
+
+    def prompt(self, turn: Turn) -> None:
+        """Draw the user's bubble with its controls (or what replaces it)."""
+
+    def answer(self, turn: Turn) -> None:
+        """Draw the controls under the answer."""
 
 
 def structured(text: str) -> Any:
@@ -159,15 +171,22 @@ def _pending(turn: Turn) -> list[Item]:
     return pending_approvals(turn)
 
 
-def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None) -> None:
+def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None,
+                controls: TurnControls | None = None) -> None:
     """A finished turn: the user's message, every output item in order, its ending, and its code."""
     with contained("the user's message"):
-        render_user(turn.prompt, turn.images)
+        if controls is not None:
+            controls.prompt(turn)
+        else:
+            render_user(turn.prompt, turn.images)
     with st.chat_message("assistant"):
         for item in turn.items:
             with contained(item):
                 render_item(item, turn, interactive=interactive, ended=True)
         _render_ending(turn, interactive=interactive)
+        if controls is not None:
+            with contained("the turn's controls"):
+                controls.answer(turn)
         if current is not None:
             render_code(turn, current)
 
@@ -186,6 +205,11 @@ class LiveTurn:
         self._views: dict[str, Any] = {}
         self._drawn: dict[str, tuple[str, bool, dict[str, Any]]] = {}
         self._draws = 0  # a card drawn again in the same run needs new widget keys (Streamlit refuses repeats)
+
+    @property
+    def bubble(self) -> Any:
+        """The assistant's bubble, for what is drawn under the answer once it is collected."""
+        return self._bubble
 
     def _show_status(self, text: str | None) -> None:
         if text != self._shown:

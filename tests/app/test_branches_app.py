@@ -1,0 +1,162 @@
+"""Edit, Regenerate, the version switch and Fork on chat turns, with the exact requests each sends to the double."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.app.conftest import APP_KEY
+from tests.fake_openai import FakeOpenAI, Seen, Text
+from tests.fake_openai.server import route_of
+
+
+def chat(at, prompt: str):
+    at.chat_input[0].set_value(prompt).run()
+    assert not at.exception
+    return at
+
+
+def button(at, label: str, turn: int):
+    """The `label` button of the turn-th turn (1-based) on the page."""
+    buttons = [b for b in at.button if b.label == label]
+    return buttons[turn - 1]
+
+
+def texts(at) -> list[str]:
+    return [m.markdown[0].value for m in at.chat_message if m.markdown]
+
+
+def calls(fake: FakeOpenAI, since: int) -> list[tuple[str, str, Any]]:
+    """(method, path, body) of every request after the first `since`."""
+    return [(r.method, route_of(r.path), r.body) for r in fake.requests[since:]]
+
+
+def two_turns(app, fake: FakeOpenAI):
+    fake.queue(Text("First answer."), Text("Second answer."))
+    at = chat(chat(app().run(), "Hello"), "More")
+    return at, at.query_params["conversation"]
+
+
+def test_regenerate_in_a_conversation_copies_the_items_before_it_and_answers_there(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    seen = len(configured.requests)
+    configured.queue(Text("Another second answer."))
+    button(at, "Regenerate", 2).click().run()
+    assert not at.exception
+    sent = calls(configured, seen)
+    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
+                                            ("POST", "/responses")]
+    created = sent[1][2]
+    assert created["items"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]},
+        {"type": "message", "role": "assistant", "content": "First answer."},
+    ]
+    assert created["metadata"] == {"title": "Hello", "forked_from": original}
+    branch = at.query_params["conversation"]
+    assert branch != original and branch.startswith("conv_")
+    response = sent[2][2]
+    assert response["conversation"] == branch and response["input"] == [{"role": "user", "content": "More"}]
+    assert "previous_response_id" not in response
+    assert texts(at) == ["Hello", "First answer.", "More", "Another second answer."]
+    # The switch on the turn: two versions, the new one shown.
+    assert [c.value for c in at.caption if c.value in {"1/2", "2/2"}] == ["2/2"]
+    # The original conversation is untouched: still two turns on the server.
+    assert len(configured.store.items(original)) == 4
+
+
+def test_the_switch_shows_the_other_version_and_the_turns_after_it(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    configured.queue(Text("Third answer."))
+    at = chat(at, "Third")
+    configured.queue(Text("Hello again, differently."))
+    button(at, "Regenerate", 1).click().run()
+    branch = at.query_params["conversation"]
+    assert texts(at) == ["Hello", "Hello again, differently."]
+    next(b for b in at.button if b.label == "‹").click().run()
+    assert not at.exception
+    assert texts(at) == ["Hello", "First answer.", "More", "Second answer.", "Third", "Third answer."]
+    assert [c.value for c in at.caption if c.value in {"1/2", "2/2"}] == ["1/2"]
+    assert at.query_params["conversation"] == original
+    # The next prompt continues the chosen branch: the original conversation.
+    configured.queue(Text("Fourth answer."))
+    at = chat(at, "Fourth")
+    assert configured.response_requests()[-1]["conversation"] == original
+    next(b for b in at.button if b.label == "›").click().run()
+    assert texts(at) == ["Hello", "Hello again, differently."]
+    assert at.query_params["conversation"] == branch
+
+
+def test_edit_sends_the_new_text_as_a_branch_from_just_before_it(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    button(at, "Edit", 2).click().run()
+    area = at.text_area[0]
+    assert area.value == "More"
+    area.set_value("Less, please")
+    seen = len(configured.requests)
+    configured.queue(Seen())
+    next(b for b in at.button if b.label == "Send").click().run()
+    assert not at.exception
+    sent = calls(configured, seen)
+    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
+                                            ("POST", "/responses")]
+    assert sent[2][2]["input"] == [{"role": "user", "content": "Less, please"}]
+    # The model saw the first turn and the edited message, not the message it replaces.
+    assert texts(at) == ["Hello", "First answer.", "Less, please", "Seen: Hello | Less, please"]
+    assert [c.value for c in at.caption if c.value in {"1/2", "2/2"}] == ["2/2"]
+
+
+def test_edit_in_a_chain_continues_from_the_earlier_response(app, clean_env, monkeypatch) -> None:
+    with FakeOpenAI(conversations=False) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        at = chat(chat(app().run(), "One"), "Two")
+        first_id = at.session_state["transcript"][0].response_id
+        fake.queue(Text("Three"), Seen())
+        at = chat(at, "Three")
+        button(at, "Edit", 2).click().run()
+        at.text_area[0].set_value("Deux")
+        seen = len(fake.requests)
+        next(b for b in at.button if b.label == "Send").click().run()
+        assert not at.exception
+        sent = calls(fake, seen)
+        assert [(m, p) for m, p, _ in sent] == [("POST", "/responses")]
+        body = sent[0][2]
+        assert body["previous_response_id"] == first_id and body["input"] == [{"role": "user", "content": "Deux"}]
+        # The double answers from that response's chain, not the latest one.
+        assert texts(at) == ["One", "Echo: One", "Deux", "Seen: One | Deux"]
+        assert at.query_params["response"] == at.session_state["transcript"][-1].response_id
+
+
+def test_fork_opens_a_new_chat_holding_the_turns_up_to_there(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    seen = len(configured.requests)
+    button(at, "Fork", 1).click().run()
+    assert not at.exception
+    sent = calls(configured, seen)
+    fork = at.query_params["conversation"]
+    assert fork != original and fork.startswith("conv_")
+    # The items up to there, a new conversation with them, then the new chat reads what the server holds.
+    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
+                                            ("GET", f"/conversations/{fork}/items")]
+    assert sent[1][2]["items"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]},
+        {"type": "message", "role": "assistant", "content": "First answer."},
+    ]
+    assert texts(at) == ["Hello", "First answer."]
+    assert any("Forked into a new chat" in i.value for i in at.info)
+    configured.queue(Seen())
+    at = chat(at, "After the fork")
+    assert configured.response_requests()[-1]["conversation"] == fork
+    assert texts(at)[-1] == "Seen: Hello | After the fork"
+    assert len(configured.store.items(original)) == 4  # the original is as it was
+    # History records where it came from.
+    from lib.identity import local_owner
+    from lib.store import HistoryStore
+    store = HistoryStore(f"sqlite:///{configured_path(at)}")
+    row = store.conversation(local_owner(APP_KEY), fork)
+    assert row["parent_conversation_id"] == original
+    store.close()
+
+
+def configured_path(at) -> str:
+    import os
+    return os.environ["HISTORY_DATABASE_URL"].removeprefix("sqlite:///")
