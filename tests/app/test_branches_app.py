@@ -160,3 +160,16 @@ def test_fork_opens_a_new_chat_holding_the_turns_up_to_there(app, configured) ->
 def configured_path(at) -> str:
     import os
     return os.environ["HISTORY_DATABASE_URL"].removeprefix("sqlite:///")
+
+
+def test_a_fork_says_what_it_could_not_carry(app, configured) -> None:
+    from tests.fake_openai import Message, Reasoning, Reply, WebSearch
+
+    configured.queue(Reply(Reasoning(), WebSearch("oslo weather"), Message("Cold.")))
+    at = chat(app().run(), "Weather?")
+    button(at, "Fork", 1).click().run()
+    assert not at.exception
+    note = next(i.value for i in at.info if "Forked into a new chat" in i.value)
+    assert "Not carried into the new conversation: 1 reasoning item, 1 web search call:" in note
+    assert texts(at) == ["Weather?", "Cold."]
+

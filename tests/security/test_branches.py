@@ -1,0 +1,56 @@
+"""Fork and branch copy a conversation's items into a new one: only for a conversation this identity owns."""
+
+from __future__ import annotations
+
+from lib.conversations import Thread
+from lib.stream import Turn
+from lib.ui import state
+from tests.fake_openai import FakeOpenAI, Text
+from tests.fake_openai.server import route_of
+from tests.security.attack import alerts, button, owner_app, signed_in, tree_text
+
+
+def _ann_chats(app, monkeypatch, shared_env: FakeOpenAI) -> str:
+    shared_env.queue(Text("Ann's secret plan."))
+    ann = signed_in(owner_app(app, monkeypatch), "ann@example.com")
+    ann.run().chat_input[0].set_value("My plan").run()
+    assert not ann.exception
+    return ann.query_params["conversation"]
+
+
+def _touching(server: FakeOpenAI, conversation_id: str, since: int) -> list[tuple[str, str]]:
+    """Requests after `since` that read Ann's conversation or make a new one."""
+    return [(r.method, route_of(r.path)) for r in server.requests[since:]
+            if conversation_id in r.path or (r.method == "POST" and route_of(r.path) == "/conversations")]
+
+
+def test_a_visitor_cannot_fork_someone_elses_conversation_by_its_id(app, shared_env, monkeypatch) -> None:
+    conversation = _ann_chats(app, monkeypatch, shared_env)
+    bob = signed_in(owner_app(app, monkeypatch), "bob@example.com")
+    bob.run()
+    # Bob's session names Ann's conversation (however he came by its id): the Fork button is drawn for it.
+    bob.session_state[state.TRANSCRIPT] = [Turn(prompt="anything", status="completed")]
+    bob.session_state[state.THREAD] = Thread(conversation_id=conversation)
+    bob.run()
+    seen = len(shared_env.requests)
+    for label in ("Fork", "Regenerate"):
+        button(bob, label).click().run()
+        assert not bob.exception
+        assert "belongs to someone else" in alerts(bob)
+    assert _touching(shared_env, conversation, seen) == []  # nothing of Ann's read, nothing copied
+    assert "Ann's secret plan." not in tree_text(bob)
+
+
+def test_the_owner_forks_her_own_conversation(app, shared_env, monkeypatch) -> None:
+    conversation = _ann_chats(app, monkeypatch, shared_env)
+    ann = signed_in(owner_app(app, monkeypatch), "ann@example.com")
+    ann.query_params["conversation"] = conversation
+    ann.run()
+    seen = len(shared_env.requests)
+    button(ann, "Fork").click().run()
+    assert not ann.exception
+    fork = ann.query_params["conversation"]
+    assert fork != conversation
+    assert _touching(shared_env, conversation, seen) == [("GET", f"/conversations/{conversation}/items"),
+                                                         ("POST", "/conversations")]
+    assert "Ann's secret plan." in tree_text(ann)
