@@ -117,8 +117,14 @@ def conversation_items(client: OpenAI, conversation_id: str) -> list[dict[str, A
 
 
 def items_before(client: OpenAI, conversation_id: str, turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The items of the first `turns` turns, and the items of the turn after them (empty when there is none)."""
+    """The items of the first `turns` turns, and the items of the turn after them (empty when there is none).
+
+    Raises ValueError when the conversation has fewer turns.
+    """
     head, groups = turn_groups(conversation_items(client, conversation_id))
+    if not 0 <= turns <= len(groups):
+        raise ValueError(f"The conversation has {len(groups)} turn{'s' if len(groups) != 1 else ''}; "
+                         f"a fork keeps 1 to {len(groups)} of them.")
     return head + [i for group in groups[:turns] for i in group], (groups[turns] if len(groups) > turns else [])
 
 

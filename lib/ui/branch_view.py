@@ -182,9 +182,9 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
             return None
         try:
             copied = copy_until(state.client(current), conversation_id, keep, title)
-        except openai.APIError as error:
-            st.error(f"Could not make the new conversation. {explain(error, model=current.model)}",
-                     icon=":material/error:")
+        except (openai.APIError, ValueError) as error:
+            why = explain(error, model=current.model) if isinstance(error, openai.APIError) else str(error)
+            st.error(f"Could not make the new conversation. {why}", icon=":material/error:")
             return None
         thread = Thread(conversation_id=copied.conversation_id)
         parent_response = next((t.response_id for t in reversed(path[:keep]) if t.response_id), None)
