@@ -173,3 +173,69 @@ def test_a_fork_says_what_it_could_not_carry(app, configured) -> None:
     assert "Not carried into the new conversation: 1 reasoning item, 1 web search call:" in note
     assert texts(at) == ["Weather?", "Cold."]
 
+
+
+def test_history_shows_where_a_fork_came_from(app, configured) -> None:
+    from lib.identity import local_owner
+    from lib.store import HistoryStore
+
+    at, original = two_turns(app, configured)
+    first_response = at.session_state["transcript"][0].response_id
+    button(at, "Fork", 1).click().run()
+    fork = at.query_params["conversation"]
+    store = HistoryStore(f"sqlite:///{configured_path(at)}")
+    row = store.conversation(local_owner(APP_KEY), fork)
+    store.close()
+    assert (row["parent_conversation_id"], row["parent_response_id"], row["title"]) == (original, first_response,
+                                                                                      "Hello")
+    at.switch_page("app_pages/history.py")
+    at.session_state["history_tab"] = "Conversations"
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    forked = dict(zip(frame["ID"], frame["Forked from"], strict=True))
+    assert forked[fork] == f"/chat?conversation={original}"
+    assert not isinstance(forked[original], str)  # empty (pandas shows None as NaN)
+
+
+def test_edit_of_the_first_message_starts_an_empty_conversation(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    button(at, "Edit", 1).click().run()
+    at.text_area[0].set_value("Hi instead")
+    seen = len(configured.requests)
+    configured.queue(Seen())
+    next(b for b in at.button if b.label == "Send").click().run()
+    sent = calls(configured, seen)
+    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
+                                            ("POST", "/responses")]
+    assert sent[1][2]["items"] == [] and sent[1][2]["metadata"]["title"] == "Hi instead"
+    assert texts(at) == ["Hi instead", "Seen: Hi instead"]
+    next(b for b in at.button if b.label == "‹").click().run()
+    assert texts(at) == ["Hello", "First answer.", "More", "Second answer."]
+
+
+def test_regenerate_and_fork_in_a_chain(app, clean_env, monkeypatch) -> None:
+    with FakeOpenAI(conversations=False) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        at = chat(chat(app().run(), "One"), "Two")
+        first, second = (t.response_id for t in at.session_state["transcript"])
+        seen = len(fake.requests)
+        fake.queue(Text("Two, again."))
+        button(at, "Regenerate", 2).click().run()
+        sent = calls(fake, seen)
+        assert [(m, p) for m, p, _ in sent] == [("POST", "/responses")]
+        assert sent[0][2]["previous_response_id"] == first
+        assert sent[0][2]["input"] == [{"role": "user", "content": "Two"}]
+        assert texts(at) == ["One", "Echo: One", "Two", "Two, again."]
+        next(b for b in at.button if b.label == "‹").click().run()
+        assert at.query_params["response"] == second
+        # A fork of a chain: a new chat continuing from that response; nothing to copy on the server.
+        seen = len(fake.requests)
+        button(at, "Fork", 1).click().run()
+        assert calls(fake, seen) == [] and at.query_params["response"] == first
+        assert texts(at) == ["One", "Echo: One"]
+        fake.queue(Seen())
+        at = chat(at, "Un")
+        assert fake.response_requests()[-1]["previous_response_id"] == first
+        assert texts(at)[-1] == "Seen: One | Un"
