@@ -239,3 +239,18 @@ def test_regenerate_and_fork_in_a_chain(app, clean_env, monkeypatch) -> None:
         at = chat(at, "Un")
         assert fake.response_requests()[-1]["previous_response_id"] == first
         assert texts(at)[-1] == "Seen: One | Un"
+
+
+def test_regenerate_sends_the_prompts_attachments_again(app, configured) -> None:
+    from tests.fake_openai import tiny_png
+
+    at = app().run()
+    at.chat_input[0].upload("chart.png", tiny_png((0, 128, 255)), "image/png").set_value("What colour?").run()
+    (message,) = configured.last_input()
+    seen = len(configured.requests)
+    configured.queue(Text("Blue, again."))
+    button(at, "Regenerate", 1).click().run()
+    assert not at.exception
+    assert calls(configured, seen)[1][2]["items"] == []  # nothing came before the first turn
+    assert configured.last_input() == [message]  # the text and the image, as first sent
+    assert texts(at) == ["What colour?", "Blue, again."]
