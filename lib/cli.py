@@ -35,6 +35,7 @@ MISSING_KEY = (
 # The app's sentence, and how to resume here.
 NO_CONVERSATIONS = f"{CHAINED_NOTE.removesuffix('.')} (resume with --response and the last response id)."
 QUIT_WORDS = {"", "exit", "quit"}
+BAD_AT = "--at N takes a turn number from 1, with --fork CONV_ID."
 EPILOG = f"""\
 settings, first found wins (as in the app): these options; .streamlit/secrets.toml in the
   current directory, then in ~/.streamlit; the environment; .env in the current directory;
@@ -47,7 +48,8 @@ chatting: type a message and press Enter; the answer streams as it arrives, foll
   token usage. An empty line, "exit", "quit" or Ctrl-D ends the chat; Ctrl-C stops an answer.
   The conversation id is printed at the start: pass it to --conversation to continue later,
   here or in the app (?conversation=conv_...). --fork conv_... --at N copies its first N turns
-  into a new conversation and chats there; the original stays as it was. Each answer is recorded in the app's history
+  into a new conversation and chats there; the original stays as it was.
+  Each answer is recorded in the app's history
   (HISTORY_DATABASE_URL, default .data/history.db in the current directory).
 
 exit status: 0 after a chat; 1 when the API refuses to start (a refused key, an unknown
@@ -130,34 +132,13 @@ def open_thread(client: OpenAI, args: argparse.Namespace) -> tuple[Thread, list[
     if args.response:
         return Thread(last_response_id=args.response, chained=True), load_chain(client, args.response), False
     if args.fork:
-        return fork_thread(client, args)
+        from lib.cli_fork import open_fork
+
+        thread, turns, args.fork_note = open_fork(client, args.fork, args.at)
+        return thread, turns, False
     # Created now rather than on the first turn: the id can be shown at once, and a bad key fails before typing.
     conversation_id = start_conversation(client, "")
     return Thread(conversation_id=conversation_id, chained=conversation_id is None), [], True
-
-
-def fork_thread(client: OpenAI, args: argparse.Namespace) -> tuple[Thread, list[Turn], bool]:
-    """A new conversation holding the first --at turns of --fork's (lib.forking, as the app's Fork does)."""
-    from lib.conversations import Thread, load_conversation
-    from lib.forking import copy_until
-
-    turns = len(load_conversation(client, args.fork)) if args.at is None else args.at
-    copy = copy_until(client, args.fork, turns, f"Fork of {args.fork}")
-    args.fork_note = copy.note
-    return Thread(conversation_id=copy.conversation_id), load_conversation(client, copy.conversation_id), False
-
-
-def record_fork(settings: Settings, cwd: Path, conversation_id: str, parent_id: str) -> None:
-    """Note in the app's history where a fork came from (its History "Forked from" column)."""
-    from lib.identity import local_owner
-    from lib.store import HistoryStore, default_url
-
-    store = HistoryStore(settings.history_url or default_url(cwd), ttl_minutes=settings.ttl_minutes)
-    try:
-        store.upsert_conversation(conversation_id, local_owner(settings.api_key), title=f"Fork of {parent_id}",
-                                  model=settings.model, parent_conversation_id=parent_id)
-    finally:
-        store.close()
 
 
 class Console:
@@ -292,7 +273,7 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
 
     client = build_client(settings)
     if args.at is not None and (not args.fork or args.at < 1):
-        print("--at N takes a turn number from 1, with --fork CONV_ID.", file=sys.stderr)
+        print(BAD_AT, file=sys.stderr)
         return 2
     try:
         thread, history, created = open_thread(client, args)
@@ -309,14 +290,10 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
 
     console.note(f"Chatting with {settings.model} at {mask_url(settings.endpoint)}. Empty line or Ctrl-D to leave.")
     if args.fork and thread.conversation_id:
-        console.write(f"Forked {args.fork} at turn {len(history)} into a new conversation.\n")
-        if args.fork_note:
-            console.note(args.fork_note)
-        if record is None and not args.no_history:
-            try:
-                record_fork(settings, cwd, thread.conversation_id, args.fork)
-            except Exception as error:  # noqa: BLE001 - a history problem must not end the chat
-                console.write(f"! Not recorded in the history: {error}\n")
+        from lib.cli_fork import announce
+
+        announce(console, settings, cwd, thread.conversation_id, args.fork, len(history), args.fork_note,
+                 record=record is None and not args.no_history)
     console.write(f"Conversation: {thread.conversation_id}\n" if thread.conversation_id else "")
     if thread.chained:
         console.note(NO_CONVERSATIONS)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -20,6 +20,9 @@ from lib.ui.live import LiveMarkdown
 from lib.markup import escape_markdown, safe_link
 from lib.ui.text import markdown
 from lib.ui.tool_cards import container_downloads, is_running, render_tool
+
+if TYPE_CHECKING:  # branch_view draws its bubbles with render_user
+    from lib.ui.branch_view import Controls
 
 CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
 NOT_DRAWN = "This part of the answer could not be drawn; the rest is shown."
@@ -49,16 +52,6 @@ def render_user(prompt: str, images: list[Any] | None = None, after: Callable[[]
             st.image(images, width=96)
         if after is not None:
             after()
-
-
-class TurnControls(Protocol):
-    """What a finished turn shows besides itself (lib/ui/branch_view.py: Edit, versions, Regenerate, Fork)."""
-
-    def prompt(self, turn: Turn) -> None:
-        """Draw the user's bubble with its controls (or what replaces it)."""
-
-    def answer(self, turn: Turn) -> None:
-        """Draw the controls under the answer."""
 
 
 def structured(text: str) -> Any:
@@ -172,7 +165,7 @@ def _pending(turn: Turn) -> list[Item]:
 
 
 def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None,
-                controls: TurnControls | None = None) -> None:
+                controls: Controls | None = None) -> None:
     """A finished turn: the user's message, every output item in order, its ending, and its code."""
     with contained("the user's message"):
         if controls is not None:
