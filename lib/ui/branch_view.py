@@ -60,7 +60,7 @@ class Controls:
         if turn.id not in self._tree.nodes:
             return
         number, count = self._tree.versions(turn.id)
-        with st.container(horizontal=True, gap="small"):
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.button("Edit", key=f"branch_edit_{turn.id}", icon=":material/edit:", type="tertiary",
                       disabled=not self._enabled, help="Change this message and send it as a new version; "
                       "the earlier version stays one click away.",
@@ -68,7 +68,7 @@ class Controls:
             if count > 1:
                 st.button("‹", key=f"branch_prev_{turn.id}", type="tertiary", help="Previous version",
                           disabled=not self._enabled or number == 1, on_click=_switch, args=(turn.id, -1))
-                st.caption(f"{number}/{count}")
+                st.caption(f"{number}/{count}", width="content")
                 st.button("›", key=f"branch_next_{turn.id}", type="tertiary", help="Next version",
                           disabled=not self._enabled or number == count, on_click=_switch, args=(turn.id, 1))
 
@@ -167,6 +167,7 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
     if state.JOB in st.session_state:
         st.toast(BUSY)
         return None
+    chat.learn(state.transcript(), state.thread().conversation_id)  # an answer collected just now included
     kind, turn_id, text = request
     path = chat.path()
     at = next((n for n, turn in enumerate(path) if turn.id == turn_id), None)

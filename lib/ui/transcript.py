@@ -177,11 +177,11 @@ def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | No
             with contained(item):
                 render_item(item, turn, interactive=interactive, ended=True)
         _render_ending(turn, interactive=interactive)
+        if current is not None:
+            render_code(turn, current)
         if controls is not None:
             with contained("the turn's controls"):
                 controls.answer(turn)
-        if current is not None:
-            render_code(turn, current)
 
 
 class LiveTurn:
