@@ -9,7 +9,7 @@ from typing import Any
 import openai
 from openai import OpenAI
 
-from lib.conversations import title_from
+from lib.conversations import title_from, user_text
 from lib.stream import as_data
 
 MAX_ITEMS = 20  # conversations.create and conversations.items.create each take at most 20 items
@@ -116,16 +116,40 @@ def conversation_items(client: OpenAI, conversation_id: str) -> list[dict[str, A
     return [as_data(item) for item in client.conversations.items.list(conversation_id, order="asc", limit=100)]
 
 
-def items_before(client: OpenAI, conversation_id: str, turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The items of the first `turns` turns, and the items of the turn after them (empty when there is none).
+def held(groups: list[list[dict[str, Any]]], prompts: list[str]) -> int:
+    """How many of the conversation's turns a transcript's prompts stand for, oldest first.
 
-    Raises ValueError when the conversation has fewer turns.
+    A turn that failed before any response never reached the conversation: its prompt matches no turn there.
+    """
+    taken = 0
+    for prompt in prompts:
+        if taken < len(groups) and _prompt_of(groups[taken]) == prompt:
+            taken += 1
+    return taken
+
+
+def _prompt_of(group: list[dict[str, Any]]) -> str | None:
+    return user_text(group[0]) if group and is_user_message(group[0]) else ("" if group else None)
+
+
+def items_before(
+    client: OpenAI, conversation_id: str, turns: int | list[str], next_prompt: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The items of the first turns (a count, or the transcript's prompts of them), and the next turn's items.
+
+    The next turn's items are given only when it is the one with `next_prompt` (empty otherwise). Raises
+    ValueError when the conversation has fewer turns.
     """
     head, groups = turn_groups(conversation_items(client, conversation_id))
+    if isinstance(turns, list):
+        turns = held(groups, turns)
     if not 0 <= turns <= len(groups):
         raise ValueError(f"The conversation has {len(groups)} turn{'s' if len(groups) != 1 else ''}; "
                          f"a fork keeps 1 to {len(groups)} of them.")
-    return head + [i for group in groups[:turns] for i in group], (groups[turns] if len(groups) > turns else [])
+    following = groups[turns] if len(groups) > turns else []
+    if next_prompt is not None and _prompt_of(following) != next_prompt:
+        following = []
+    return head + [i for group in groups[:turns] for i in group], following
 
 
 def create_conversation(client: OpenAI, items: list[dict[str, Any]], metadata: dict[str, str]) -> str:
@@ -152,9 +176,15 @@ class Copy:
     next_parts: list[dict[str, Any]] = field(default_factory=list)  # of the turn after the copied ones
 
 
-def copy_until(client: OpenAI, conversation_id: str, turns: int, title: str) -> Copy:
-    """A new conversation with the first `turns` turns of this one (a branch or a fork); the original stays."""
-    kept, following = items_before(client, conversation_id, turns)
+def copy_until(
+    client: OpenAI, conversation_id: str, turns: int | list[str], title: str, next_prompt: str | None = None
+) -> Copy:
+    """A new conversation with the first turns of this one (a branch or a fork); the original stays.
+
+    `turns`: how many, or the transcript's prompts of them (see `held`); `next_prompt`: the prompt of the
+    turn after them, whose attachments are wanted again.
+    """
+    kept, following = items_before(client, conversation_id, turns, next_prompt)
     carried = carry(kept)
     metadata = {"title": title_from(title), "forked_from": conversation_id}
     return Copy(create_conversation(client, carried.items, metadata), carried.note, prompt_parts(following))

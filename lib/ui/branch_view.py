@@ -182,7 +182,9 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
             st.error(NOT_YOURS, icon=":material/lock:")
             return None
         try:
-            copied = copy_until(state.client(current), conversation_id, keep, title)
+            # The prompts, not a count: a turn that failed before any response is not in the conversation.
+            copied = copy_until(state.client(current), conversation_id, [t.prompt for t in path[:keep]], title,
+                                next_prompt=path[at].prompt)
         except (openai.APIError, ValueError) as error:
             why = explain(error, model=current.model) if isinstance(error, openai.APIError) else str(error)
             st.error(f"Could not make the new conversation. {why}", icon=":material/error:")

@@ -254,3 +254,24 @@ def test_regenerate_sends_the_prompts_attachments_again(app, configured) -> None
     assert calls(configured, seen)[1][2]["items"] == []  # nothing came before the first turn
     assert configured.last_input() == [message]  # the text and the image, as first sent
     assert texts(at) == ["What colour?", "Blue, again."]
+
+
+def test_a_turn_that_never_reached_the_conversation_is_not_counted_in_the_copy(app, configured) -> None:
+    from tests.fake_openai import Error
+
+    configured.queue(Text("First answer."), Error(400, "Invalid prompt.", code="invalid_prompt"), Text("Third."))
+    at = chat(chat(app().run(), "Hello"), "Refused one")
+    at.chat_input[0].set_value("Third").run()  # the refused prompt was put back in the input: replace it
+    assert [t.status for t in at.session_state["transcript"]] == ["completed", "failed", "completed"]
+    original = at.query_params["conversation"]
+    seen = len(configured.requests)
+    configured.queue(Text("Third, again."))
+    button(at, "Regenerate", 3).click().run()
+    assert not at.exception
+    created = [b for m, p, b in calls(configured, seen) if (m, p) == ("POST", "/conversations")]
+    assert created[0]["items"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]},
+        {"type": "message", "role": "assistant", "content": "First answer."},
+    ]
+    assert configured.last_input() == [{"role": "user", "content": "Third"}]
+    assert len(configured.store.items(original)) == 4
