@@ -197,3 +197,10 @@ def prompt_parts(turn_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not isinstance(content, list):
         return []
     return [p for p in (_part(part) for part in content) if p is not None and p["type"] != "input_text"]
+
+
+def chain_prompt_parts(client: OpenAI, response_id: str, prompt: str) -> list[dict[str, Any]]:
+    """The attachments of the prompt a chained response answered (from its input items), to send again."""
+    items = [as_data(item) for item in client.responses.input_items.list(response_id, order="asc")]
+    prompts = [item for item in items if is_user_message(item) and user_text(item) == prompt]
+    return prompt_parts(prompts[-1:])

@@ -13,7 +13,7 @@ from lib.access import NOT_YOURS
 from lib.branches import Tree
 from lib.conversations import Thread, load_conversation, title_from
 from lib.errors import explain
-from lib.forking import copy_until
+from lib.forking import Copy, chain_prompt_parts, copy_until
 from lib.settings import Settings
 from lib.store import StoreError
 from lib.stream import Turn
@@ -197,6 +197,12 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
     if kind == "fork":
         _open_fork(current, thread, path[:keep])
         return None
+    answered = next(iter(path[at].response_ids), path[at].response_id)  # the turn's first response
+    if copied is None and kind == "regenerate" and answered:
+        try:  # a chain: the prompt's attachments are in the input items of the response that answered it
+            copied = Copy("", None, chain_prompt_parts(state.client(current), answered, text))
+        except openai.APIError:
+            st.warning("The message's attachments could not be read again; it is sent as text.")
     st.session_state[state.TRANSCRIPT] = chat.branch_at(turn_id)
     st.session_state[state.THREAD] = thread
     parts = copied.next_parts if copied is not None and kind == "regenerate" else []

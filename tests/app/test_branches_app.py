@@ -223,10 +223,10 @@ def test_regenerate_and_fork_in_a_chain(app, clean_env, monkeypatch) -> None:
         seen = len(fake.requests)
         fake.queue(Text("Two, again."))
         button(at, "Regenerate", 2).click().run()
-        sent = calls(fake, seen)
-        assert [(m, p) for m, p, _ in sent] == [("POST", "/responses")]
-        assert sent[0][2]["previous_response_id"] == first
-        assert sent[0][2]["input"] == [{"role": "user", "content": "Two"}]
+        sent = calls(fake, seen)  # the prompt as first sent (attachments too), then the new answer from its parent
+        assert [(m, p) for m, p, _ in sent] == [("GET", f"/responses/{second}/input_items"), ("POST", "/responses")]
+        assert sent[1][2]["previous_response_id"] == first
+        assert sent[1][2]["input"] == [{"role": "user", "content": "Two"}]
         assert texts(at) == ["One", "Echo: One", "Two", "Two, again."]
         next(b for b in at.button if b.label == "‹").click().run()
         assert at.query_params["response"] == second
@@ -275,3 +275,22 @@ def test_a_turn_that_never_reached_the_conversation_is_not_counted_in_the_copy(a
     ]
     assert configured.last_input() == [{"role": "user", "content": "Third"}]
     assert len(configured.store.items(original)) == 4
+
+
+def test_regenerate_in_a_chain_sends_the_prompts_attachments_again(app, clean_env, monkeypatch) -> None:
+    from tests.fake_openai import tiny_png
+
+    with FakeOpenAI(conversations=False) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        at = chat(app().run(), "Hi")
+        at.chat_input[0].upload("chart.png", tiny_png((0, 128, 255)), "image/png").set_value("What colour?").run()
+        first, second = (t.response_id for t in at.session_state["transcript"])
+        (message,) = fake.last_input()
+        seen = len(fake.requests)
+        fake.queue(Text("Blue, again."))
+        button(at, "Regenerate", 2).click().run()
+        assert not at.exception
+        sent = calls(fake, seen)
+        assert [(m, p) for m, p, _ in sent] == [("GET", f"/responses/{second}/input_items"), ("POST", "/responses")]
+        assert sent[1][2]["previous_response_id"] == first and sent[1][2]["input"] == [message]
