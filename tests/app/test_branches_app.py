@@ -294,3 +294,45 @@ def test_regenerate_in_a_chain_sends_the_prompts_attachments_again(app, clean_en
         sent = calls(fake, seen)
         assert [(m, p) for m, p, _ in sent] == [("GET", f"/responses/{second}/input_items"), ("POST", "/responses")]
         assert sent[1][2]["previous_response_id"] == first and sent[1][2]["input"] == [message]
+
+
+def test_an_empty_edit_is_refused_and_cancel_puts_the_message_back(app, configured) -> None:
+    from lib.ui.branch_view import EMPTY_EDIT
+
+    at, _ = two_turns(app, configured)
+    button(at, "Edit", 2).click().run()
+    at.text_area[0].set_value("   ")
+    seen = len(configured.requests)
+    next(b for b in at.button if b.label == "Send").click().run()
+    assert [t.value for t in at.toast] == [EMPTY_EDIT]
+    assert at.text_area[0].value == "   " and calls(configured, seen) == []  # still editing, nothing sent
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert not at.text_area and texts(at) == ["Hello", "First answer.", "More", "Second answer."]
+
+
+def test_a_fork_the_api_refuses_says_so_and_keeps_the_chat(app, configured) -> None:
+    at, original = two_turns(app, configured)
+    configured.store.delete_conversation(original)  # gone on the server (deleted elsewhere)
+    button(at, "Fork", 1).click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Could not make the new conversation.")
+    assert at.query_params["conversation"] == original
+    assert texts(at) == ["Hello", "First answer.", "More", "Second answer."]
+    assert not [r for r in configured.requests if r.method == "POST" and route_of(r.path) == "/conversations"
+                and r.body.get("metadata", {}).get("forked_from")]
+
+
+def test_regenerate_in_a_chain_without_its_input_items_sends_the_text(app, clean_env, monkeypatch) -> None:
+    with FakeOpenAI(conversations=False) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", APP_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        at = chat(chat(app().run(), "One"), "Two")
+        first, second = (t.response_id for t in at.session_state["transcript"])
+        fake.store.delete_response(second)  # its input items are gone with it
+        fake.queue(Text("Two, again."))
+        button(at, "Regenerate", 2).click().run()
+        assert not at.exception
+        assert "attachments could not be read again" in at.warning[0].value
+        body = fake.response_requests()[-1]
+        assert body["previous_response_id"] == first and body["input"] == [{"role": "user", "content": "Two"}]
+        assert texts(at)[-1] == "Two, again."
