@@ -79,6 +79,8 @@ def carry(items: list[dict[str, Any]]) -> Carried:
             if (message := _message(data, carried)) is not None:
                 carried.items.append(message)
         elif kind == "function_call" and data.get("call_id") in outputs:
+            # Without its fc_ id: with it, a reasoning model's call must come with its reasoning item, which
+            # cannot be carried; without it, the call is plain input like the messages.
             carried.items.append({k: data[k] for k in ("type", "call_id", "name", "arguments")})
         elif kind == "function_call_output" and data.get("call_id") in calls:
             carried.items.append({"type": "function_call_output", "call_id": data["call_id"],

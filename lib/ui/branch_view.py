@@ -133,6 +133,9 @@ def _request(kind: str, turn_id: str, text: str) -> None:
 
 def _switch(turn_id: str, step: int) -> None:
     """Show another version of a turn; the transcript follows that version's branch, and so does the next turn."""
+    if state.JOB in st.session_state:  # the answer being written belongs to this branch's transcript
+        st.toast(BUSY)
+        return
     chat = tree()
     path = chat.switch(turn_id, step)
     st.session_state[state.TRANSCRIPT] = path
