@@ -336,3 +336,29 @@ def test_regenerate_in_a_chain_without_its_input_items_sends_the_text(app, clean
         body = fake.response_requests()[-1]
         assert body["previous_response_id"] == first and body["input"] == [{"role": "user", "content": "Two"}]
         assert texts(at)[-1] == "Two, again."
+
+
+def test_the_switch_waits_while_an_answer_is_written(app, configured) -> None:
+    import pytest
+
+    from lib.ui import state
+    from lib.ui.branch_view import BUSY
+
+    at, original = two_turns(app, configured)
+    configured.queue(Text("Another second answer."))
+    button(at, "Regenerate", 2).click().run()
+    branch = at.query_params["conversation"]
+    previous = next(b for b in at.button if b.label == "‹")
+    configured.queue(Text("A slow answer, word by word.", deltas=10, delay=0.4))
+    at.chat_input[0].set_value("Slow one")
+    with pytest.raises(RuntimeError, match="timed out"):
+        at.run(timeout=2)
+    assert state.JOB in at.session_state  # still being written
+    previous.click().run()
+    assert not at.exception
+    assert BUSY in [t.value for t in at.toast]
+    # The answer landed in the branch it was asked in, which is still the one shown.
+    assert texts(at) == ["Hello", "First answer.", "More", "Another second answer.", "Slow one",
+                         "A slow answer, word by word."]
+    assert at.query_params["conversation"] == branch
+    assert len(configured.store.items(original)) == 4
