@@ -75,6 +75,11 @@ class Tree:
         self.source = path[:cut]
         return self.source
 
+    def restore(self) -> list[Turn]:
+        """The chosen path again, after a branch was begun (`branch_at`) but its turn never sent."""
+        self.source = self.path()
+        return self.source
+
     def thread(self, path: list[Turn]) -> Thread:
         """The server thread a path ends in: where its next turn goes."""
         if not path:

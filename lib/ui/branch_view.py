@@ -212,6 +212,16 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
     return Branched(text, parts)
 
 
+def settle(branched: Branched | None) -> None:
+    """A branch whose prompt was not sent (the spending cap refused it): the chat goes back to where it was."""
+    if branched is None or state.JOB in st.session_state:
+        return
+    chat = tree()
+    path = st.session_state[state.TRANSCRIPT] = chat.restore()
+    st.session_state[state.THREAD] = thread = chat.thread(path)
+    st.query_params.from_dict(thread.url_params)
+
+
 def _record_parent(current: Settings, conversation_id: str, title: str, parent: str, response_id: str | None) -> None:
     if not state.identity(current).durable:
         return

@@ -54,3 +54,24 @@ def test_the_owner_forks_her_own_conversation(app, shared_env, monkeypatch) -> N
     assert _touching(shared_env, conversation, seen) == [("GET", f"/conversations/{conversation}/items"),
                                                          ("POST", "/conversations")]
     assert "Ann's secret plan." in tree_text(ann)
+
+
+def test_a_regenerate_the_cap_refuses_leaves_the_chat_as_it_was(app, shared_env, monkeypatch, clean_env) -> None:
+    from tests.security.attack import PASSWORD, enter_password
+    from tests.security.test_budget import ONE_TURN, USAGE
+
+    shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
+    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}",
+                                  MAX_OUTPUT_TOKENS=16).run())
+    at.chat_input[0].set_value("one").run()
+    original = at.query_params["conversation"]
+    button(at, "Regenerate").click().run()
+    assert not at.exception
+    assert "budget" in alerts(at)
+    assert len(shared_env.response_requests()) == 1  # nothing more spent
+    seen = len(shared_env.requests)
+    at.run()  # the next run shows the chat as it was, continuing where it was, from the session (no reload)
+    assert len(shared_env.requests) == seen
+    assert [m.markdown[0].value for m in at.chat_message[:2]] == ["one", "First."]
+    assert at.query_params["conversation"] == original
+    assert at.session_state[state.THREAD].conversation_id == original
