@@ -49,7 +49,7 @@ if continuing:
     chat_flow.answer_approvals(current, continuing, decisions)
 elif prompt:
     chat_flow.send(current, prompt, parts=branched.parts if branched else None)
-    branch_view.settle(branched)
+    branch_view.settle(current, branched)
 chat_flow.follow(current)
 chat_flow.offer_indexing(current)
 chat_flow.show_closed(current)

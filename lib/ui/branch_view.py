@@ -212,14 +212,23 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
     return Branched(text, parts)
 
 
-def settle(branched: Branched | None) -> None:
-    """A branch whose prompt was not sent (the spending cap refused it): the chat goes back to where it was."""
+def settle(current: Settings, branched: Branched | None) -> None:
+    """A branch whose prompt was not sent (the spending cap refused it): the chat goes back to where it was.
+
+    The conversation copied for it holds none of this chat's turns: it is deleted, here and on the API.
+    """
     if branched is None or state.JOB in st.session_state:
         return
-    chat = tree()
+    made, chat = state.thread().conversation_id, tree()
     path = st.session_state[state.TRANSCRIPT] = chat.restore()
     st.session_state[state.THREAD] = thread = chat.thread(path)
     st.query_params.from_dict(thread.url_params)
+    if made and made not in chat.conversations():
+        try:
+            state.client(current).conversations.delete(made)
+            state.history(current).delete_conversation(state.owner(current), made)
+        except (openai.APIError, StoreError):
+            pass  # an empty conversation left behind costs nothing
 
 
 def _record_parent(current: Settings, conversation_id: str, title: str, parent: str, response_id: str | None) -> None:

@@ -58,7 +58,8 @@ def test_the_owner_forks_her_own_conversation(app, shared_env, monkeypatch) -> N
 
 def test_a_regenerate_the_cap_refuses_leaves_the_chat_as_it_was(app, shared_env, monkeypatch, clean_env) -> None:
     from tests.security.attack import PASSWORD, enter_password
-    from tests.security.test_budget import ONE_TURN, USAGE
+    from lib.store import HistoryStore
+    from tests.security.test_budget import IDENTITY, ONE_TURN, USAGE
 
     shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
     at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}",
@@ -69,6 +70,14 @@ def test_a_regenerate_the_cap_refuses_leaves_the_chat_as_it_was(app, shared_env,
     assert not at.exception
     assert "budget" in alerts(at)
     assert len(shared_env.response_requests()) == 1  # nothing more spent
+    copied = [r for r in shared_env.requests if r.method == "POST" and route_of(r.path) == "/conversations"][-1]
+    deleted = [route_of(r.path) for r in shared_env.requests if r.method == "DELETE"]
+    assert copied.body["metadata"]["forked_from"] == original and len(deleted) == 1
+    branch = deleted[0].removeprefix("/conversations/")
+    assert shared_env.store.conversation(branch) is None
+    store = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")
+    assert store.conversation(IDENTITY, branch) is None and store.conversation(IDENTITY, original) is not None
+    store.close()
     seen = len(shared_env.requests)
     at.run()  # the next run shows the chat as it was, continuing where it was, from the session (no reload)
     assert len(shared_env.requests) == seen
