@@ -57,8 +57,8 @@ def test_the_owner_forks_her_own_conversation(app, shared_env, monkeypatch) -> N
 
 
 def test_a_regenerate_the_cap_refuses_leaves_the_chat_as_it_was(app, shared_env, monkeypatch, clean_env) -> None:
-    from tests.security.attack import PASSWORD, enter_password
     from lib.store import HistoryStore
+    from tests.security.attack import PASSWORD, enter_password
     from tests.security.test_budget import IDENTITY, ONE_TURN, USAGE
 
     shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
