@@ -37,6 +37,7 @@ MISSING_KEY = (
 # The app's sentence, and how to resume here.
 NO_CONVERSATIONS = f"{CHAINED_NOTE.removesuffix('.')} (resume with --response and the last response id)."
 QUIT_WORDS = {"", "exit", "quit"}
+BAD_AT = "--at N takes a turn number from 1, with --fork CONV_ID."
 EPILOG = f"""\
 settings, first found wins (as in the app): these options; .streamlit/secrets.toml in the
   current directory, then in ~/.streamlit; the environment; .env in the current directory;
@@ -48,7 +49,9 @@ variables: OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_INST
 chatting: type a message and press Enter; the answer streams as it arrives, followed by its
   token usage. An empty line, "exit", "quit" or Ctrl-D ends the chat; Ctrl-C stops an answer.
   The conversation id is printed at the start: pass it to --conversation to continue later,
-  here or in the app (?conversation=conv_...). Each answer is recorded in the app's history
+  here or in the app (?conversation=conv_...). --fork conv_... --at N copies its first N turns
+  into a new conversation and chats there; the original stays as it was.
+  Each answer is recorded in the app's history
   (HISTORY_DATABASE_URL, default .data/history.db in the current directory).
 
 exit status: 0 after a chat; 1 when the API refuses to start (a refused key, an unknown
@@ -88,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--conversation", metavar="CONV_ID", help="continue this conversation, printing its history")
     resume.add_argument("--response", metavar="RESP_ID", help="continue the previous_response_id chain ending "
                         "with this response, for servers without a Conversations API")
+    resume.add_argument("--fork", metavar="CONV_ID", help="copy this conversation up to turn --at N into a new "
+                        "one (the original stays as it is), print the new id and chat in it")
+    parser.add_argument("--at", metavar="N", type=int, help="with --fork: the last turn the copy keeps "
+                        "(default: every turn)")
     parser.add_argument("--model", help=f"model (or Azure deployment) name; default OPENAI_MODEL or {DEFAULT_MODEL}")
     parser.add_argument("--instructions", help="system instructions for every turn; default OPENAI_INSTRUCTIONS")
     parser.add_argument("--base-url", help=f"OpenAI-compatible /v1 endpoint; default OPENAI_BASE_URL or "
@@ -126,6 +133,11 @@ def open_thread(client: OpenAI, args: argparse.Namespace) -> tuple[Thread, list[
         return Thread(conversation_id=args.conversation), load_conversation(client, args.conversation), False
     if args.response:
         return Thread(last_response_id=args.response, chained=True), load_chain(client, args.response), False
+    if args.fork:
+        from lib.cli_fork import open_fork
+
+        thread, turns, args.fork_note = open_fork(client, args.fork, args.at)
+        return thread, turns, False
     # Created now rather than on the first turn: the id can be shown at once, and a bad key fails before typing.
     conversation_id = start_conversation(client, "")
     return Thread(conversation_id=conversation_id, chained=conversation_id is None), [], True
@@ -250,8 +262,14 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
     from lib.errors import explain
 
     client = build_client(settings)
+    if args.at is not None and (not args.fork or args.at < 1):
+        print(BAD_AT, file=sys.stderr)
+        return 2
     try:
         thread, history, created = open_thread(client, args)
+    except ValueError as error:  # --at past the conversation's last turn
+        print(str(error), file=sys.stderr)
+        return 2
     except openai.APIError as error:
         print(explain(error, model=settings.model, endpoint=settings.endpoint, key_hint="OPENAI_API_KEY"),
               file=sys.stderr)
@@ -261,6 +279,11 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
     from lib.urls import mask_url
 
     console.note(f"Chatting with {settings.model} at {mask_url(settings.endpoint)}. Empty line or Ctrl-D to leave.")
+    if args.fork and thread.conversation_id:
+        from lib.cli_fork import announce
+
+        announce(console, settings, cwd, thread.conversation_id, args.fork, len(history), args.fork_note,
+                 record=record is None and not args.no_history)
     console.write(f"Conversation: {thread.conversation_id}\n" if thread.conversation_id else "")
     if thread.chained:
         console.note(NO_CONVERSATIONS)

@@ -128,12 +128,16 @@ class HistoryStore(ResponseReads):
         title: str | None = None,
         model: str | None = None,
         metadata: dict[str, Any] | None = None,
+        parent_conversation_id: str | None = None,
+        parent_response_id: str | None = None,
     ) -> None:
         """Create a conversation, or update the given fields of an existing one (None = keep)."""
         now = self._clock()
+        given = (("title", title), ("model", model), ("metadata", metadata),
+                 ("parent_conversation_id", parent_conversation_id), ("parent_response_id", parent_response_id))
         with self._write() as conn:
             self._lock_conversation(conn, id, owner, now, model=model, title=title, metadata=metadata)
-            changes = {k: v for k, v in (("title", title), ("model", model), ("metadata", metadata)) if v is not None}
+            changes = {k: v for k, v in given if v is not None}
             if changes:
                 conn.execute(update(conversations).where(conversations.c.id == id).values(updated_at=now, **changes))
 

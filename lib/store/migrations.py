@@ -277,6 +277,14 @@ def _v12_prompt_versions(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v7_conversation_parents(conn: Connection) -> None:
+    # A branch or fork is a new conversation made from another's items: where it came from, for History's tree.
+    # Plain columns, no foreign key: the parent may be deleted, or live under another owner's row id space.
+    for column in ("parent_conversation_id", "parent_response_id"):
+        conn.execute(text(f"ALTER TABLE conversations ADD COLUMN {column} VARCHAR(200)"))
+    conn.execute(text("CREATE INDEX ix_conversations_owner_parent ON conversations (owner, parent_conversation_id)"))
+
+
 def _v8_response_tags(conn: Connection) -> None:
     # What made a response ("compare" for the Compare page); NULL for the chat's, old rows included.
     conn.execute(text("ALTER TABLE responses ADD COLUMN tag VARCHAR(40)"))
@@ -290,6 +298,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (4, "spend per identity and period", _v4_spend),
     (5, "response rollups for the History page", _v5_rollups),
     (6, "cache write tokens of each response", _v6_cache_writes),
+    (7, "conversation parents (branches and forks)", _v7_conversation_parents),
     (8, "response tags (compare runs)", _v8_response_tags),
     (12, "prompt templates and their versions", _v12_prompt_versions),
 )

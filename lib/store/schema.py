@@ -70,7 +70,10 @@ conversations = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime, nullable=False),
+    Column("parent_conversation_id", String(200)),  # a branch or fork: the conversation it was copied from
+    Column("parent_response_id", String(200)),  # ... and the last response it holds of that one, when known
     Index("ix_conversations_owner_last_used", "owner", "last_used_at"),
+    Index("ix_conversations_owner_parent", "owner", "parent_conversation_id"),
 )
 
 responses = Table(

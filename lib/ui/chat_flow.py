@@ -86,8 +86,11 @@ def show_closed(page: Page) -> None:
         st.button("Start a new chat", icon=":material/add_comment:", on_click=state.new_chat, key="closed_new_chat")
 
 
-def send(page: Page, submitted: Any) -> None:
-    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns."""
+def send(page: Page, submitted: Any, parts: list[dict[str, Any]] | None = None) -> None:
+    """Start a turn for what was submitted (text and files), unless the conversation takes no more turns.
+
+    `parts`: attachments already on the server (a regenerated prompt's), sent again as they were.
+    """
     prompt = getattr(submitted, "text", submitted) or ""
     if refusal := budget_view.refusal(page, prompt):  # before anything is sent, files included
         st.warning(refusal, icon=":material/savings:")
@@ -106,7 +109,7 @@ def send(page: Page, submitted: Any) -> None:
         st.session_state[state.TO_INDEX] = prepared.to_index
     if not prompt and not prepared.has_media:
         return
-    extra = [part for part in prepared.parts if part["type"] != "input_text"]
+    extra = [part for part in prepared.parts if part["type"] != "input_text"] + (parts or [])
     tab, refusal = budget_view.admit(page, prompt)
     if refusal:
         st.warning(refusal, icon=":material/savings:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import streamlit as st
 
@@ -11,7 +12,7 @@ from lib.client import client_key
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.stream import Turn
-from lib.ui import state
+from lib.ui import branch_view, state
 from lib.ui.context import Page
 from lib.ui.transcript import LiveTurn, contained, render_user
 
@@ -27,18 +28,23 @@ def follow(page: Page) -> None:
     job = running
     while job.turn is None and not job.wait(0.01):
         pass
+    drawn = None
     try:
         if job.turn is not None:  # a worker that failed before its first update leaves nothing to draw
-            _draw(page.settings, job, job.turn)
+            drawn = _draw(page.settings, job, job.turn)
     finally:  # whatever drawing did, a finished job is collected: a job left behind refuses every prompt
         if job.done and st.session_state.get(state.JOB) is job:
             _collect(job)
+            if drawn is not None:  # the turn is in the transcript now: its Edit, Regenerate and Fork
+                branch_view.draw_collected(*drawn)
 
 
-def _draw(current: Settings, job: TurnJob, turn: Turn) -> None:
-    """Redraw `turn` (the job's; the worker grows it in place) as it changes, until the job is done."""
+def _draw(current: Settings, job: TurnJob, turn: Turn) -> tuple[Turn, Any, Any]:
+    """Redraw `turn` (the job's; the worker grows it in place) as it changes, until the job is done; return
+    it with the slot under the user's bubble and the answer's bubble, for the controls drawn once collected."""
+    slot: list[Any] = []
     with contained("the user's message"):
-        render_user(turn.prompt, turn.images)
+        render_user(turn.prompt, turn.images, after=lambda: slot.append(st.empty()))
     stop_slot = st.empty()
     if not job.done and stop_slot.button("Stop", icon=":material/stop_circle:", key="stop_turn"):
         job.stop()
@@ -54,6 +60,7 @@ def _draw(current: Settings, job: TurnJob, turn: Turn) -> None:
         job.wait(0.03)
     stop_slot.empty()
     live.update(job.turn or turn, final=True)
+    return job.turn or turn, (slot[0] if slot else None), live.bubble
 
 
 def _mark_pending(turn: Turn) -> None:

@@ -31,6 +31,8 @@ CONVERSATION_COLUMNS = {
     "Last used": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC", help="UTC"),
     "Open": st.column_config.LinkColumn(display_text="Open in chat"),
     "ID": st.column_config.TextColumn(),
+    "Forked from": st.column_config.LinkColumn(display_text=r"\?conversation=(.*)",
+                                               help="A branch or fork: the conversation it was copied from"),
 }
 
 
@@ -47,8 +49,9 @@ def conversations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Model": row["model"],
             "Open": chat_link(row["id"]),
             "ID": row["id"],
+            "Forked from": chat_link(parent) if (parent := row.get("parent_conversation_id")) else None,
         } for row in rows],
-        columns=["Title", "Status", "Turns", "Tokens", "Cost", "Last used", "Model", "Open", "ID"],
+        columns=["Title", "Status", "Turns", "Tokens", "Cost", "Last used", "Model", "Open", "ID", "Forked from"],
     )
 
 

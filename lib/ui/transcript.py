@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -22,18 +22,23 @@ from lib.ui.text import markdown
 from lib.ui.tool_cards import container_downloads, is_running, render_tool
 from lib.usage_text import usage_line
 
+if TYPE_CHECKING:  # branch_view draws its bubbles with render_user
+    from lib.ui.branch_view import Controls
+
 CONTINUE_PROMPT = "Your last answer was cut off. Please continue exactly where it stopped."
 NOT_DRAWN = "This part of the answer could not be drawn; the rest is shown."
 
 log = logging.getLogger(__name__)
 
 
-def render_user(prompt: str, images: list[Any] | None = None) -> None:
-    """The user's message bubble; text shown as markdown that loads nothing by itself."""
+def render_user(prompt: str, images: list[Any] | None = None, after: Callable[[], None] | None = None) -> None:
+    """The user's message bubble; text shown as markdown that loads nothing by itself; `after` draws below it."""
     with st.chat_message("user"):
         st.markdown(markdown(prompt))
         if images:
             st.image(images, width=96)
+        if after is not None:
+            after()
 
 
 def structured(text: str) -> Any:
@@ -150,10 +155,14 @@ def _pending(turn: Turn) -> list[Item]:
     return pending_approvals(turn)
 
 
-def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None) -> None:
+def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None,
+                controls: Controls | None = None) -> None:
     """A finished turn: the user's message, every output item in order, its ending, and its code."""
     with contained("the user's message"):
-        render_user(turn.prompt, turn.images)
+        if controls is not None:
+            controls.prompt(turn)
+        else:
+            render_user(turn.prompt, turn.images)
     with st.chat_message("assistant"):
         for item in turn.items:
             with contained(item):
@@ -161,6 +170,9 @@ def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | No
         _render_ending(turn, interactive=interactive)
         if current is not None:
             render_code(turn, current)
+        if controls is not None:
+            with contained("the turn's controls"):
+                controls.answer(turn)
 
 
 class LiveTurn:
@@ -177,6 +189,11 @@ class LiveTurn:
         self._views: dict[str, Any] = {}
         self._drawn: dict[str, tuple[str, bool, dict[str, Any]]] = {}
         self._draws = 0  # a card drawn again in the same run needs new widget keys (Streamlit refuses repeats)
+
+    @property
+    def bubble(self) -> Any:
+        """The assistant's bubble, for what is drawn under the answer once it is collected."""
+        return self._bubble
 
     def _show_status(self, text: str | None) -> None:
         if text != self._shown:

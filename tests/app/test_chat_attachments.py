@@ -18,7 +18,8 @@ def test_attached_png_is_sent_as_input_image_and_shown(app, configured: FakeOpen
     assert text == {"type": "input_text", "text": "What colour is this?"}
     assert image["type"] == "input_image"
     assert image["image_url"] == "data:image/png;base64," + base64.b64encode(png).decode()
-    assert [type(c).__name__ for c in at.chat_message[0].children.values()] == ["Markdown", "Image"]
+    # The text, the thumbnail, and the row with Edit (lib/ui/branch_view.py).
+    assert [type(c).__name__ for c in at.chat_message[0].children.values()] == ["Markdown", "Image", "Block"]
 
 
 def test_pdf_goes_as_input_file_and_documents_are_offered_for_indexing(app, configured: FakeOpenAI) -> None:

@@ -264,7 +264,7 @@ def _approval_turn(app, configured: FakeOpenAI) -> AppTest:
     card = reply.get("status")[0]
     assert card.proto.expanded
     assert card.json[0].value == json.dumps({"query": "rate limits"})
-    assert [b.label for b in reply.button] == ["Approve", "Deny", "View as code"]
+    assert [b.label for b in reply.button] == ["Approve", "Deny", "View as code", "Regenerate", "Fork"]
     return at
 
 

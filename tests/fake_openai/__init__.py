@@ -18,7 +18,7 @@ from .outputs import (
     url_citation,
 )
 from .png import tiny_png, tiny_png_b64
-from .scripts import Cut, Endless, Error, Failed, Incomplete, Recording, Reply, Script, Text
+from .scripts import Cut, Endless, Error, Failed, Incomplete, Recording, Reply, Script, Seen, Text
 from .server import DEFAULT_MODELS, FakeOpenAI, Recorded
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Recording",
     "Reply",
     "Script",
+    "Seen",
     "Text",
     "WebSearch",
     "container_file_citation",

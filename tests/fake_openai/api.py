@@ -10,10 +10,10 @@ from typing import Any
 
 from .checks import approvals, check_background, check_tool_items, context_items
 from .events import Lifecycle, Step, Turn, lifecycle, new_response
-from .items import count_words, last_user_text, normalise_input, normalise_item
+from .items import count_words, item_text, last_user_text, normalise_input, normalise_item
 from .params import check_params
 from .recording import Recording
-from .scripts import Endless, Error, Script, Text, error_body
+from .scripts import Endless, Error, Script, Seen, Text, error_body
 from .store import Store, StoredResponse, cursor_page, list_page
 from .tokens import compaction_lead, context_management_refusal
 
@@ -51,6 +51,14 @@ Reply = JsonReply | StreamReply | DropReply
 def error(status: int, message: str, param: str | None = None, code: str | None = None) -> JsonReply:
     """An invalid_request_error reply."""
     return JsonReply(status, error_body(message, type="invalid_request_error", param=param, code=code))
+
+
+def _too_many(count: int) -> str:
+    """The API's message for more than 20 items in one conversations.create or items.create."""
+    return (
+        f"Invalid 'items': array too long. Expected an array with maximum length "
+        f"{MAX_CONVERSATION_ITEMS}, but got an array with length {count} instead."
+    )
 
 
 def _not_found(kind: str, object_id: str, param: str | None = None) -> JsonReply:
@@ -124,7 +132,13 @@ class Api:
             return error(400, refusal.message, refusal.param, refusal.code)
         if bad_management := context_management_refusal(body):
             return error(400, *bad_management)
-        script = self.next_script(body.get("model")) or Text("Echo: " + last_user_text(body.get("input")))
+        # Without new input (a conversation that already ends with the prompt) the model answers its last message.
+        script = self.next_script(body.get("model")) or Text(
+            "Echo: " + last_user_text(body.get("input") if input_items else context))
+        if isinstance(script, Seen):
+            said = [item_text(i) for i in context + input_items if i.get("type") == "message"
+                    and i.get("role") == "user"]
+            script = Text("Seen: " + " | ".join(said))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
         if isinstance(script, Endless) and not body.get("stream"):
@@ -247,11 +261,7 @@ class Api:
         body = body if isinstance(body, dict) else {}
         items = body.get("items") or []
         if len(items) > MAX_CONVERSATION_ITEMS:
-            message = (
-                f"Invalid 'items': array too long. Expected an array with maximum length "
-                f"{MAX_CONVERSATION_ITEMS}, but got an array with length {len(items)} instead."
-            )
-            return error(400, message, "items", "array_above_max_length")
+            return error(400, _too_many(len(items)), "items", "array_above_max_length")
         conversation = self.store.create_conversation(body.get("metadata"), normalise_input(items))
         return JsonReply(200, conversation)
 
@@ -277,6 +287,8 @@ class Api:
         raw = body.get("items") if isinstance(body, dict) else None
         if not isinstance(raw, list):
             return error(400, "Missing required parameter: 'items'.", "items", "missing_required_parameter")
+        if len(raw) > MAX_CONVERSATION_ITEMS:
+            return error(400, _too_many(len(raw)), "items", "array_above_max_length")
         items = [normalise_item(item) for item in raw]
         if not self.store.append_items(cid, items):
             return _not_found("Conversation", cid)

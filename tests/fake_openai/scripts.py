@@ -10,7 +10,7 @@ from .recording import Recording
 from .text import check_deltas, split_text
 
 __all__ = [
-    "Cut", "Endless", "Error", "Failed", "Incomplete", "Recording", "Reply", "Script", "Text", "error_body",
+    "Cut", "Endless", "Error", "Failed", "Incomplete", "Recording", "Reply", "Script", "Seen", "Text", "error_body",
     "split_text",
 ]
 
@@ -34,6 +34,11 @@ class Text:
     def pieces(self) -> list[str]:
         """The text deltas, in order; their concatenation is `text`."""
         return split_text(self.text, self.deltas)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An answer naming every user message the model saw, its thread's and the new input's: "Seen: a | b"."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class Reply:
         return f"Reply{self.outputs!r}"
 
 
-Script = Text | Error | Failed | Incomplete | Reply | Endless | Recording
+Script = Text | Error | Failed | Incomplete | Reply | Endless | Recording | Seen
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:

@@ -262,3 +262,49 @@ def test_without_conversations_api_turns_are_chained(fake_openai_factory, tmp_pa
     assert "no Conversations API" in out.getvalue()
     assert f"--response {second['previous_response_id']}" in out.getvalue()
     assert isinstance(build_parser().parse_args(["--response", "resp_1"]), Namespace)
+
+
+def _two_turn_conversation(fake: FakeOpenAI) -> str:
+    client = OpenAI(base_url=fake.base_url, api_key=KEY, max_retries=0)
+    conversation = client.conversations.create(items=[])
+    for prompt in ("first", "second"):
+        client.responses.create(model="gpt-5-mini", conversation=conversation.id, input=prompt)
+    return conversation.id
+
+
+def test_fork_at_a_turn_prints_the_new_conversation_and_chats_in_it(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    from tests.fake_openai import Seen
+    from tests.fake_openai.server import route_of
+
+    original = _two_turn_conversation(fake_openai)
+    fake_openai.queue(Seen())
+    prompts, out = iter(["after the fork", ""]), io.StringIO()
+    environ = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url}
+    assert main(["--fork", original, "--at", "1"], environ=environ, cwd=tmp_path, read=lambda _: next(prompts),
+                out=out) == 0
+    created = [r.body for r in fake_openai.requests if r.method == "POST" and route_of(r.path) == "/conversations"]
+    assert created[-1]["items"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "first"}]},
+        {"type": "message", "role": "assistant", "content": "Echo: first"},
+    ]
+    fork = re.search(r"Conversation: (conv_\w+)", out.getvalue()).group(1)
+    assert fork != original
+    assert f"Forked {original} at turn 1 into a new conversation." in out.getvalue()
+    assert "You: first\nAssistant: Echo: first" in out.getvalue() and "You: second" not in out.getvalue()
+    assert fake_openai.response_requests()[-1]["conversation"] == fork
+    assert "Assistant: Seen: first | after the fork" in out.getvalue()
+    assert len(fake_openai.store.items(original)) == 4  # the original is as it was
+    store = HistoryStore(f"sqlite:///{tmp_path / '.data' / 'history.db'}")
+    row = store.conversation(owner_for(None, KEY), fork)
+    assert row["parent_conversation_id"] == original and row["turns"] == 1
+
+
+def test_fork_refuses_a_turn_the_conversation_does_not_have(fake_openai: FakeOpenAI, tmp_path: Path, capsys) -> None:
+    original = _two_turn_conversation(fake_openai)
+    environ = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url}
+    assert main(["--fork", original, "--at", "3"], environ=environ, cwd=tmp_path, out=io.StringIO()) == 2
+    assert "The conversation has 2 turns; a fork keeps 1 to 2 of them." in capsys.readouterr().err
+    assert main(["--at", "1"], environ=environ, cwd=tmp_path, out=io.StringIO()) == 2
+    assert "--at N takes a turn number from 1, with --fork CONV_ID." in capsys.readouterr().err
+    posts = [r for r in fake_openai.requests if r.method == "POST" and "/conversations" in r.path]
+    assert len(posts) == 1  # only the test's own: no copy was made
