@@ -24,6 +24,7 @@ if responses_tab.open:
         selected_filter = history_view.filters_form(store, owner, version)
         figures = history_view.aggregates(store, selected_filter, version)
         history_charts.summary(figures)
+        history_charts.good_share(store.feedback.daily_share(selected_filter))
         selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
         history_view.export_buttons(store, selected_filter)
         if selected is not None:

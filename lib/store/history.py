@@ -27,6 +27,7 @@ from .queries import (
     where,
     write_statements,
 )
+from .feedback import Feedback
 from .profiles import Profiles
 from .vector_stores import VectorStoreOwners
 from .records import (
@@ -80,6 +81,11 @@ class HistoryStore:
     def profiles(self) -> Profiles:
         """Saved profiles, in the same database."""
         return Profiles(self)
+
+    @property
+    def feedback(self) -> Feedback:
+        """Ratings of responses by their owners, in the same database."""
+        return Feedback(self)
 
     @property
     def vector_stores(self) -> VectorStoreOwners:

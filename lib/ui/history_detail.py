@@ -15,7 +15,7 @@ from lib.markup import code_span
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.stream import Turn, as_data
-from lib.ui import state
+from lib.ui import feedback, state
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.text import markdown
 from lib.ui.transcript import render_item, render_user
@@ -168,6 +168,7 @@ def show(client: OpenAI, current: Settings, store: HistoryStore, owner: str, row
             st.info("This response is not stored on the API (sent with store=false, deleted there, or expired): "
                     "showing the local record only.", icon=":material/cloud_off:")
         _render_output(row, detail)
+        feedback.rate(current, row["id"], where="history")
         actions(client, current, store, owner, row, detail)
         with st.expander("Raw JSON", icon=":material/data_object:"):
             if detail.response is not None:

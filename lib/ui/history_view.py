@@ -19,8 +19,9 @@ GENERATION = "history_generation"  # bumped after a delete: row positions change
 PAGE_SIZES = (25, 50, 100)
 LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
-    "dates": (), "models": [], "statuses": [], "tool": None, "conversation": "", "text": "",
+    "dates": (), "models": [], "statuses": [], "tool": None, "conversation": "", "text": "", "rating": None,
 }
+RATING_LABELS = {"good": "Rated good", "bad": "Rated bad", "unrated": "Unrated"}
 VIEW_DEFAULTS: dict[str, Any] = {"sort": "created_at", "descending": True, "size": 25}
 SORT_LABELS = {
     "created_at": "Created", "model": "Model", "status": "Status", "conversation_id": "Conversation",
@@ -77,7 +78,7 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
     return ResponseFilter(
         owner=owner, since=since, until=until, models=tuple(applied["models"]), statuses=tuple(applied["statuses"]),
         conversation_id=applied["conversation"].strip() or None, text=applied["text"].strip() or None,
-        tool=applied["tool"] or None,
+        tool=applied["tool"] or None, rating=applied["rating"] or None,
     )
 
 
@@ -142,6 +143,9 @@ def filters_form(store: HistoryStore, owner: str, version: tuple) -> ResponseFil
                       placeholder="conv_…")
         st.text_input("Text", value=applied["text"], key=_widget("text"),
                       placeholder="in the first words of prompts and answers")
+        ratings = list(RATING_LABELS)
+        st.selectbox("Rating", ratings, index=ratings.index(applied["rating"]) if applied["rating"] else None,
+                     key=_widget("rating"), format_func=RATING_LABELS.get, placeholder="Rated or not")
         apply, reset = st.columns(2)
         apply.form_submit_button("Apply", type="primary", on_click=_apply_filters, width="stretch")
         reset.form_submit_button("Reset", on_click=_reset_filters, width="stretch")
@@ -188,8 +192,9 @@ def pager(key: str, total: int, size: int, noun: str) -> int:
     return first
 
 
-def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """One page of responses as the table shows them."""
+def responses_frame(rows: list[dict[str, Any]], ratings: dict[str, int] | None = None) -> pd.DataFrame:
+    """One page of responses as the table shows them (with their ratings: 1 good, 0 bad)."""
+    ratings = ratings or {}
     return pd.DataFrame(
         [{
             "Created": row["created_at"],
@@ -203,11 +208,12 @@ def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Tools": row["tools"],
             "Prompt": row["input_preview"],
             "Answer": row["output_preview"] or row["error"] or "",
+            "Rating": {1: "👍", 0: "👎"}.get(ratings.get(row["id"], -1), ""),
             "Conversation": chat_link(row["conversation_id"]),
             "ID": row["id"],
         } for row in rows],
         columns=["Created", "Status", "Model", "Input", "Output", "Reasoning", "Cost", "Latency", "Tools", "Prompt",
-                 "Answer", "Conversation", "ID"],
+                 "Answer", "Rating", "Conversation", "ID"],
     )
 
 
@@ -243,7 +249,7 @@ def responses_table(store: HistoryStore, f: ResponseFilter, total: int) -> dict[
                 else "Nothing recorded yet: chat first, every answer lands here.")
         return None
     event = st.dataframe(
-        styled(responses_frame(rows)), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
+        styled(responses_frame(rows, store.feedback.ratings(f.owner, [r["id"] for r in rows]))), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key=table_key(f, view, offset, total),
     )
     picked = event.selection.rows
