@@ -27,6 +27,7 @@ from .queries import (
     where,
     write_statements,
 )
+from .evals import Evals
 from .feedback import Feedback
 from .profiles import Profiles
 from .vector_stores import VectorStoreOwners
@@ -81,6 +82,11 @@ class HistoryStore:
     def profiles(self) -> Profiles:
         """Saved profiles, in the same database."""
         return Profiles(self)
+
+    @property
+    def evals(self) -> Evals:
+        """Eval datasets, runs and results, in the same database."""
+        return Evals(self)
 
     @property
     def feedback(self) -> Feedback:
