@@ -58,7 +58,7 @@ class Api:
     """Routes a parsed request to its endpoint."""
 
     def __init__(
-        self, models: tuple[str, ...], conversations: bool, store: Store, next_script: Callable[[], Script | None]
+        self, models: tuple[str, ...], conversations: bool, store: Store, next_script: Callable[[dict[str, Any]], Script | None]
     ) -> None:
         self.models = models
         self.conversations = conversations
@@ -118,7 +118,7 @@ class Api:
         refusal = check_background(body) or check_tool_items(context, input_items)
         if refusal is not None:
             return error(400, refusal.message, refusal.param, refusal.code)
-        script = self.next_script() or Text("Echo: " + last_user_text(body.get("input")))
+        script = self.next_script(body) or Text("Echo: " + last_user_text(body.get("input")))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
         if isinstance(script, Endless) and not body.get("stream"):

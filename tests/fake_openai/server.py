@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, DropReply, JsonReply, Reply, StreamReply, error
@@ -69,6 +69,7 @@ class FakeOpenAI:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._queue: collections.deque[Script] = collections.deque()
+        self._responder: Callable[[dict[str, Any]], Script | None] | None = None
         self._log: list[Recorded] = []
         self._closed: list[Recorded] = []
         self.store = Store()
@@ -125,6 +126,15 @@ class FakeOpenAI:
             self._queue.extend(scripts)
         return self
 
+    def respond(self, responder: Callable[[dict[str, Any]], Script | None] | None) -> FakeOpenAI:
+        """Answer `POST /v1/responses` from the request body when no script is queued (None: the echo again).
+
+        For concurrent requests whose order is not fixed (an eval run's rows): the answer follows the request.
+        """
+        with self._lock:
+            self._responder = responder
+        return self
+
     @property
     def requests(self) -> list[Recorded]:
         """Every request received so far, oldest first."""
@@ -146,15 +156,19 @@ class FakeOpenAI:
         """Forget queued scripts, recorded requests, stored responses and conversations."""
         with self._lock:
             self._queue.clear()
+            self._responder = None
             self._log.clear()
             self._closed.clear()
         self.store.clear()
         self.files.clear()
         self.containers.clear()
 
-    def _next_script(self) -> Script | None:
+    def _next_script(self, body: dict[str, Any]) -> Script | None:
         with self._lock:
-            return self._queue.popleft() if self._queue else None
+            if self._queue:
+                return self._queue.popleft()
+            responder = self._responder
+        return responder(body) if responder is not None else None
 
     def _record(self, request: Recorded) -> None:
         with self._lock:

@@ -1,0 +1,113 @@
+"""An eval run against the double: rows × targets in worker threads, graded, stored, stopped and resumed."""
+
+from __future__ import annotations
+
+import threading
+
+from openai import OpenAI
+
+from lib import eval_report
+from lib.eval_cost import estimate
+from lib.eval_run import EvalJob, Target
+from lib.graders import Grader
+from lib.settings import Settings
+from lib.store import HistoryStore
+from tests import eval_double
+from tests.fake_openai import FakeOpenAI, Text
+
+
+def setup(tmp_path, fake: FakeOpenAI, countries: list[str] | None = None):  # noqa: ANN201
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.db'}")
+    ds = store.evals.create_dataset("me", "Capitals")
+    store.evals.add_rows("me", ds, eval_double.rows(countries))
+    base = Settings(api_key="sk-test-key-000000", base_url=fake.base_url, model="gpt-4.1-mini")
+    targets = [Target("terse", base.with_changes(instructions=eval_double.TERSE)), Target("chatty", base)]
+    client = OpenAI(api_key=base.api_key, base_url=fake.base_url, max_retries=0)
+    return store, ds, targets, (lambda _settings: client)
+
+
+CHECKS = [Grader("exact"), Grader("regex", value=r"\b[A-Z][a-z]+\b"),
+          Grader("model", judge_model="gpt-5-mini", rubric="Names the right capital.", threshold=0.5)]
+
+
+def test_two_targets_three_graders(tmp_path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.respond(eval_double.answer)
+    store, ds, targets, client = setup(tmp_path, fake_openai)
+    rows = store.evals.rows("me", ds)
+    run = store.evals.create_run("me", ds, "first", {})
+    job = EvalJob(store.evals, "me", run, rows, targets, CHECKS, client, concurrency=3).start()
+    assert job.wait(30)
+    results = store.evals.results("me", run)
+    assert len(results) == 12 and store.evals.run("me", run)["status"] == "done"
+    by = {(r["row_id"], r["profile"]): r for r in results}
+    japan = next(r["id"] for r in rows if "Japan" in r["input"])
+    assert by[(japan, "terse")]["output"] == "Tokyo" and by[(japan, "terse")]["passed"] == 1
+    chatty = by[(japan, "chatty")]
+    assert chatty["output"] == "The capital of Japan is Kyoto." and chatty["passed"] == 0
+    assert [(v["grader"], v["passed"]) for v in chatty["verdicts"]] == [
+        ("exact", False), (r"regex:\b[A-Z][a-z]+\b", True), ("model:gpt-5-mini", False)]
+    assert chatty["verdicts"][2]["reasoning"] == "Does not name Tokyo." and chatty["verdicts"][2]["score"] == 0.1
+    summary = {s["profile"]: s for s in eval_report.summary(results)}
+    assert (summary["terse"]["passed"], summary["chatty"]["passed"]) == (6, 0)  # chatty never matches exactly
+    assert summary["terse"]["pass_rate"] == 1.0
+    # Each row went out once per target as a fresh, conversation-less response; each answer was judged once.
+    bodies = fake_openai.response_requests()
+    sent = [b for b in bodies if "text" not in b]
+    judged = [b for b in bodies if "text" in b]
+    assert len(sent) == 12 and len(judged) == 12
+    assert all("conversation" not in b and "previous_response_id" not in b for b in sent)
+    assert all(b["text"]["format"]["schema"]["required"] == ["score", "reasoning"] for b in judged)
+    assert not [r for r in fake_openai.requests if r.path.endswith("/conversations")]
+
+
+def test_stop_then_resume_sends_only_what_is_missing(tmp_path, fake_openai: FakeOpenAI) -> None:
+    store, ds, targets, client = setup(tmp_path, fake_openai)
+    release = threading.Event()
+
+    def slow(body):  # noqa: ANN001, ANN202 - the first two answers come at once, the rest wait for the test
+        if len([b for b in fake_openai.response_requests()]) > 2:
+            release.wait(10)
+        return eval_double.answer(body)
+
+    fake_openai.respond(slow)
+    rows = store.evals.rows("me", ds)
+    run = store.evals.create_run("me", ds, "stopped", {})
+    job = EvalJob(store.evals, "me", run, rows, targets[:1], [Grader("exact")], client, concurrency=1).start()
+    while job.finished < 2:
+        job.wait(0.02)
+    job.stop()
+    release.set()
+    assert job.wait(15)
+    kept = store.evals.results("me", run)
+    assert store.evals.run("me", run)["status"] == "stopped" and 2 <= len(kept) < 6
+    done = {(r["row_id"], r["profile"]) for r in kept}
+    before = len(fake_openai.response_requests())
+    resumed = EvalJob(store.evals, "me", run, rows, targets[:1], [Grader("exact")], client, done=done).start()
+    assert resumed.wait(30)
+    assert len(store.evals.results("me", run)) == 6 and store.evals.run("me", run)["status"] == "done"
+    assert len(fake_openai.response_requests()) - before == 6 - len(kept)  # nothing sent twice
+
+
+def test_a_failing_row_is_retried_then_recorded_as_an_error(tmp_path, fake_openai: FakeOpenAI) -> None:
+    from tests.fake_openai import Error
+
+    store, ds, targets, client = setup(tmp_path, fake_openai, ["France"])
+    limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"retry-after-ms": "1"})
+    fake_openai.queue(limit, Text("Paris"))
+    rows = store.evals.rows("me", ds)
+    run = store.evals.create_run("me", ds, "r", {})
+    assert EvalJob(store.evals, "me", run, rows, targets[:1], [Grader("exact")], client).start().wait(15)
+    assert [(r["output"], r["passed"]) for r in store.evals.results("me", run)] == [("Paris", 1)]
+    fake_openai.queue(Error(400, "Bad request", code="invalid_value"))
+    run2 = store.evals.create_run("me", ds, "r2", {})
+    assert EvalJob(store.evals, "me", run2, rows, targets[:1], [Grader("exact")], client).start().wait(15)
+    (failed,) = store.evals.results("me", run2)
+    assert failed["status"] == "failed" and failed["passed"] == 0 and "Bad request" in failed["error"]
+
+
+def test_estimate_falls_back_to_characters_and_says_so(tmp_path, fake_openai: FakeOpenAI) -> None:
+    store, ds, targets, client = setup(tmp_path, fake_openai)
+    rows = store.evals.rows("me", ds)
+    guess = estimate(client, rows, targets, CHECKS)
+    assert not guess.counted and "estimated from characters" in guess.label
+    assert guess.usd is not None and guess.usd > 0 and guess.input_tokens > 0
