@@ -18,11 +18,12 @@ PAGES = [
     st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
     st.Page("app_pages/files.py", title="Files", icon=":material/folder_open:"),
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+    st.Page("app_pages/evals.py", title="Evals", icon=":material/fact_check:"),
     st.Page("app_pages/setup.py", title="Setup", icon=":material/settings:"),
 ]
 
 page = st.navigation(PAGES)
 # One layout per run, set here: a page overriding the frame's layout makes it flicker between reruns.
-st.set_page_config(layout="wide" if page.url_path == "history" else "centered")
+st.set_page_config(layout="wide" if page.url_path in ("history", "evals") else "centered")
 render_sidebar()
 page.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import history_charts, history_conversations, history_detail, history_view, state, store_notice
+from lib.ui import evals_datasets, history_charts, history_conversations, history_detail, history_view, state, store_notice
 
 current = state.ready_settings()
 
@@ -27,10 +27,13 @@ if responses_tab.open:
         history_charts.good_share(store.feedback.daily_share(selected_filter))
         selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
         history_view.export_buttons(store, selected_filter)
+        if state.identity(current).durable:
+            evals_datasets.add_to_dataset(store, owner, selected_filter, st.session_state.get(history_view.PICKED, []),
+                                          figures["totals"]["responses"])
         if selected is not None:
             history_detail.show(client, current, store, owner, selected)
         else:
-            st.caption("Select a row to see the whole response.")
+            st.caption("Select one row to see the whole response (several, to add them to a dataset).")
 if conversations_tab.open:
     with conversations_tab:
         history_conversations.show(client, current, store, owner)

@@ -15,6 +15,7 @@ from lib.store import RESPONSE_STATUSES, SORTABLE, HistoryStore, ResponseFilter
 # Page-local plain keys (prefixed): they outlive a visit to another page, widget values do not.
 PREFS = "history_prefs"  # dict: the applied filters, sort and page size
 PAGE = "history_page"  # index of the page of responses shown
+PICKED = "history_picked"  # the rows selected in the table (several may be added to a dataset)
 GENERATION = "history_generation"  # bumped after a delete: row positions changed, drop the selection
 PAGE_SIZES = (25, 50, 100)
 LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
@@ -250,10 +251,11 @@ def responses_table(store: HistoryStore, f: ResponseFilter, total: int) -> dict[
         return None
     event = st.dataframe(
         styled(responses_frame(rows, store.feedback.ratings(f.owner, [r["id"] for r in rows]))), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key=table_key(f, view, offset, total),
+        on_select="rerun", selection_mode="multi-row", key=table_key(f, view, offset, total),
     )
-    picked = event.selection.rows
-    return rows[picked[0]] if picked and picked[0] < len(rows) else None
+    picked = [rows[n] for n in event.selection.rows if n < len(rows)]
+    st.session_state[PICKED] = picked
+    return picked[0] if len(picked) == 1 else None
 
 
 def export_buttons(store: HistoryStore, f: ResponseFilter) -> None:
