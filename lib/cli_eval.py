@@ -1,4 +1,4 @@
-"""`python -m lib.cli eval DATASET`: run a saved dataset against profiles with graders, for CI (exit 1 below a pass rate)."""
+"""`python -m lib.cli eval DATASET`: a saved dataset run against profiles with graders, for CI."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ CHOSEN_RUN = "evals_run"  # id of the run whose results are shown
 
 def _graders() -> tuple[list[Grader], list[str]]:
     """The graders chosen in the form, and what is wrong with any of them (each said in one sentence)."""
-    chosen = st.multiselect("Graders", KINDS, default=["exact"], format_func=LABELS.get, key="evals_graders")
+    chosen = st.multiselect("Graders", KINDS, default=["exact"], format_func=lambda k: LABELS[k], key="evals_graders")
     made, problems = [], []
     for kind in chosen:
         with st.container(border=True):
@@ -153,12 +153,12 @@ def _results(current: Settings, store: HistoryStore, owner: str) -> None:
     ids = list(labels)
     chosen = st.session_state.get(CHOSEN_RUN)
     run_id = st.selectbox("Results of run", ids, index=ids.index(chosen) if chosen in ids else 0,
-                          format_func=labels.get, key="evals_result_run")
+                          format_func=lambda i: labels[i], key="evals_result_run")
     st.session_state[CHOSEN_RUN] = run_id
-    run = store.evals.run(owner, run_id)
+    run = store.evals.run(owner, run_id) if run_id is not None else None
     if run is None:
         return
-    results = store.evals.results(owner, run_id)
+    results = store.evals.results(owner, run["id"])
     job: EvalJob | None = st.session_state.get(JOB)
     idle = job is None or job.done
     if run["status"] != "done" and idle and st.button("Resume run", key="evals_resume", icon=":material/replay:"):
@@ -184,8 +184,8 @@ def compare_tab(store: HistoryStore, owner: str) -> None:
         return
     labels = {r["id"]: f"#{r['id']} {r['dataset']} · {r['name']}" for r in runs}
     left, right = st.columns(2)
-    a = left.selectbox("Run A", list(labels), index=1, format_func=labels.get, key="evals_cmp_a")
-    b = right.selectbox("Run B", list(labels), index=0, format_func=labels.get, key="evals_cmp_b")
+    a = left.selectbox("Run A", list(labels), index=1, format_func=lambda i: labels[i], key="evals_cmp_a") or 0
+    b = right.selectbox("Run B", list(labels), index=0, format_func=lambda i: labels[i], key="evals_cmp_b") or 0
     run_a = store.evals.run(owner, a) or {}
     rows = store.evals.rows(owner, run_a.get("dataset_id", -1))
     pairs = eval_report.compare(store.evals.results(owner, a), store.evals.results(owner, b), rows)
