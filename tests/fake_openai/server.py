@@ -163,12 +163,12 @@ class FakeOpenAI:
         self.files.clear()
         self.containers.clear()
 
-    def _next_script(self, body: dict[str, Any]) -> Script | None:
+    def _next_script(self, body: dict[str, Any] | None = None) -> Script | None:
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
             responder = self._responder
-        return responder(body) if responder is not None else None
+        return responder(body or {}) if responder is not None else None
 
     def _record(self, request: Recorded) -> None:
         with self._lock:

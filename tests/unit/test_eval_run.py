@@ -111,3 +111,26 @@ def test_estimate_falls_back_to_characters_and_says_so(tmp_path, fake_openai: Fa
     guess = estimate(client, rows, targets, CHECKS)
     assert not guess.counted and "estimated from characters" in guess.label
     assert guess.usd is not None and guess.usd > 0 and guess.input_tokens > 0
+
+
+def test_rows_on_the_owners_key_count_against_the_cap_and_stop_the_run(tmp_path, fake_openai: FakeOpenAI) -> None:
+    from lib.budget import BudgetConfig, period
+    from lib.eval_cost import Admission
+
+    usage = {"input_tokens": 1000, "output_tokens": 1000, "total_tokens": 2000}
+    fake_openai.respond(lambda body: Text("Paris", usage=usage))
+    store, ds, targets, client = setup(tmp_path, fake_openai)
+    rows = store.evals.rows("me", ds)
+    # gpt-4.1-mini: $0.0004 in + $0.0016 out per 1k tokens = $0.002 a row; a worst case (1k output) fits twice.
+    admission = Admission(store.spend, "visitor@example.com", BudgetConfig(cap_usd=0.005, max_output_tokens=1000))
+    assert admission.refusal(targets[1].settings, 1.0) is not None  # the estimate alone is too much: refused
+    run = store.evals.create_run("me", ds, "capped", {})
+    job = EvalJob(store.evals, "me", run, rows, targets[1:], [Grader("exact")], client, concurrency=1,
+                  admission=admission).start()
+    assert job.wait(30)
+    kept = store.evals.results("me", run)
+    assert 1 <= len(kept) < 6 and store.evals.run("me", run)["status"] == "stopped"
+    assert job.note is not None and "budget" in job.note
+    spent = store.spend.spent("visitor@example.com", period())
+    assert abs(spent - sum(r["cost_usd"] for r in kept)) < 1e-8  # reservations settled to the real cost (nano-$)
+    assert len(fake_openai.response_requests()) == len(kept)  # no row sent past the cap
