@@ -99,7 +99,8 @@ def main() -> None:
             print(f"(a) {ROWS} rows, exact+regex, {concurrency} in flight: {wall:.1f} s, {ROWS / wall:.0f} rows/s")
         judge = [Grader("model", judge_model="gpt-5-mini", rubric="Names the capital.")]
         wall = run_job(store, owner, dataset, fake, judge, 4)
-        print(f"(a) {ROWS} rows, model-graded (2 requests per row), 4 in flight: {wall:.1f} s, {ROWS / wall:.0f} rows/s")
+        print(f"(a) {ROWS} rows, model-graded (2 requests per row), 4 in flight: {wall:.1f} s, "
+              f"{ROWS / wall:.0f} rows/s")
         idle, busy, done = page_reruns(data, fake, dataset)
         print(f"(b) Evals page rerun, idle: median {median(idle) * 1000:.0f} ms, p95 {p95(idle) * 1000:.0f} ms")
         print(f"(b) while a {ROWS}-row run is in flight ({done} rows finished during the 20 reruns): "
