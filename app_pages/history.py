@@ -28,8 +28,8 @@ if responses_tab.open:
         selected = history_view.responses_table(store, selected_filter, figures["totals"]["responses"])
         history_view.export_buttons(store, selected_filter)
         if state.identity(current).durable:
-            evals_datasets.add_to_dataset(store, owner, selected_filter, st.session_state.get(history_view.PICKED, []),
-                                          figures["totals"]["responses"])
+            picked = st.session_state.get(history_view.PICKED, [])
+            evals_datasets.add_to_dataset(client, store, owner, selected_filter, picked, figures["totals"]["responses"])
         if selected is not None:
             history_detail.show(client, current, store, owner, selected)
         else:

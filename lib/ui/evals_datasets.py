@@ -6,10 +6,11 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from openai import OpenAI
 
-from lib import eval_data
+from lib import eval_data, eval_sources
 from lib.markup import plain
-from lib.store import HistoryStore, ResponseFilter
+from lib.store import PREVIEW_CHARS, HistoryStore, ResponseFilter
 from lib.store.evals import EvalStoreError
 
 CHOSEN = "evals_dataset"  # id of the dataset open in the Datasets tab (plain key: outlives a page switch)
@@ -51,7 +52,7 @@ def _create(store: HistoryStore, owner: str, name: str) -> int | None:
     return dataset
 
 
-def add_to_dataset(store: HistoryStore, owner: str, f: ResponseFilter, picked: list[dict[str, Any]],
+def add_to_dataset(client: OpenAI, store: HistoryStore, owner: str, f: ResponseFilter, picked: list[dict[str, Any]],
                    total: int) -> None:
     """History's "Add to dataset": the selected rows, or everything the filter shows, into a new or existing set."""
     with st.expander("Add to dataset", icon=":material/playlist_add:"):
@@ -63,7 +64,7 @@ def add_to_dataset(store: HistoryStore, owner: str, f: ResponseFilter, picked: l
         if not st.button("Add to dataset", key="history_ds_add", icon=":material/add:", type="primary"):
             return
         source = picked if scope == "selected" else list(_limited(store.iter_responses(f), MAX_FROM_HISTORY))
-        rows = eval_data.from_responses(source)
+        rows, cut = eval_sources.with_full_inputs(client, eval_data.from_responses(source))
         if not rows:
             st.warning("Nothing to add: select rows in the table (their prompts become the inputs).")
             return
@@ -73,6 +74,9 @@ def add_to_dataset(store: HistoryStore, owner: str, f: ResponseFilter, picked: l
         added = store.evals.add_rows(owner, dataset, rows)
         st.success(f"Added {added} rows. Open **Evals** to add expected outputs and run them.",
                    icon=":material/check:")
+        if cut:
+            st.info(f"{cut} long prompts are no longer on the API (or were past the first {eval_sources.MAX_FETCHED}):"
+                    f" they hold their first {PREVIEW_CHARS} characters, as History recorded them. Edit them on Evals.")
 
 
 def _limited(rows: Any, limit: int) -> Any:

@@ -63,8 +63,9 @@ def choose_graders(at: AppTest) -> AppTest:
 def test_a_dataset_from_history_rows(app, configured: FakeOpenAI, clean_env: Path) -> None:
     configured.respond(eval_double.answer)
     at = app().run()
-    for country in ("France", "Peru"):
-        at = at.chat_input[0].set_value(eval_double.question(country)).run()
+    long = eval_double.question("Peru") + " Explain in detail" + " and more" * 40  # longer than History keeps
+    for prompt in (eval_double.question("France"), long):
+        at = at.chat_input[0].set_value(prompt).run()
     at = open_history(lambda: at)
     at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at = at.run()
@@ -77,13 +78,17 @@ def test_a_dataset_from_history_rows(app, configured: FakeOpenAI, clean_env: Pat
     ids = {r["id"]: r["input_preview"] for r in store.responses(ResponseFilter(owner=OWNER))}
     rows = store.evals.rows(OWNER, dataset["id"])
     assert dataset["name"] == "From chat"
-    assert {(r["input"], r["source_response_id"]) for r in rows} == {(text, rid) for rid, text in ids.items()}
+    by_prompt = {text[:50]: rid for rid, text in ids.items()}
+    assert {(r["input"], r["source_response_id"]) for r in rows} == {
+        (eval_double.question("France"), by_prompt[eval_double.question("France")]),
+        (long, by_prompt[long[:50]]),  # the whole prompt, from the API: History kept only its first words
+    }
 
     # The Datasets tab shows them in its editor (AppTest cannot type into one: the store's edits are unit-tested).
     at = open_evals(at)
     editor = at.data_editor[0]
     assert editor.editing_mode == "dynamic"
-    assert sorted(editor.value["input"]) == sorted(ids.values())
+    assert sorted(editor.value["input"]) == sorted([eval_double.question("France"), long])
     assert "capital" not in " ".join(m.value for m in at.markdown).lower()  # inputs are data in a table, not markup
 
 

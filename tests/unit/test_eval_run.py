@@ -134,3 +134,19 @@ def test_rows_on_the_owners_key_count_against_the_cap_and_stop_the_run(tmp_path,
     spent = store.spend.spent("visitor@example.com", period())
     assert abs(spent - sum(r["cost_usd"] for r in kept)) < 1e-8  # reservations settled to the real cost (nano-$)
     assert len(fake_openai.response_requests()) == len(kept)  # no row sent past the cap
+
+
+def test_rows_from_history_take_the_whole_prompt_where_the_api_has_it(fake_openai: FakeOpenAI) -> None:
+    from lib.eval_sources import with_full_inputs
+    from lib.store import PREVIEW_CHARS
+
+    client = OpenAI(api_key="sk-test-key-000000", base_url=fake_openai.base_url, max_retries=0)
+    whole = "Tell me" + " much more" * 40
+    kept = client.responses.create(model="gpt-5-mini", input=whole)
+    rows = [{"input": whole[:PREVIEW_CHARS], "source_response_id": kept.id},
+            {"input": whole[:PREVIEW_CHARS], "source_response_id": "resp_gone"},
+            {"input": "short", "source_response_id": "resp_short"}]
+    out, cut = with_full_inputs(client, rows)
+    assert [r["input"] for r in out] == [whole, whole[:PREVIEW_CHARS], "short"] and cut == 1
+    asked = [r.path for r in fake_openai.requests if r.method == "GET"]
+    assert asked == [f"/v1/responses/{kept.id}/input_items", "/v1/responses/resp_gone/input_items"]
