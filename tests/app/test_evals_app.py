@@ -107,7 +107,7 @@ def test_run_two_profiles_three_graders_then_compare(app, configured: FakeOpenAI
     japan = results[(results["profile"] == "terse") & results["input"].str.contains("Japan")].iloc[0]
     assert japan["output"] == "Tokyo" and japan["verdicts"].startswith("✅ exact")
     caption = " ".join(c.value for c in at.caption)
-    assert "estimated from characters" in caption  # the double has no input-token count endpoint: said so
+    assert "Estimate: input counted by the API" in caption  # always said how it was found
     judged = [b for b in configured.response_requests() if "text" in b]
     assert len(judged) == 12 and {b["model"] for b in judged} == {"gpt-5-mini"}
     sent = [b for b in configured.response_requests() if "text" not in b]

@@ -72,6 +72,7 @@ class Api:
             ("DELETE", re.compile(r"/responses/(?P<rid>[^/]+)"), self.delete_response),
             ("GET", re.compile(r"/responses/(?P<rid>[^/]+)/input_items"), self.input_items),
             ("POST", re.compile(r"/responses/(?P<rid>[^/]+)/cancel"), self.cancel_response),
+            ("POST", re.compile(r"/responses/input_tokens"), self.count_input_tokens),
             ("POST", re.compile(r"/conversations"), self.create_conversation),
             ("GET", re.compile(r"/conversations/(?P<cid>[^/]+)"), self.get_conversation),
             ("POST", re.compile(r"/conversations/(?P<cid>[^/]+)"), self.update_conversation),
@@ -196,6 +197,12 @@ class Api:
             self.store.put_response(StoredResponse(life.final, input_items, life.events()))
         if conversation_id and life.final["status"] in ("completed", "incomplete"):
             self.store.append_items(conversation_id, input_items + life.final["output"])
+
+    def count_input_tokens(self, body: Any, **_: Any) -> Reply:
+        """`responses.input_tokens.count`: the double's word count of instructions and input, as its usage reports."""
+        if not isinstance(body, dict):
+            return error(400, "We could not parse the JSON body of your request.")
+        return JsonReply(200, {"object": "response.input_tokens", "input_tokens": count_words(body)})
 
     def get_response(self, rid: str, query: dict[str, str], **_: Any) -> Reply:
         stored = self.store.response(rid)

@@ -105,10 +105,24 @@ def test_a_failing_row_is_retried_then_recorded_as_an_error(tmp_path, fake_opena
     assert failed["status"] == "failed" and failed["passed"] == 0 and "Bad request" in failed["error"]
 
 
-def test_estimate_falls_back_to_characters_and_says_so(tmp_path, fake_openai: FakeOpenAI) -> None:
+def test_estimate_counts_input_with_the_api(tmp_path, fake_openai: FakeOpenAI) -> None:
     store, ds, targets, client = setup(tmp_path, fake_openai)
     rows = store.evals.rows("me", ds)
-    guess = estimate(client, rows, targets, CHECKS)
+    guess = estimate(client, rows, targets[:1], [])
+    assert guess.counted and "counted by the API" in guess.label
+    counted = [r for r in fake_openai.requests if r.path == "/v1/responses/input_tokens"]
+    assert len(counted) == len(rows)  # fewer than COUNT_SAMPLE rows: each counted once
+    words = sum(len((eval_double.TERSE + " " + r["input"]).split()) for r in rows)
+    assert guess.input_tokens == words and guess.output_tokens == 400 * len(rows)
+    assert counted[0].body == {"model": "gpt-4.1-mini", "input": rows[0]["input"], "instructions": eval_double.TERSE}
+
+
+def test_estimate_falls_back_to_characters_and_says_so(tmp_path, fake_openai: FakeOpenAI) -> None:
+    store, ds, targets, _client = setup(tmp_path, fake_openai)
+    # A server without the count endpoint (an OpenAI-compatible one): every path under this base is a 404.
+    bare = OpenAI(api_key="sk-test-key-000000", base_url=fake_openai.base_url + "/none", max_retries=0)
+    rows = store.evals.rows("me", ds)
+    guess = estimate(lambda _s: bare, rows, targets, CHECKS)
     assert not guess.counted and "estimated from characters" in guess.label
     assert guess.usd is not None and guess.usd > 0 and guess.input_tokens > 0
 
