@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 16
 CURRENT = "current settings"  # the target name of the settings in use, when no profile is chosen
+PAGE_GONE = "The run stopped when its page was closed; what finished is kept. Resume it to send the rest."
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,19 @@ class EvalJob:
     def stop(self, note: str | None = None) -> None:
         """Stop sending rows and end the ones in flight; what finished stays stored."""
         with self._lock:
-            self.note = self.note or note
+            if not self._stop.is_set():
+                self.note = self.note or note
             self._stop.set()
             controls = list(self._controls)
         for control in controls:
             control.stop()
+
+    def _page_gone(self) -> bool:
+        """The page that started the run is gone (a closed tab): a run stops with its session, as a turn does."""
+        try:
+            return self.alive is not None and not self.alive()
+        except Exception:  # noqa: BLE001 - unknown counts as there
+            return False
 
     def _set(self, key: tuple[int, str], state: str, *, finished: bool = False) -> None:
         with self._lock:
@@ -173,6 +182,8 @@ class EvalJob:
 
     def _one(self, row: dict[str, Any], target: Target) -> None:
         key = (row["id"], target.name)
+        if not self._stop.is_set() and self._page_gone():
+            self.stop(PAGE_GONE)
         if self._stop.is_set():
             self._set(key, "stopped")
             return
@@ -197,8 +208,9 @@ class EvalJob:
                 self._controls.discard(control)
             if self.admission is not None:
                 self.admission.settle(tab, turn)
-        if control.stopped and self._stop.is_set():  # stopped by the user: not a result, resume sends it again
-            self._set(key, "stopped")
+        if control.stopped and (self._stop.is_set() or self._page_gone()):
+            self.stop(PAGE_GONE)  # (a note only if the page went: Stop pressed already set the flag)
+            self._set(key, "stopped")  # not a result: a resumed run sends it again
             return
         answered = turn.status in ("completed", "incomplete")
         judge = judge_with(self._judge_client or self._client(target.settings),

@@ -164,3 +164,18 @@ def test_rows_from_history_take_the_whole_prompt_where_the_api_has_it(fake_opena
     assert [r["input"] for r in out] == [whole, whole[:PREVIEW_CHARS], "short"] and cut == 1
     asked = [r.path for r in fake_openai.requests if r.method == "GET"]
     assert asked == [f"/v1/responses/{kept.id}/input_items", "/v1/responses/resp_gone/input_items"]
+
+
+def test_a_run_stops_when_its_page_is_gone(tmp_path, fake_openai: FakeOpenAI) -> None:
+    from lib.eval_run import PAGE_GONE
+
+    fake_openai.respond(eval_double.answer)
+    store, ds, targets, client = setup(tmp_path, fake_openai)
+    rows = store.evals.rows("me", ds)
+    run = store.evals.create_run("me", ds, "tab closed", {})
+    job = EvalJob(store.evals, "me", run, rows, targets[:1], [Grader("exact")], client, concurrency=1,
+                  alive=lambda: len(store.evals.results("me", run)) < 2)  # the tab closes after two rows
+    assert job.start().wait(15)
+    assert len(store.evals.results("me", run)) == 2 and store.evals.run("me", run)["status"] == "stopped"
+    assert job.note == PAGE_GONE
+    assert len(fake_openai.response_requests()) == 2  # no row sent after the page went
