@@ -127,7 +127,8 @@ def _import_export(store: HistoryStore, owner: str, dataset: int, rows: list[dic
                            mime="application/jsonl", icon=":material/download:", key="evals_export_jsonl")
         st.download_button("Export CSV", eval_data.to_csv(rows), file_name=f"{name}.csv", on_click="ignore",
                            mime="text/csv", icon=":material/download:", key="evals_export_csv")
-        if st.button("Delete dataset", key="evals_delete", icon=":material/delete:"):
+        sure = st.checkbox("Also delete its runs and results", key=f"evals_delete_sure_{dataset}")
+        if st.button("Delete dataset", key="evals_delete", icon=":material/delete:", disabled=not sure):
             store.evals.delete_dataset(owner, dataset)
             st.session_state.pop(CHOSEN, None)
             st.rerun()
