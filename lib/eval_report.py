@@ -49,6 +49,7 @@ def table(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dic
     return [{
         "row": r["row_id"], "input": inputs.get(r["row_id"], {}).get("input", "(row deleted)"), "profile": r["profile"],
         "passed": bool(r["passed"]), "score": r["score"], "verdicts": verdict_text(r), "output": r["output"],
+        "reasoning": " · ".join(v["reasoning"] for v in r["verdicts"] if v.get("reasoning")),
         "input_tokens": r["input_tokens"], "output_tokens": r["output_tokens"], "cost_usd": r["cost_usd"],
         "latency_ms": r["latency_ms"], "status": r["status"],
     } for r in results]

@@ -106,6 +106,8 @@ def test_run_two_profiles_three_graders_then_compare(app, configured: FakeOpenAI
     assert len(results) == 12
     japan = results[(results["profile"] == "terse") & results["input"].str.contains("Japan")].iloc[0]
     assert japan["output"] == "Tokyo" and japan["verdicts"].startswith("✅ exact")
+    wrong = results[(results["profile"] == "current settings") & results["input"].str.contains("Japan")].iloc[0]
+    assert wrong["output"] == "The capital of Japan is Kyoto." and wrong["reasoning"] == "Does not name Tokyo."
     caption = " ".join(c.value for c in at.caption)
     assert "Estimate: input counted by the API" in caption  # always said how it was found
     judged = [b for b in configured.response_requests() if "text" in b]

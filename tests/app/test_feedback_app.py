@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -48,6 +49,9 @@ def test_thumbs_in_chat_are_stored_then_changed_and_filtered_in_history(app, con
     assert stored(clean_env) == {first_id: (1, "exactly right")}
 
     at = open_history(lambda: at)
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    titles = {str(c.get("title", "")) for c in charts}
+    assert {"Rated good, per day", "Rated good, per model"} <= titles
     frame = at.dataframe[0].value
     assert dict(zip(frame["ID"], frame["Rating"], strict=True)) == {second_id: "", first_id: "👍"}
     at = rate_filter(at, "Rated good")
