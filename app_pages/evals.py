@@ -16,8 +16,7 @@ if not state.identity(current).durable:
     st.info(HISTORY_NOT_KEPT + " Datasets and runs are kept the same way.", icon=":material/person_off:")
     st.stop()
 
-datasets_tab, runs_tab, compare_tab = st.tabs(["Datasets", "Runs", "Compare runs"], key="evals_tab",
-                                              on_change="rerun")
+datasets_tab, runs_tab, compare_tab = st.tabs(["Datasets", "Runs", "Compare runs"], key="evals_tab", on_change="rerun")
 if datasets_tab.open:
     with datasets_tab:
         evals_datasets.datasets_tab(store, owner)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import evals_datasets, history_charts, history_conversations, history_detail, history_view, state, store_notice
+from lib.ui import (
+    evals_datasets,
+    history_charts,
+    history_conversations,
+    history_detail,
+    history_view,
+    state,
+    store_notice,
+)
 
 current = state.ready_settings()
 

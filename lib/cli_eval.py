@@ -31,12 +31,16 @@ refuses); 2 for bad options, settings, an unknown dataset or profile."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The eval command line."""
-    parser = argparse.ArgumentParser(prog="python -m lib.cli eval", epilog=EPILOG,
-                                     description="Run an eval dataset against one or more profiles.",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.cli eval",
+        epilog=EPILOG,
+        description="Run an eval dataset against one or more profiles.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("dataset", help="the dataset's name (as on the Evals page)")
-    parser.add_argument("--profile", action="append", default=[], help="a saved profile; repeat for several; "
-                        "none: the current settings")
+    parser.add_argument(
+        "--profile", action="append", default=[], help="a saved profile; repeat for several; none: the current settings"
+    )
     parser.add_argument("--grader", action="append", default=[], help="see below; repeat for several")
     parser.add_argument("--min-pass-rate", type=float, default=1.0, metavar="X", help="0..1; default 1.0")
     parser.add_argument("--concurrency", type=int, default=4, help="rows in flight; default 4")
@@ -100,9 +104,13 @@ def main(argv: list[str], *, environ: Mapping[str, str], cwd: Path, out: TextIO 
             return 2
         targets.append(target_for(settings, name, profile))
     rows = store.evals.rows(owner, dataset)
-    config = {"dataset": dataset, "concurrency": args.concurrency, "graders": [g.as_data() for g in checks],
-              "targets": [{"name": t.name, "profile": store.profiles.get(owner, t.name)} for t in targets],
-              "from": "cli"}
+    config = {
+        "dataset": dataset,
+        "concurrency": args.concurrency,
+        "graders": [g.as_data() for g in checks],
+        "targets": [{"name": t.name, "profile": store.profiles.get(owner, t.name)} for t in targets],
+        "from": "cli",
+    }
     run = store.evals.create_run(owner, dataset, f"cli: {len(targets)} × {len(rows)} rows", config)
     client = build_client(settings)
     job = EvalJob(store.evals, owner, run, rows, targets, checks, lambda _s: client, concurrency=args.concurrency)
@@ -112,9 +120,11 @@ def main(argv: list[str], *, environ: Mapping[str, str], cwd: Path, out: TextIO 
     for line in summary:
         score = "–" if line["mean_score"] is None else f"{line['mean_score']:.2f}"
         cost = "–" if line["cost_usd"] is None else f"${line['cost_usd']:.4f}"
-        out.write(f"  {line['profile']}: {line['passed']}/{line['rows']} passed ({line['pass_rate']:.0%}), "
-                  f"mean score {score}, cost {cost}, p50 {line['p50_ms']} ms, p95 {line['p95_ms']} ms, "
-                  f"errors {line['errors']}\n")
+        out.write(
+            f"  {line['profile']}: {line['passed']}/{line['rows']} passed ({line['pass_rate']:.0%}), "
+            f"mean score {score}, cost {cost}, p50 {line['p50_ms']} ms, p95 {line['p95_ms']} ms, "
+            f"errors {line['errors']}\n"
+        )
     out.write(json.dumps({"run": run, "summary": summary}) + "\n")
     below = [s["profile"] for s in summary if s["pass_rate"] < args.min_pass_rate]
     if below or not summary:

@@ -48,8 +48,9 @@ def _count(client: OpenAI, settings: Settings, text: str) -> int:
     return client.with_options(max_retries=0, timeout=15.0).responses.input_tokens.count(**kwargs).input_tokens
 
 
-def estimate(client: Callable[[Settings], OpenAI], rows: list[dict[str, Any]], targets: list[Target],
-             checks: list[Grader]) -> Estimate:
+def estimate(
+    client: Callable[[Settings], OpenAI], rows: list[dict[str, Any]], targets: list[Target], checks: list[Grader]
+) -> Estimate:
     """Tokens and dollars of sending every row to every target, plus the judges' requests."""
     usd: float | None = 0.0
     total_in = total_out = 0
@@ -74,14 +75,19 @@ def estimate(client: Callable[[Settings], OpenAI], rows: list[dict[str, Any]], t
             judge_out = JUDGE_OUTPUT * len(rows)
             usd = _add(usd, pricing.cost_usd(grader.judge_model, _usage(judge_in, judge_out)))
             total_in, total_out = total_in + judge_in, total_out + judge_out
-    how = ("input counted by the API" if counted else "input estimated from characters (≈4 per token)")
+    how = "input counted by the API" if counted else "input estimated from characters (≈4 per token)"
     label = f"Estimate: {how}; output assumed {OUTPUT_GUESS} tokens per answer unless a limit is set."
     return Estimate(usd, total_in, total_out, counted, label)
 
 
 def _usage(tokens_in: int, tokens_out: int) -> dict[str, Any]:
-    return {"input_tokens": tokens_in, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": tokens_out,
-            "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": tokens_in + tokens_out}
+    return {
+        "input_tokens": tokens_in,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": tokens_out,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": tokens_in + tokens_out,
+    }
 
 
 def _add(total: float | None, cost: float | None) -> float | None:

@@ -11,8 +11,14 @@ from typing import Any
 from lib.store.evals import ROW_FIELDS, clean_row
 
 MAX_IMPORT_BYTES = 5_000_000
-ALIASES = {"prompt": "input", "question": "input", "ideal": "expected", "expected_output": "expected",
-           "answer": "expected", "reference": "notes"}  # names other eval tools use for the same fields
+ALIASES = {
+    "prompt": "input",
+    "question": "input",
+    "ideal": "expected",
+    "expected_output": "expected",
+    "answer": "expected",
+    "reference": "notes",
+}  # names other eval tools use for the same fields
 
 
 class ImportError_(ValueError):
@@ -21,7 +27,7 @@ class ImportError_(ValueError):
 
 def _row(data: Any, where: str) -> dict[str, Any] | None:
     if not isinstance(data, dict):
-        raise ImportError_(f"{where}: each row must be an object with an \"input\".")
+        raise ImportError_(f'{where}: each row must be an object with an "input".')
     named = {ALIASES.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in data.items()}
     if isinstance(named.get("input"), (list, dict)):  # chat-shaped input: keep the last user text
         named["input"] = _last_user_text(named["input"])
@@ -51,9 +57,10 @@ def parse(name: str, raw: bytes) -> list[dict[str, Any]]:
     rows: list[dict[str, Any] | None] = []
     if name.lower().endswith(".csv"):
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or not {ALIASES.get(f.strip().lower(), f.strip().lower())
-                                         for f in reader.fieldnames} & {"input"}:
-            raise ImportError_("The CSV needs an \"input\" column (or \"prompt\").")
+        if not reader.fieldnames or not {
+            ALIASES.get(f.strip().lower(), f.strip().lower()) for f in reader.fieldnames
+        } & {"input"}:
+            raise ImportError_('The CSV needs an "input" column (or "prompt").')
         rows = [_row(r, f"Line {n}") for n, r in enumerate(reader, start=2)]
     else:
         for number, line in enumerate(text.splitlines(), start=1):
@@ -81,5 +88,8 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
 
 def from_responses(responses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Dataset rows from History's recorded responses: the prompt as input, the response as the source."""
-    return [{"input": r["input_preview"], "expected": None, "notes": None, "source_response_id": r["id"]}
-            for r in responses if (r.get("input_preview") or "").strip()]
+    return [
+        {"input": r["input_preview"], "expected": None, "notes": None, "source_response_id": r["id"]}
+        for r in responses
+        if (r.get("input_preview") or "").strip()
+    ]

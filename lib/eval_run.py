@@ -83,10 +83,16 @@ def result_of(turn: Turn, verdicts: list[Verdict]) -> dict[str, Any]:
     answered = turn.status in ("completed", "incomplete")
     usage = turn.usage
     return {
-        "status": turn.status, "output": turn.text, "error": turn.error, "response_id": turn.response_id,
-        "verdicts": [v.__dict__ for v in verdicts], "passed": int(answered and passed),
-        "score": score if answered else 0.0, "input_tokens": usage.input_tokens if usage else 0,
-        "output_tokens": usage.output_tokens if usage else 0, "cost_usd": turn.cost_usd,
+        "status": turn.status,
+        "output": turn.text,
+        "error": turn.error,
+        "response_id": turn.response_id,
+        "verdicts": [v.__dict__ for v in verdicts],
+        "passed": int(answered and passed),
+        "score": score if answered else 0.0,
+        "input_tokens": usage.input_tokens if usage else 0,
+        "output_tokens": usage.output_tokens if usage else 0,
+        "cost_usd": turn.cost_usd,
         "latency_ms": turn.latency_ms,
     }
 
@@ -98,10 +104,20 @@ class EvalJob:
     """
 
     def __init__(
-        self, evals: Evals, owner: str, run_id: int, rows: list[dict[str, Any]], targets: list[Target],
-        checks: list[Grader], client: Callable[[Settings], OpenAI], *, concurrency: int = DEFAULT_CONCURRENCY,
-        done: set[tuple[int, str]] | None = None, admission: Admission | None = None,
-        alive: Callable[[], bool] | None = None, judge_client: OpenAI | None = None,
+        self,
+        evals: Evals,
+        owner: str,
+        run_id: int,
+        rows: list[dict[str, Any]],
+        targets: list[Target],
+        checks: list[Grader],
+        client: Callable[[Settings], OpenAI],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        done: set[tuple[int, str]] | None = None,
+        admission: Admission | None = None,
+        alive: Callable[[], bool] | None = None,
+        judge_client: OpenAI | None = None,
     ) -> None:
         self.evals, self.owner, self.run_id = evals, owner, run_id
         self.targets, self.checks, self._client = targets, checks, client
@@ -200,8 +216,9 @@ class EvalJob:
         self._set(key, "running")
         turn = Turn(prompt=row["input"])
         try:
-            for update in run_turn(self._client(target.settings), target.settings, Thread(chained=True),
-                                   row["input"], control=control):
+            for update in run_turn(
+                self._client(target.settings), target.settings, Thread(chained=True), row["input"], control=control
+            ):
                 turn = update
         finally:
             with self._lock:
@@ -213,8 +230,9 @@ class EvalJob:
             self._set(key, "stopped")  # not a result: a resumed run sends it again
             return
         answered = turn.status in ("completed", "incomplete")
-        judge = judge_with(self._judge_client or self._client(target.settings),
-                           self.admission.charge if self.admission else None)
+        judge = judge_with(
+            self._judge_client or self._client(target.settings), self.admission.charge if self.admission else None
+        )
         verdicts = grade_all(self.checks, row, turn.text, judge) if answered else []
         result = result_of(turn, verdicts)
         self.evals.save_result(self.owner, self.run_id, row["id"], target.name, result)

@@ -31,7 +31,8 @@ def _last_user_message(client: OpenAI, response_id: str) -> str | None:
     """The text of the response's last user input item, or None when the API no longer has it."""
     try:
         page = client.with_options(max_retries=1, timeout=15.0).responses.input_items.list(
-            response_id, order="desc", limit=20)
+            response_id, order="desc", limit=20
+        )
     except (openai.APIError, httpx2.HTTPError):
         return None
     for item in page.data:

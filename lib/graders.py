@@ -13,16 +13,24 @@ from typing import Any
 import jsonschema
 
 KINDS = ("exact", "contains", "regex", "json_schema", "numeric", "model")
-LABELS = {"exact": "Exact match", "contains": "Contains", "regex": "Regex", "json_schema": "JSON Schema valid",
-          "numeric": "Numeric tolerance", "model": "Model-graded rubric"}
+LABELS = {
+    "exact": "Exact match",
+    "contains": "Contains",
+    "regex": "Regex",
+    "json_schema": "JSON Schema valid",
+    "numeric": "Numeric tolerance",
+    "model": "Model-graded rubric",
+}
 MAX_PATTERN = 500  # characters of a regex pattern
 MAX_SEARCHED = 20_000  # characters of an output a regex searches: bounded work even for a slow pattern
 _NUMBER = re.compile(r"[-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _UNBOUNDED = sre.MAXREPEAT
 JUDGE_SCHEMA = {
     "type": "object",
-    "properties": {"score": {"type": "number", "description": "0 (fails the rubric) to 1 (fully meets it)"},
-                   "reasoning": {"type": "string", "description": "why, in a few sentences"}},
+    "properties": {
+        "score": {"type": "number", "description": "0 (fails the rubric) to 1 (fully meets it)"},
+        "reasoning": {"type": "string", "description": "why, in a few sentences"},
+    },
     "required": ["score", "reasoning"],
     "additionalProperties": False,
 }
@@ -119,8 +127,10 @@ def _walk(items: Any, under_repeat: bool) -> None:
             _walk(arg[3], under_repeat)
         elif op == sre.BRANCH:
             if under_repeat and not _distinct_literals(arg[1]):
-                raise GraderError("That pattern repeats alternatives that can overlap (like `(a|aa)*`), which can "
-                                  "take forever; make them start differently or drop the repeat.")
+                raise GraderError(
+                    "That pattern repeats alternatives that can overlap (like `(a|aa)*`), which can "
+                    "take forever; make them start differently or drop the repeat."
+                )
             for branch in arg[1]:
                 _walk(branch, under_repeat)
         elif op in (sre.ASSERT, sre.ASSERT_NOT):
@@ -167,8 +177,13 @@ def _verdict(grader: Grader, passed: bool, score: float | None = None, reasoning
     return Verdict(grader.name, passed, float(passed) if score is None else score, reasoning)
 
 
-def grade(grader: Grader, output: str, expected: str | None,
-          judge: Callable[[Grader, str], tuple[float, str]] | None = None, judge_input: str = "") -> Verdict:
+def grade(
+    grader: Grader,
+    output: str,
+    expected: str | None,
+    judge: Callable[[Grader, str], tuple[float, str]] | None = None,
+    judge_input: str = "",
+) -> Verdict:
     """One grader's verdict on `output`; `judge(grader, prompt)` is asked for a model-graded rubric."""
     fold = (lambda s: s) if grader.case_sensitive else str.casefold
     want = grader.value if grader.kind in ("exact", "contains", "numeric") and grader.value else (expected or "")
@@ -225,7 +240,10 @@ def judge_prompt(grader: Grader, user_input: str, expected: str | None, notes: s
 def judge_request(grader: Grader, prompt: str) -> dict[str, Any]:
     """The responses.create arguments for the judge: structured output {score, reasoning}, not stored."""
     return {
-        "model": grader.judge_model, "instructions": JUDGE_INSTRUCTIONS, "input": prompt, "store": False,
+        "model": grader.judge_model,
+        "instructions": JUDGE_INSTRUCTIONS,
+        "input": prompt,
+        "store": False,
         "text": {"format": {"type": "json_schema", "name": "grade", "schema": JUDGE_SCHEMA, "strict": True}},
     }
 

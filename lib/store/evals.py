@@ -15,8 +15,19 @@ if TYPE_CHECKING:
     from .history import HistoryStore
 
 ROW_FIELDS = ("input", "expected", "notes", "source_response_id")
-RESULT_FIELDS = ("status", "output", "error", "response_id", "verdicts", "passed", "score", "input_tokens",
-                 "output_tokens", "cost_usd", "latency_ms")
+RESULT_FIELDS = (
+    "status",
+    "output",
+    "error",
+    "response_id",
+    "verdicts",
+    "passed",
+    "score",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+)
 RUN_STATUSES = ("running", "stopped", "done")
 MAX_NAME = 200
 
@@ -27,6 +38,7 @@ class EvalStoreError(ValueError):
 
 def clean_row(row: dict[str, Any]) -> dict[str, Any] | None:
     """A row's stored fields (text trimmed, blanks as None), or None when it has no input."""
+
     def text(name: str) -> str | None:
         value = row.get(name)
         if value is None or (isinstance(value, float) and value != value):  # pandas' NaN for an empty cell
@@ -61,8 +73,7 @@ class Evals:
 
     def datasets(self, owner: str) -> list[dict[str, Any]]:
         """The owner's datasets with their row counts, newest change first."""
-        counts = (select(eval_rows.c.dataset_id, func.count().label("rows")).group_by(eval_rows.c.dataset_id)
-                  .subquery())
+        counts = select(eval_rows.c.dataset_id, func.count().label("rows")).group_by(eval_rows.c.dataset_id).subquery()
         stmt = (
             select(eval_datasets, func.coalesce(counts.c.rows, 0).label("rows"))
             .select_from(eval_datasets.outerjoin(counts, counts.c.dataset_id == eval_datasets.c.id))
@@ -116,11 +127,19 @@ class Evals:
         with self._store.writing() as conn:
             if not self._owns(conn, owner, dataset_id):
                 raise EvalStoreError("No such dataset.")
-            start = conn.execute(select(func.coalesce(func.max(eval_rows.c.position), -1))
-                                 .where(eval_rows.c.dataset_id == dataset_id)).scalar_one() + 1
+            start = (
+                conn.execute(
+                    select(func.coalesce(func.max(eval_rows.c.position), -1)).where(
+                        eval_rows.c.dataset_id == dataset_id
+                    )
+                ).scalar_one()
+                + 1
+            )
             if cleaned:
-                conn.execute(insert(eval_rows), [{**row, "dataset_id": dataset_id, "position": start + n}
-                                                 for n, row in enumerate(cleaned)])
+                conn.execute(
+                    insert(eval_rows),
+                    [{**row, "dataset_id": dataset_id, "position": start + n} for n, row in enumerate(cleaned)],
+                )
             self._touch(conn, dataset_id)
         return len(cleaned)
 
@@ -152,8 +171,15 @@ class Evals:
         with self._store.writing() as conn:
             if not self._owns(conn, owner, dataset_id):
                 raise EvalStoreError("No such dataset.")
-            stmt = insert(eval_runs).values(owner=owner, dataset_id=dataset_id, name=name.strip()[:MAX_NAME] or "run",
-                                            config=config, status="running", created_at=now, updated_at=now)
+            stmt = insert(eval_runs).values(
+                owner=owner,
+                dataset_id=dataset_id,
+                name=name.strip()[:MAX_NAME] or "run",
+                config=config,
+                status="running",
+                created_at=now,
+                updated_at=now,
+            )
             return int(conn.execute(stmt.returning(eval_runs.c.id)).scalar_one())
 
     def runs(self, owner: str, dataset_id: int | None = None) -> list[dict[str, Any]]:
@@ -182,16 +208,20 @@ class Evals:
         """Mark a run running, stopped or done; False if the owner has no such run."""
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
-        stmt = (update(eval_runs).where(eval_runs.c.owner == owner, eval_runs.c.id == run_id)
-                .values(status=status, updated_at=self._store.now()))
+        stmt = (
+            update(eval_runs)
+            .where(eval_runs.c.owner == owner, eval_runs.c.id == run_id)
+            .values(status=status, updated_at=self._store.now())
+        )
         with self._store.writing() as conn:
             return conn.execute(stmt).rowcount > 0
 
     def delete_run(self, owner: str, run_id: int) -> bool:
         """Delete a run and its results; False if the owner has none such."""
         with self._store.writing() as conn:
-            if not conn.execute(select(eval_runs.c.id).where(eval_runs.c.owner == owner,
-                                                             eval_runs.c.id == run_id)).first():
+            if not conn.execute(
+                select(eval_runs.c.id).where(eval_runs.c.owner == owner, eval_runs.c.id == run_id)
+            ).first():
                 return False
             conn.execute(delete(eval_results).where(eval_results.c.run_id == run_id))
             conn.execute(delete(eval_runs).where(eval_runs.c.id == run_id))
@@ -200,16 +230,24 @@ class Evals:
     def save_result(self, owner: str, run_id: int, row_id: int, profile: str, result: dict[str, Any]) -> None:
         """Keep (or replace) one row × profile result of one of the owner's runs."""
         values = {name: result.get(name) for name in RESULT_FIELDS}
-        values.update(output=values["output"] or "", verdicts=values["verdicts"] or [],
-                      input_tokens=values["input_tokens"] or 0, output_tokens=values["output_tokens"] or 0)
+        values.update(
+            output=values["output"] or "",
+            verdicts=values["verdicts"] or [],
+            input_tokens=values["input_tokens"] or 0,
+            output_tokens=values["output_tokens"] or 0,
+        )
         key = (eval_results.c.run_id == run_id, eval_results.c.row_id == row_id, eval_results.c.profile == profile)
         with self._store.writing() as conn:
-            if not conn.execute(select(eval_runs.c.id).where(eval_runs.c.owner == owner,
-                                                             eval_runs.c.id == run_id)).first():
+            if not conn.execute(
+                select(eval_runs.c.id).where(eval_runs.c.owner == owner, eval_runs.c.id == run_id)
+            ).first():
                 raise EvalStoreError("No such run.")
             conn.execute(delete(eval_results).where(*key))
-            conn.execute(insert(eval_results).values(run_id=run_id, row_id=row_id, profile=profile,
-                                                     created_at=self._store.now(), **values))
+            conn.execute(
+                insert(eval_results).values(
+                    run_id=run_id, row_id=row_id, profile=profile, created_at=self._store.now(), **values
+                )
+            )
             conn.execute(update(eval_runs).where(eval_runs.c.id == run_id).values(updated_at=self._store.now()))
 
     def results(self, owner: str, run_id: int) -> list[dict[str, Any]]:

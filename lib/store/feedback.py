@@ -34,16 +34,22 @@ class Feedback:
                 return False
             conn.execute(delete(feedback).where(feedback.c.response_id == response_id))
             if rating is not None:
-                conn.execute(insert(feedback).values(
-                    response_id=response_id, owner=owner, rating=rating,
-                    comment=(comment or "").strip() or None, updated_at=self._store.now(),
-                ))
+                conn.execute(
+                    insert(feedback).values(
+                        response_id=response_id,
+                        owner=owner,
+                        rating=rating,
+                        comment=(comment or "").strip() or None,
+                        updated_at=self._store.now(),
+                    )
+                )
         return True
 
     def get(self, owner: str, response_id: str) -> dict[str, Any] | None:
         """The owner's rating of one response: {rating, comment, updated_at}, or None."""
         stmt = select(feedback.c.rating, feedback.c.comment, feedback.c.updated_at).where(
-            feedback.c.owner == owner, feedback.c.response_id == response_id)
+            feedback.c.owner == owner, feedback.c.response_id == response_id
+        )
         with self._store.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return dict(row._mapping) if row else None
@@ -53,7 +59,8 @@ class Feedback:
         if not response_ids:
             return {}
         stmt = select(feedback.c.response_id, feedback.c.rating).where(
-            feedback.c.owner == owner, feedback.c.response_id.in_(response_ids))
+            feedback.c.owner == owner, feedback.c.response_id.in_(response_ids)
+        )
         with self._store.engine.connect() as conn:
             return {r.response_id: r.rating for r in conn.execute(stmt)}
 
@@ -62,8 +69,12 @@ class Feedback:
         dialect = self._store.engine.dialect.name
         day = utc_day(dialect).label("day")
         stmt = (
-            select(day, responses.c.model, func.count().label("rated"),
-                   func.coalesce(func.sum(feedback.c.rating), 0).label("good"))
+            select(
+                day,
+                responses.c.model,
+                func.count().label("rated"),
+                func.coalesce(func.sum(feedback.c.rating), 0).label("good"),
+            )
             .select_from(responses.join(feedback, feedback.c.response_id == responses.c.id))
             .where(where(f, dialect), feedback.c.owner == f.owner)
             .group_by(day, responses.c.model)

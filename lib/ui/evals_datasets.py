@@ -38,8 +38,13 @@ def pick_dataset(store: HistoryStore, owner: str, *, key: str, allow_new: bool =
         return None
     chosen = st.session_state.get(CHOSEN)
     index = options.index(chosen) if chosen in options else 0
-    return st.selectbox("Dataset", options, index=index, key=key,
-                        format_func=lambda o: labels.get(o, str(o)) if isinstance(o, int) else str(o))
+    return st.selectbox(
+        "Dataset",
+        options,
+        index=index,
+        key=key,
+        format_func=lambda o: labels.get(o, str(o)) if isinstance(o, int) else str(o),
+    )
 
 
 def _create(store: HistoryStore, owner: str, name: str) -> int | None:
@@ -52,13 +57,20 @@ def _create(store: HistoryStore, owner: str, name: str) -> int | None:
     return dataset
 
 
-def add_to_dataset(client: OpenAI, store: HistoryStore, owner: str, f: ResponseFilter, picked: list[dict[str, Any]],
-                   total: int) -> None:
+def add_to_dataset(
+    client: OpenAI, store: HistoryStore, owner: str, f: ResponseFilter, picked: list[dict[str, Any]], total: int
+) -> None:
     """History's "Add to dataset": the selected rows, or everything the filter shows, into a new or existing set."""
     with st.expander("Add to dataset", icon=":material/playlist_add:"):
         scopes = {"selected": f"The {len(picked)} selected rows", "filter": f"All {total:,} rows the filter shows"}
-        scope = st.radio("Which responses", list(scopes), format_func=scopes.get, key="history_ds_scope",
-                         index=0 if picked else 1, horizontal=True)
+        scope = st.radio(
+            "Which responses",
+            list(scopes),
+            format_func=scopes.get,
+            key="history_ds_scope",
+            index=0 if picked else 1,
+            horizontal=True,
+        )
         target = pick_dataset(store, owner, key="history_ds_pick", allow_new=True) or NEW
         name = st.text_input("New dataset's name", key="history_ds_name") if target == NEW else ""
         if not st.button("Add to dataset", key="history_ds_add", icon=":material/add:", type="primary"):
@@ -72,11 +84,12 @@ def add_to_dataset(client: OpenAI, store: HistoryStore, owner: str, f: ResponseF
         if dataset is None:
             return
         added = store.evals.add_rows(owner, dataset, rows)
-        st.success(f"Added {added} rows. Open **Evals** to add expected outputs and run them.",
-                   icon=":material/check:")
+        st.success(f"Added {added} rows. Open **Evals** to add expected outputs and run them.", icon=":material/check:")
         if cut:
-            st.info(f"{cut} long prompts are no longer on the API (or were past the first {eval_sources.MAX_FETCHED}):"
-                    f" they hold their first {PREVIEW_CHARS} characters, as History recorded them. Edit them on Evals.")
+            st.info(
+                f"{cut} long prompts are no longer on the API (or were past the first {eval_sources.MAX_FETCHED}):"
+                f" they hold their first {PREVIEW_CHARS} characters, as History recorded them. Edit them on Evals."
+            )
 
 
 def _limited(rows: Any, limit: int) -> Any:
@@ -100,8 +113,14 @@ def datasets_tab(store: HistoryStore, owner: str) -> None:
     st.session_state[CHOSEN] = dataset
     rows = store.evals.rows(owner, dataset)
     frame = pd.DataFrame(rows, columns=["id", "input", "expected", "notes", "source_response_id"])
-    edited = st.data_editor(frame, column_config=ROW_COLUMNS, num_rows="dynamic", hide_index=True, width="stretch",
-                            key=f"evals_rows_{dataset}_{len(rows)}")
+    edited = st.data_editor(
+        frame,
+        column_config=ROW_COLUMNS,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=f"evals_rows_{dataset}_{len(rows)}",
+    )
     if st.button("Save rows", key="evals_save", icon=":material/save:", type="primary"):
         count = store.evals.replace_rows(owner, dataset, edited.to_dict("records"))
         st.toast(f"Saved: {count} rows.")
@@ -123,10 +142,24 @@ def _import_export(store: HistoryStore, owner: str, dataset: int, rows: list[dic
                 st.toast(f"Imported {added} rows.")
                 st.rerun()
     with right:
-        st.download_button("Export JSONL", eval_data.to_jsonl(rows), file_name=f"{name}.jsonl", on_click="ignore",
-                           mime="application/jsonl", icon=":material/download:", key="evals_export_jsonl")
-        st.download_button("Export CSV", eval_data.to_csv(rows), file_name=f"{name}.csv", on_click="ignore",
-                           mime="text/csv", icon=":material/download:", key="evals_export_csv")
+        st.download_button(
+            "Export JSONL",
+            eval_data.to_jsonl(rows),
+            file_name=f"{name}.jsonl",
+            on_click="ignore",
+            mime="application/jsonl",
+            icon=":material/download:",
+            key="evals_export_jsonl",
+        )
+        st.download_button(
+            "Export CSV",
+            eval_data.to_csv(rows),
+            file_name=f"{name}.csv",
+            on_click="ignore",
+            mime="text/csv",
+            icon=":material/download:",
+            key="evals_export_csv",
+        )
         sure = st.checkbox("Also delete its runs and results", key=f"evals_delete_sure_{dataset}")
         if st.button("Delete dataset", key="evals_delete", icon=":material/delete:", disabled=not sure):
             store.evals.delete_dataset(owner, dataset)

@@ -30,15 +30,19 @@ def _graders() -> tuple[list[Grader], list[str]]:
             st.caption(LABELS[kind])
             opts: dict[str, Any] = {}
             if kind in ("contains", "regex", "json_schema", "exact", "numeric"):
-                hint = {"regex": "Pattern", "json_schema": "JSON Schema (empty: any JSON)",
-                        "contains": "Text (empty: the expected output)"}.get(kind, "Value (empty: the expected output)")
+                hint = {
+                    "regex": "Pattern",
+                    "json_schema": "JSON Schema (empty: any JSON)",
+                    "contains": "Text (empty: the expected output)",
+                }.get(kind, "Value (empty: the expected output)")
                 opts["value"] = st.text_input(hint, key=f"evals_g_{kind}_value")
             if kind == "numeric":
                 opts["tolerance"] = st.number_input("Tolerance", min_value=0.0, value=0.0, key="evals_g_tol")
             if kind == "model":
                 opts["judge_model"] = st.text_input("Judge model", value="gpt-5-mini", key="evals_g_judge")
-                opts["rubric"] = st.text_area("Rubric", key="evals_g_rubric",
-                                              placeholder="e.g. Answers the question correctly and briefly.")
+                opts["rubric"] = st.text_area(
+                    "Rubric", key="evals_g_rubric", placeholder="e.g. Answers the question correctly and briefly."
+                )
                 opts["threshold"] = st.slider("Pass threshold", 0.0, 1.0, 0.5, key="evals_g_threshold")
             try:
                 made.append(Grader(kind, **opts))
@@ -59,8 +63,17 @@ def _admission(current: Settings) -> Admission | None:
     return Admission(state.history(current).spend, budget.identity(current), budget.config())
 
 
-def start(current: Settings, store: HistoryStore, owner: str, dataset: int, targets: list[Target],
-          checks: list[Grader], concurrency: int, *, run_id: int | None = None) -> None:
+def start(
+    current: Settings,
+    store: HistoryStore,
+    owner: str,
+    dataset: int,
+    targets: list[Target],
+    checks: list[Grader],
+    concurrency: int,
+    *,
+    run_id: int | None = None,
+) -> None:
     """Estimate, check the cap, create (or resume) the run and start its job."""
     rows = store.evals.rows(owner, dataset)
     client = state.client(current)  # a profile never changes the endpoint: one client serves every target
@@ -72,16 +85,31 @@ def start(current: Settings, store: HistoryStore, owner: str, dataset: int, targ
         return
     done: set[tuple[int, str]] = set()
     if run_id is None:
-        config = {"dataset": dataset, "concurrency": concurrency, "graders": [g.as_data() for g in checks],
-                  "targets": [{"name": t.name, "profile": None if t.name == CURRENT else to_data(t.settings)}
-                              for t in targets]}
+        config = {
+            "dataset": dataset,
+            "concurrency": concurrency,
+            "graders": [g.as_data() for g in checks],
+            "targets": [
+                {"name": t.name, "profile": None if t.name == CURRENT else to_data(t.settings)} for t in targets
+            ],
+        }
         run_id = store.evals.create_run(owner, dataset, f"{len(targets)} × {len(rows)} rows", config)
     else:
         done = {(r["row_id"], r["profile"]) for r in store.evals.results(owner, run_id)}
         store.evals.set_run_status(owner, run_id, "running")
-    st.session_state[JOB] = EvalJob(store.evals, owner, run_id, rows, targets, checks, lambda _s: client,
-                                    concurrency=concurrency, done=done, admission=admission,
-                                    alive=alive_check()).start()
+    st.session_state[JOB] = EvalJob(
+        store.evals,
+        owner,
+        run_id,
+        rows,
+        targets,
+        checks,
+        lambda _s: client,
+        concurrency=concurrency,
+        done=done,
+        admission=admission,
+        alive=alive_check(),
+    ).start()
     st.session_state[CHOSEN_RUN] = run_id
     st.session_state["evals_estimate"] = guess
 
@@ -91,8 +119,16 @@ def resume(current: Settings, store: HistoryStore, owner: str, run: dict[str, An
     config = run["config"]
     targets = [target_for(current, t["name"], t["profile"]) for t in config.get("targets", [])]
     checks = [Grader.from_data(g) for g in config.get("graders", [])]
-    start(current, store, owner, run["dataset_id"], targets, checks, config.get("concurrency", DEFAULT_CONCURRENCY),
-          run_id=run["id"])
+    start(
+        current,
+        store,
+        owner,
+        run["dataset_id"],
+        targets,
+        checks,
+        config.get("concurrency", DEFAULT_CONCURRENCY),
+        run_id=run["id"],
+    )
 
 
 def runs_tab(current: Settings, store: HistoryStore, owner: str) -> None:
@@ -114,8 +150,13 @@ def _new_run(current: Settings, store: HistoryStore, owner: str) -> None:
     for problem in problems:
         st.error(problem)
     concurrency = st.number_input("Rows in flight", 1, MAX_CONCURRENCY, DEFAULT_CONCURRENCY, key="evals_concurrency")
-    if st.button("Start run", key="evals_start", type="primary", icon=":material/play_arrow:",
-                 disabled=not targets or bool(problems)):
+    if st.button(
+        "Start run",
+        key="evals_start",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=not targets or bool(problems),
+    ):
         start(current, store, owner, int(dataset), targets, checks, int(concurrency))
 
 
@@ -124,8 +165,11 @@ def _live(job: EvalJob) -> None:
     st.progress(job.finished / max(job.total, 1), text=f"{job.finished} of {job.total} done")
     counts = pd.Series(list(job.status.values())).value_counts().to_dict()
     st.caption(" · ".join(f"{state_}: {n}" for state_, n in sorted(counts.items())))
-    rows = [{"row": row, "profile": target, "status": status} for (row, target), status in list(job.status.items())
-            if status != "done"]
+    rows = [
+        {"row": row, "profile": target, "status": status}
+        for (row, target), status in list(job.status.items())
+        if status != "done"
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=200, key="evals_live_rows")
     if job.done:
         st.rerun()
@@ -152,8 +196,13 @@ def _results(current: Settings, store: HistoryStore, owner: str) -> None:
     labels = {r["id"]: f"#{r['id']} {r['dataset']} · {r['name']} · {r['status']}" for r in runs}
     ids = list(labels)
     chosen = st.session_state.get(CHOSEN_RUN)
-    run_id = st.selectbox("Results of run", ids, index=ids.index(chosen) if chosen in ids else 0,
-                          format_func=lambda i: labels[i], key="evals_result_run")
+    run_id = st.selectbox(
+        "Results of run",
+        ids,
+        index=ids.index(chosen) if chosen in ids else 0,
+        format_func=lambda i: labels[i],
+        key="evals_result_run",
+    )
     st.session_state[CHOSEN_RUN] = run_id
     run = store.evals.run(owner, run_id) if run_id is not None else None
     if run is None:
@@ -164,16 +213,34 @@ def _results(current: Settings, store: HistoryStore, owner: str) -> None:
     if run["status"] != "done" and idle and st.button("Resume run", key="evals_resume", icon=":material/replay:"):
         resume(current, store, owner, run)
         st.rerun()
-    st.dataframe(pd.DataFrame(eval_report.summary(results)), hide_index=True, key="evals_summary",
-                 column_config={"pass_rate": st.column_config.NumberColumn("Pass rate", format="percent"),
-                                "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f")})
+    st.dataframe(
+        pd.DataFrame(eval_report.summary(results)),
+        hide_index=True,
+        key="evals_summary",
+        column_config={
+            "pass_rate": st.column_config.NumberColumn("Pass rate", format="percent"),
+            "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f"),
+        },
+    )
     lines = eval_report.table(results, store.evals.rows(owner, run["dataset_id"]))
     st.dataframe(pd.DataFrame(lines), hide_index=True, key="evals_results", width="stretch")
     buttons = st.container(horizontal=True)
-    buttons.download_button("Export JSONL", eval_report.to_jsonl(results), file_name=f"run-{run_id}.jsonl",
-                            on_click="ignore", icon=":material/download:", key="evals_run_jsonl")
-    buttons.download_button("Export CSV", eval_report.to_csv(lines), file_name=f"run-{run_id}.csv",
-                            on_click="ignore", icon=":material/download:", key="evals_run_csv")
+    buttons.download_button(
+        "Export JSONL",
+        eval_report.to_jsonl(results),
+        file_name=f"run-{run_id}.jsonl",
+        on_click="ignore",
+        icon=":material/download:",
+        key="evals_run_jsonl",
+    )
+    buttons.download_button(
+        "Export CSV",
+        eval_report.to_csv(lines),
+        file_name=f"run-{run_id}.csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="evals_run_csv",
+    )
 
 
 def compare_tab(store: HistoryStore, owner: str) -> None:
@@ -191,10 +258,30 @@ def compare_tab(store: HistoryStore, owner: str) -> None:
     pairs = eval_report.compare(store.evals.results(owner, a), store.evals.results(owner, b), rows)
     changed = sum(p["changed"] for p in pairs)
     st.caption(f"{changed} of {len(pairs)} verdicts changed")
-    shown = [{k: p[k] for k in ("changed", "row", "profile", "input", "passed_a", "passed_b", "score_a", "score_b",
-                                "output_a", "output_b")} for p in pairs]
+    shown = [
+        {
+            k: p[k]
+            for k in (
+                "changed",
+                "row",
+                "profile",
+                "input",
+                "passed_a",
+                "passed_b",
+                "score_a",
+                "score_b",
+                "output_a",
+                "output_b",
+            )
+        }
+        for p in pairs
+    ]
     st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch", key="evals_cmp_table")
     if pairs:
-        pick = st.selectbox("Output diff of", range(len(pairs)), key="evals_cmp_row",
-                            format_func=lambda i: f"row {pairs[i]['row']} · {pairs[i]['profile']}")
+        pick = st.selectbox(
+            "Output diff of",
+            range(len(pairs)),
+            key="evals_cmp_row",
+            format_func=lambda i: f"row {pairs[i]['row']} · {pairs[i]['profile']}",
+        )
         st.code(pairs[pick]["diff"] or "(same output)", language="diff")

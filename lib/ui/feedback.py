@@ -33,6 +33,11 @@ def rate(current: Settings, response_id: str | None, *, where: str) -> None:
         rating = st.session_state.get(key)
         if rating is not None:
             with st.popover("Comment", icon=":material/comment:", type="tertiary"):
-                st.text_input("Why?", key=f"{key}_comment", placeholder="What was good or wrong (optional)",
-                              on_change=_save, args=(owner, current, response_id, key))
+                st.text_input(
+                    "Why?",
+                    key=f"{key}_comment",
+                    placeholder="What was good or wrong (optional)",
+                    on_change=_save,
+                    args=(owner, current, response_id, key),
+                )
             st.caption("Rated good" if rating == GOOD else "Rated bad")

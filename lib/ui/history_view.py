@@ -146,7 +146,7 @@ def filters_form(store: HistoryStore, owner: str, version: tuple) -> ResponseFil
                       placeholder="in the first words of prompts and answers")
         ratings = list(RATING_LABELS)
         st.selectbox("Rating", ratings, index=ratings.index(applied["rating"]) if applied["rating"] else None,
-                     key=_widget("rating"), format_func=RATING_LABELS.get, placeholder="Rated or not")
+                     key=_widget("rating"), format_func=lambda r: RATING_LABELS[r], placeholder="Rated or not")
         apply, reset = st.columns(2)
         apply.form_submit_button("Apply", type="primary", on_click=_apply_filters, width="stretch")
         reset.form_submit_button("Reset", on_click=_reset_filters, width="stretch")
@@ -249,8 +249,9 @@ def responses_table(store: HistoryStore, f: ResponseFilter, total: int) -> dict[
         st.info("No responses match these filters." if total or f != ResponseFilter(owner=f.owner)
                 else "Nothing recorded yet: chat first, every answer lands here.")
         return None
+    ratings = store.feedback.ratings(f.owner, [r["id"] for r in rows])
     event = st.dataframe(
-        styled(responses_frame(rows, store.feedback.ratings(f.owner, [r["id"] for r in rows]))), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
+        styled(responses_frame(rows, ratings)), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
         on_select="rerun", selection_mode="multi-row", key=table_key(f, view, offset, total),
     )
     picked = [rows[n] for n in event.selection.rows if n < len(rows)]

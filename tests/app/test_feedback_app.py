@@ -34,14 +34,17 @@ def rate_filter(at: AppTest, label: str | None) -> AppTest:
     return apply_filters(at)
 
 
-def test_thumbs_in_chat_are_stored_then_changed_and_filtered_in_history(app, configured: FakeOpenAI,
-                                                                         clean_env: Path) -> None:
+def test_thumbs_in_chat_are_stored_then_changed_and_filtered_in_history(
+    app, configured: FakeOpenAI, clean_env: Path
+) -> None:
     configured.queue(Text("A fine answer."), Text("A poor answer."))
     at = chat(chat(app().run(), "First?"), "Second?")
     assert not at.exception
     assert len(at.feedback) == 2  # one under each answer
-    first_id, second_id = (r["id"] for r in reversed(HistoryStore(
-        f"sqlite:///{clean_env / 'history.db'}").responses(ResponseFilter(owner=OWNER))))
+    first_id, second_id = (
+        r["id"]
+        for r in reversed(HistoryStore(f"sqlite:///{clean_env / 'history.db'}").responses(ResponseFilter(owner=OWNER)))
+    )
     at.feedback[0].set_value(1).run()
     assert stored(clean_env) == {first_id: (1, None)}
     assert "Rated good" in [c.value for c in at.caption]
@@ -70,8 +73,9 @@ def test_thumbs_in_chat_are_stored_then_changed_and_filtered_in_history(app, con
     assert not at.exception
 
 
-def test_history_detail_starts_from_the_stored_rating_and_clears_it(app, configured: FakeOpenAI,
-                                                                    clean_env: Path) -> None:
+def test_history_detail_starts_from_the_stored_rating_and_clears_it(
+    app, configured: FakeOpenAI, clean_env: Path
+) -> None:
     at = chat(app().run(), "Rate me")
     rid = HistoryStore(f"sqlite:///{clean_env / 'history.db'}").responses(ResponseFilter(owner=OWNER))[0]["id"]
     at.feedback[0].set_value(0).run()

@@ -37,19 +37,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def dataset_rows() -> list[dict[str, str]]:
     countries = list(eval_double.CAPITALS)
-    return [{"input": f"{eval_double.question(countries[n % len(countries)])} (#{n})",
-             "expected": eval_double.CAPITALS[countries[n % len(countries)]]} for n in range(ROWS)]
+    return [
+        {
+            "input": f"{eval_double.question(countries[n % len(countries)])} (#{n})",
+            "expected": eval_double.CAPITALS[countries[n % len(countries)]],
+        }
+        for n in range(ROWS)
+    ]
 
 
-def run_job(store: HistoryStore, owner: str, dataset: int, fake: FakeOpenAI, checks: list[Grader],
-            concurrency: int) -> float:
+def run_job(
+    store: HistoryStore, owner: str, dataset: int, fake: FakeOpenAI, checks: list[Grader], concurrency: int
+) -> float:
     rows = store.evals.rows(owner, dataset)
     base = Settings(api_key=KEY, base_url=fake.base_url, model="gpt-4.1-mini", instructions=eval_double.TERSE)
     client = OpenAI(api_key=KEY, base_url=fake.base_url, max_retries=0)
     run = store.evals.create_run(owner, dataset, f"bench {concurrency}", {})
     started = time.perf_counter()
-    job = EvalJob(store.evals, owner, run, rows, [Target("terse", base)], checks, lambda _s: client,
-                  concurrency=concurrency).start()
+    job = EvalJob(
+        store.evals, owner, run, rows, [Target("terse", base)], checks, lambda _s: client, concurrency=concurrency
+    ).start()
     assert job.wait(600)
     wall = time.perf_counter() - started
     results = store.evals.results(owner, run)
@@ -58,8 +65,14 @@ def run_job(store: HistoryStore, owner: str, dataset: int, fake: FakeOpenAI, che
 
 
 def page_reruns(data: Path, fake: FakeOpenAI, dataset: int) -> tuple[list[float], list[float], int]:
-    os.environ.update({"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-4.1-mini",
-                       "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"})
+    os.environ.update(
+        {
+            "OPENAI_API_KEY": KEY,
+            "OPENAI_BASE_URL": fake.base_url,
+            "OPENAI_MODEL": "gpt-4.1-mini",
+            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}",
+        }
+    )
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
     at.session_state["evals_tab"] = "Runs"
     at.switch_page("app_pages/evals.py")
@@ -99,13 +112,16 @@ def main() -> None:
             print(f"(a) {ROWS} rows, exact+regex, {concurrency} in flight: {wall:.1f} s, {ROWS / wall:.0f} rows/s")
         judge = [Grader("model", judge_model="gpt-5-mini", rubric="Names the capital.")]
         wall = run_job(store, owner, dataset, fake, judge, 4)
-        print(f"(a) {ROWS} rows, model-graded (2 requests per row), 4 in flight: {wall:.1f} s, "
-              f"{ROWS / wall:.0f} rows/s")
+        print(
+            f"(a) {ROWS} rows, model-graded (2 requests per row), 4 in flight: {wall:.1f} s, {ROWS / wall:.0f} rows/s"
+        )
         idle, busy, done = page_reruns(data, fake, dataset)
         print(f"(b) Evals page rerun, idle: median {median(idle) * 1000:.0f} ms, p95 {p95(idle) * 1000:.0f} ms")
-        print(f"(b) while a {ROWS}-row run is in flight ({done} rows finished during the 20 reruns): "
-              f"median {median(busy) * 1000:.0f} ms, p95 {p95(busy) * 1000:.0f} ms, "
-              f"ratio {median(busy) / median(idle):.2f}x")
+        print(
+            f"(b) while a {ROWS}-row run is in flight ({done} rows finished during the 20 reruns): "
+            f"median {median(busy) * 1000:.0f} ms, p95 {p95(busy) * 1000:.0f} ms, "
+            f"ratio {median(busy) / median(idle):.2f}x"
+        )
         store.close()
     print(f"load after: {load()}")
 

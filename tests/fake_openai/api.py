@@ -58,7 +58,8 @@ class Api:
     """Routes a parsed request to its endpoint."""
 
     def __init__(
-        self, models: tuple[str, ...], conversations: bool, store: Store, next_script: Callable[[dict[str, Any]], Script | None]
+        self, models: tuple[str, ...], conversations: bool, store: Store,
+        next_script: Callable[[dict[str, Any]], Script | None],
     ) -> None:
         self.models = models
         self.conversations = conversations

@@ -9,8 +9,9 @@ from tests.app.test_evals_app import OWNER, open_evals, seed, store_of
 from tests.fake_openai import FakeOpenAI, Text
 
 
-def test_another_visitor_cannot_see_or_run_my_dataset(app, configured: FakeOpenAI, clean_env: Path,
-                                                      monkeypatch) -> None:
+def test_another_visitor_cannot_see_or_run_my_dataset(
+    app, configured: FakeOpenAI, clean_env: Path, monkeypatch
+) -> None:
     dataset = seed(clean_env)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-someone-else-key-0002")
     at = open_evals(app().run())

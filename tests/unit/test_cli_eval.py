@@ -33,8 +33,12 @@ def saved(tmp_path: Path, fake_openai: FakeOpenAI) -> dict[str, str]:
     store.profiles.save(owner, "terse", to_data(Settings(model="gpt-4.1-mini", instructions=eval_double.TERSE)))
     store.close()
     fake_openai.respond(eval_double.answer)
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url, "HISTORY_DATABASE_URL": url,
-            "HOME": str(tmp_path)}
+    return {
+        "OPENAI_API_KEY": KEY,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "HISTORY_DATABASE_URL": url,
+        "HOME": str(tmp_path),
+    }
 
 
 def run(argv: list[str], environ: dict[str, str], tmp_path: Path) -> tuple[int, str]:
@@ -43,8 +47,9 @@ def run(argv: list[str], environ: dict[str, str], tmp_path: Path) -> tuple[int, 
 
 
 def test_passing_profile_exits_0_and_prints_the_summary(saved, tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    code, out = run(["Capitals", "--profile", "terse", "--grader", "exact", "--grader", "regex:^[A-Z]"],
-                    saved, tmp_path)
+    code, out = run(
+        ["Capitals", "--profile", "terse", "--grader", "exact", "--grader", "regex:^[A-Z]"], saved, tmp_path
+    )
     assert code == 0
     assert "terse: 6/6 passed (100%)" in out
     summary = json.loads(out.strip().splitlines()[-1])["summary"]
@@ -53,28 +58,45 @@ def test_passing_profile_exits_0_and_prints_the_summary(saved, tmp_path: Path, f
 
 
 def test_below_the_threshold_exits_1(saved, tmp_path: Path, capsys) -> None:
-    code, out = run(["Capitals", "--profile", "terse", "--profile", "current settings", "--grader", "contains",
-                     "--min-pass-rate", "0.9"], saved, tmp_path)
+    code, out = run(
+        [
+            "Capitals",
+            "--profile",
+            "terse",
+            "--profile",
+            "current settings",
+            "--grader",
+            "contains",
+            "--min-pass-rate",
+            "0.9",
+        ],
+        saved,
+        tmp_path,
+    )
     assert code == 1
     assert "current settings: 5/6 passed (83%)" in out  # the chatty answer names Kyoto for Japan
     assert "Below the pass rate 90%: current settings." in capsys.readouterr().err
 
 
 def test_model_graded_with_the_double_as_judge(saved, tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    code, out = run(["Capitals", "--grader", "model:gpt-5-mini:Names the right capital.", "--min-pass-rate", "0.8"],
-                    saved, tmp_path)
+    code, out = run(
+        ["Capitals", "--grader", "model:gpt-5-mini:Names the right capital.", "--min-pass-rate", "0.8"], saved, tmp_path
+    )
     assert code == 0 and "current settings: 5/6 passed" in out
     judged = [b for b in fake_openai.response_requests() if "text" in b]
     assert len(judged) == 6 and {b["model"] for b in judged} == {"gpt-5-mini"}
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["Nope"], "No dataset named 'Nope'"),
-    (["Capitals", "--profile", "ghost"], "No profile named 'ghost'"),
-    (["Capitals", "--grader", "regex:(a+)+"], "take forever"),
-    (["Capitals", "--grader", "fuzzy"], "Unknown grader"),
-    (["Capitals", "--min-pass-rate", "2"], "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["Nope"], "No dataset named 'Nope'"),
+        (["Capitals", "--profile", "ghost"], "No profile named 'ghost'"),
+        (["Capitals", "--grader", "regex:(a+)+"], "take forever"),
+        (["Capitals", "--grader", "fuzzy"], "Unknown grader"),
+        (["Capitals", "--min-pass-rate", "2"], "between 0 and 1"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message(saved, tmp_path: Path, capsys, argv, message) -> None:
     code, _ = run(argv, saved, tmp_path)
     assert code == 2 and message in capsys.readouterr().err
@@ -86,7 +108,13 @@ def test_another_keys_dataset_is_not_found(saved, tmp_path: Path, capsys) -> Non
 
 
 def test_as_a_command(saved, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "lib.cli", "eval", "Capitals", "--profile", "terse"], cwd=ROOT,
-                          env={**saved, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "lib.cli", "eval", "Capitals", "--profile", "terse"],
+        cwd=ROOT,
+        env={**saved, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "terse: 6/6 passed (100%)" in done.stdout

@@ -26,8 +26,11 @@ def setup(tmp_path, fake: FakeOpenAI, countries: list[str] | None = None):  # no
     return store, ds, targets, (lambda _settings: client)
 
 
-CHECKS = [Grader("exact"), Grader("regex", value=r"\b[A-Z][a-z]+\b"),
-          Grader("model", judge_model="gpt-5-mini", rubric="Names the right capital.", threshold=0.5)]
+CHECKS = [
+    Grader("exact"),
+    Grader("regex", value=r"\b[A-Z][a-z]+\b"),
+    Grader("model", judge_model="gpt-5-mini", rubric="Names the right capital.", threshold=0.5),
+]
 
 
 def test_two_targets_three_graders(tmp_path, fake_openai: FakeOpenAI) -> None:
@@ -45,7 +48,10 @@ def test_two_targets_three_graders(tmp_path, fake_openai: FakeOpenAI) -> None:
     chatty = by[(japan, "chatty")]
     assert chatty["output"] == "The capital of Japan is Kyoto." and chatty["passed"] == 0
     assert [(v["grader"], v["passed"]) for v in chatty["verdicts"]] == [
-        ("exact", False), (r"regex:\b[A-Z][a-z]+\b", True), ("model:gpt-5-mini", False)]
+        ("exact", False),
+        (r"regex:\b[A-Z][a-z]+\b", True),
+        ("model:gpt-5-mini", False),
+    ]
     assert chatty["verdicts"][2]["reasoning"] == "Does not name Tokyo." and chatty["verdicts"][2]["score"] == 0.1
     summary = {s["profile"]: s for s in eval_report.summary(results)}
     assert (summary["terse"]["passed"], summary["chatty"]["passed"]) == (6, 0)  # chatty never matches exactly
@@ -139,8 +145,9 @@ def test_rows_on_the_owners_key_count_against_the_cap_and_stop_the_run(tmp_path,
     admission = Admission(store.spend, "visitor@example.com", BudgetConfig(cap_usd=0.005, max_output_tokens=1000))
     assert admission.refusal(targets[1].settings, 1.0) is not None  # the estimate alone is too much: refused
     run = store.evals.create_run("me", ds, "capped", {})
-    job = EvalJob(store.evals, "me", run, rows, targets[1:], [Grader("exact")], client, concurrency=1,
-                  admission=admission).start()
+    job = EvalJob(
+        store.evals, "me", run, rows, targets[1:], [Grader("exact")], client, concurrency=1, admission=admission
+    ).start()
     assert job.wait(30)
     kept = store.evals.results("me", run)
     assert 1 <= len(kept) < 6 and store.evals.run("me", run)["status"] == "stopped"
@@ -157,9 +164,11 @@ def test_rows_from_history_take_the_whole_prompt_where_the_api_has_it(fake_opena
     client = OpenAI(api_key="sk-test-key-000000", base_url=fake_openai.base_url, max_retries=0)
     whole = "Tell me" + " much more" * 40
     kept = client.responses.create(model="gpt-5-mini", input=whole)
-    rows = [{"input": whole[:PREVIEW_CHARS], "source_response_id": kept.id},
-            {"input": whole[:PREVIEW_CHARS], "source_response_id": "resp_gone"},
-            {"input": "short", "source_response_id": "resp_short"}]
+    rows = [
+        {"input": whole[:PREVIEW_CHARS], "source_response_id": kept.id},
+        {"input": whole[:PREVIEW_CHARS], "source_response_id": "resp_gone"},
+        {"input": "short", "source_response_id": "resp_short"},
+    ]
     out, cut = with_full_inputs(client, rows)
     assert [r["input"] for r in out] == [whole, whole[:PREVIEW_CHARS], "short"] and cut == 1
     asked = [r.path for r in fake_openai.requests if r.method == "GET"]
@@ -173,8 +182,17 @@ def test_a_run_stops_when_its_page_is_gone(tmp_path, fake_openai: FakeOpenAI) ->
     store, ds, targets, client = setup(tmp_path, fake_openai)
     rows = store.evals.rows("me", ds)
     run = store.evals.create_run("me", ds, "tab closed", {})
-    job = EvalJob(store.evals, "me", run, rows, targets[:1], [Grader("exact")], client, concurrency=1,
-                  alive=lambda: len(store.evals.results("me", run)) < 2)  # the tab closes after two rows
+    job = EvalJob(
+        store.evals,
+        "me",
+        run,
+        rows,
+        targets[:1],
+        [Grader("exact")],
+        client,
+        concurrency=1,
+        alive=lambda: len(store.evals.results("me", run)) < 2,
+    )  # the tab closes after two rows
     assert job.start().wait(15)
     assert len(store.evals.results("me", run)) == 2 and store.evals.run("me", run)["status"] == "stopped"
     assert job.note == PAGE_GONE

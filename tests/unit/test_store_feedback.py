@@ -15,8 +15,15 @@ def seed(store: HistoryStore, owner: str = "me", count: int = 4) -> list[str]:
     ids = []
     for n in range(count):
         ids.append(f"resp_{owner}_{n}")
-        store.record_response(ResponseRecord(id=ids[-1], owner=owner, model=("m-a", "m-b")[n % 2], status="completed",
-                                             created_at=DAY + timedelta(days=n // 2)))
+        store.record_response(
+            ResponseRecord(
+                id=ids[-1],
+                owner=owner,
+                model=("m-a", "m-b")[n % 2],
+                status="completed",
+                created_at=DAY + timedelta(days=n // 2),
+            )
+        )
     return ids
 
 
@@ -31,7 +38,9 @@ def test_rate_change_comment_and_clear(history_store: HistoryStore) -> None:  # 
     assert history_store.feedback.get("me", first)["comment"] == "precise"
     assert history_store.feedback.set("me", first, BAD, "")
     assert {k: v for k, v in history_store.feedback.get("me", first).items() if k != "updated_at"} == {
-        "rating": BAD, "comment": None}
+        "rating": BAD,
+        "comment": None,
+    }
     assert history_store.feedback.set("me", second, GOOD)
     assert history_store.feedback.ratings("me", [first, second, "resp_none"]) == {first: BAD, second: GOOD}
     assert history_store.feedback.set("me", first, None)
