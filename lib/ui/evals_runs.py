@@ -218,8 +218,15 @@ def _results(current: Settings, store: HistoryStore, owner: str) -> None:
         hide_index=True,
         key="evals_summary",
         column_config={
+            "profile": "Profile",
+            "rows": "Rows",
+            "passed": "Passed",
+            "errors": "Errors",
             "pass_rate": st.column_config.NumberColumn("Pass rate", format="percent"),
+            "mean_score": st.column_config.NumberColumn("Mean score", format="%.2f"),
             "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f"),
+            "p50_ms": st.column_config.NumberColumn("p50 latency", format="%d ms"),
+            "p95_ms": st.column_config.NumberColumn("p95 latency", format="%d ms"),
         },
     )
     lines = eval_report.table(results, store.evals.rows(owner, run["dataset_id"]))
