@@ -90,7 +90,8 @@ def start(
             "concurrency": concurrency,
             "graders": [g.as_data() for g in checks],
             "targets": [
-                {"name": t.name, "profile": None if t.name == CURRENT else to_data(t.settings)} for t in targets
+                # Every target's settings as they were (current ones too): a resumed run sends the same requests.
+                {"name": t.name, "profile": to_data(t.settings)} for t in targets
             ],
         }
         run_id = store.evals.create_run(owner, dataset, f"{len(targets)} × {len(rows)} rows", config)

@@ -156,3 +156,28 @@ def test_stop_and_resume(app, configured: FakeOpenAI, clean_env: Path) -> None:
     assert len(store.evals.results(OWNER, run["id"])) == 6 and dataset
     assert len(configured.response_requests()) - before == 6 - kept  # only the missing rows were sent again
     assert len(frame(at, "verdicts")) == 6
+
+
+def test_resume_sends_the_settings_the_run_started_with(app, configured: FakeOpenAI, clean_env: Path) -> None:
+    release = threading.Event()
+
+    def slow(body):  # noqa: ANN001, ANN202
+        if len(configured.response_requests()) > 1:
+            release.wait(10)
+        return eval_double.answer(body)
+
+    configured.respond(slow)
+    seed(clean_env, ["France", "Italy", "Peru"])
+    at = open_evals(app().run(), "Runs")
+    at.number_input(key="evals_concurrency").set_value(1)
+    at = button(at, "Start run").click().run()
+    job = at.session_state[evals_runs.JOB]
+    while job.finished < 1:
+        time.sleep(0.02)
+    at = button(at, "Stop run").click().run()
+    release.set()
+    at = finish(at)
+    at.session_state["settings"] = {**at.session_state["settings"], "model": "o4-mini"}  # changed since
+    at = finish(button(at, "Resume run").click().run())
+    sent = {b["model"] for b in configured.response_requests()}
+    assert sent == {"gpt-5-mini"}  # the run's own settings, not today's
