@@ -91,7 +91,8 @@ def start(
             "graders": [g.as_data() for g in checks],
             "targets": [
                 # Every target's settings as they were (current ones too): a resumed run sends the same requests.
-                {"name": t.name, "profile": to_data(t.settings)} for t in targets
+                {"name": t.name, "profile": to_data(t.settings)}
+                for t in targets
             ],
         }
         run_id = store.evals.create_run(owner, dataset, f"{len(targets)} × {len(rows)} rows", config)
