@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.identity import HISTORY_NOT_KEPT
-from lib.ui import evals_datasets, evals_runs, state
+from lib.ui import evals_compare, evals_datasets, evals_runs, state
 
 current = state.ready_settings()
 
@@ -25,4 +25,4 @@ if runs_tab.open:
         evals_runs.runs_tab(current, store, owner)
 if compare_tab.open:
     with compare_tab:
-        evals_runs.compare_tab(store, owner)
+        evals_compare.compare_tab(store, owner)
