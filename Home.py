@@ -21,12 +21,13 @@ try:
         st.Page("app_pages/compare.py", title="Compare", icon=":material/view_column:", url_path="compare"),
         st.Page("app_pages/files.py", title="Files", icon=":material/folder_open:"),
         st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+        st.Page("app_pages/evals.py", title="Evals", icon=":material/fact_check:"),
         st.Page("app_pages/setup.py", title="Setup", icon=":material/settings:"),
     ]
 
     page = st.navigation(PAGES)
     # One layout per run, set here: a page overriding the frame's layout makes it flicker between reruns.
-    st.set_page_config(layout="wide" if page.url_path in {"history", "compare"} else "centered")
+    st.set_page_config(layout="wide" if page.url_path in {"history", "compare", "evals"} else "centered")
     render_sidebar(context.page())  # the gate or a profile may have changed the settings: the current context
     page.run()
 finally:  # a rerun, a stop or a page switch too: the next run resolves afresh

@@ -245,7 +245,12 @@ def chat(
 
 def main(argv: list[str] | None = None, *, record: Recorder | None = None, environ: Mapping[str, str] | None = None,
          cwd: Path | None = None, read: Callable[[str], str] = input, out: TextIO | None = None) -> int:
-    """Run the terminal chat; returns the exit status. `record` replaces the history store (tests)."""
+    """Run the terminal chat (or `eval DATASET`); returns the exit status. `record` replaces the history store."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:
+        from lib.cli_eval import main as run_eval
+
+        return run_eval(argv[1:], environ=os.environ if environ is None else environ, cwd=cwd or Path.cwd(), out=out)
     args = build_parser().parse_args(argv)
     console, cwd = Console(out or sys.stdout, read), cwd or Path.cwd()
     try:

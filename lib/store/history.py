@@ -19,6 +19,8 @@ from .queries import (
     set_status,
     write_statements,
 )
+from .evals import Evals
+from .feedback import Feedback
 from .prompts import PromptTemplates
 from .records import (
     CONVERSATION_STATUSES,
@@ -77,6 +79,16 @@ class HistoryStore(ResponseReads):
     def prompts(self) -> PromptTemplates:
         """Prompt templates and their versions, in the same database."""
         return PromptTemplates(self)
+
+    @property
+    def evals(self) -> Evals:
+        """Eval datasets, runs and results, in the same database."""
+        return Evals(self)
+
+    @property
+    def feedback(self) -> Feedback:
+        """Ratings of responses by their owners, in the same database."""
+        return Feedback(self)
 
     @property
     def vector_stores(self) -> VectorStoreOwners:

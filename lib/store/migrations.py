@@ -291,6 +291,83 @@ def _v8_response_tags(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_responses_owner_tag_created ON responses (owner, tag, created_at)"))
 
 
+def _v9_feedback(conn: Connection) -> None:
+    # A person's thumbs on one of their own responses; gone with the response (the filter is an EXISTS).
+    md = MetaData()
+    Table("responses", md, Column("id", String(200), primary_key=True))
+    Table(
+        "feedback",
+        md,
+        Column("response_id", String(200), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True),
+        Column("owner", String(320), nullable=False),
+        Column("rating", Integer, nullable=False),
+        Column("comment", Text),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Index("ix_feedback_owner_rating", "owner", "rating"),
+    )
+    md.tables["feedback"].create(conn)
+
+
+def _v10_evals(conn: Connection) -> None:
+    # Datasets of inputs, and runs of them against profiles with graders; every row owner-scoped.
+    md = MetaData()
+    Table(
+        "eval_datasets",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("owner", String(320), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Index("ux_eval_datasets_owner_name", "owner", "name", unique=True),
+    )
+    Table(
+        "eval_rows",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("dataset_id", Integer, ForeignKey("eval_datasets.id", ondelete="CASCADE"), nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("input", Text, nullable=False),
+        Column("expected", Text),
+        Column("notes", Text),
+        Column("source_response_id", String(200)),
+        Index("ix_eval_rows_dataset_position", "dataset_id", "position"),
+    )
+    Table(
+        "eval_runs",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("owner", String(320), nullable=False),
+        Column("dataset_id", Integer, ForeignKey("eval_datasets.id", ondelete="CASCADE"), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("config", json_type(), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Index("ix_eval_runs_owner_created", "owner", "created_at"),
+    )
+    Table(
+        "eval_results",
+        md,
+        Column("run_id", Integer, ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("row_id", Integer, primary_key=True),
+        Column("profile", String(200), primary_key=True),
+        Column("status", String(20), nullable=False),
+        Column("output", Text, nullable=False),
+        Column("error", Text),
+        Column("response_id", String(200)),
+        Column("verdicts", json_type(), nullable=False),
+        Column("passed", Integer),
+        Column("score", Float),
+        Column("input_tokens", Integer, nullable=False),
+        Column("output_tokens", Integer, nullable=False),
+        Column("cost_usd", Float),
+        Column("latency_ms", Integer),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "conversations and responses", _v1_initial),
     (2, "profiles", _v2_profiles),
@@ -300,6 +377,8 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (6, "cache write tokens of each response", _v6_cache_writes),
     (7, "conversation parents (branches and forks)", _v7_conversation_parents),
     (8, "response tags (compare runs)", _v8_response_tags),
+    (9, "feedback on responses", _v9_feedback),
+    (10, "eval datasets, runs and results", _v10_evals),
     (12, "prompt templates and their versions", _v12_prompt_versions),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .records import ERROR_CHARS, PREVIEW_CHARS, ResponseFilter, ResponseRecord
-from .schema import UtcDateTime, conversations, response_days, response_tools, responses
+from .schema import UtcDateTime, conversations, feedback, response_days, response_tools, responses
 
 RESPONSE_FIELDS = tuple(ResponseRecord.__dataclass_fields__)
 SORTABLE = {
@@ -135,6 +135,14 @@ def where(f: ResponseFilter, dialect: str):
     if f.tool:
         each = tools_each(dialect)
         clauses.append(exists(select(literal(1)).select_from(each).where(each.c.value == f.tool)))
+    if f.rating:
+        mark = feedback.alias("rated")  # its own name: a query that joins feedback may hold this filter
+        rated = (select(literal(1)).select_from(mark).correlate(responses)
+                 .where(mark.c.response_id == responses.c.id, mark.c.owner == f.owner))
+        if f.rating == "unrated":
+            clauses.append(~exists(rated))
+        else:
+            clauses.append(exists(rated.where(mark.c.rating == (1 if f.rating == "good" else 0))))
     return and_(*clauses)
 
 
@@ -143,8 +151,9 @@ def _midnight(value: datetime | None) -> bool:
 
 
 def rollup_where(f: ResponseFilter):
-    """The filter on response_days, or None when it cannot answer it (text, tool, tag, conversation, hours)."""
-    if f.text or f.tool or f.tag or f.conversation_id is not None or not (_midnight(f.since) and _midnight(f.until)):
+    """The filter on response_days, or None when it cannot answer it (text, tool, tag, rating, conversation, hours)."""
+    if (f.text or f.tool or f.tag or f.rating or f.conversation_id is not None
+            or not (_midnight(f.since) and _midnight(f.until))):
         return None
     t = response_days.c
     clauses = [t.owner == f.owner, t.responses > 0]  # a day whose responses were all deleted stays, empty

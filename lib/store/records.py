@@ -99,10 +99,13 @@ class ResponseFilter:
     text: str | None = None
     tool: str | None = None
     tag: str | None = None
+    rating: str | None = None  # "good", "bad" or "unrated" (lib/store/feedback.py)
 
     def __post_init__(self) -> None:
         if not self.owner:
             raise ValueError("a filter needs an owner")
+        if self.rating not in (None, "good", "bad", "unrated"):
+            raise ValueError(f"unknown rating filter {self.rating!r}")
         _require_aware("since", self.since)
         _require_aware("until", self.until)
         # Widgets hand over lists; keep the filter hashable (usable as a cache key).

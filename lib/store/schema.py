@@ -172,3 +172,73 @@ prompt_versions = Table(
     Column("source", String(300), nullable=False),  # "", "import", "restore of v2", "OpenAI prompt pmpt_…"
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+feedback = Table(
+    "feedback",
+    metadata,
+    # One rating per response: a response has one owner, so the owner is the response's (checked on write).
+    Column("response_id", String(200), ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True),
+    Column("owner", String(320), nullable=False),
+    Column("rating", Integer, nullable=False),  # 1 good, 0 bad; no row: unrated
+    Column("comment", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_feedback_owner_rating", "owner", "rating"),
+)
+
+eval_datasets = Table(
+    "eval_datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ux_eval_datasets_owner_name", "owner", "name", unique=True),
+)
+
+eval_rows = Table(
+    "eval_rows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("eval_datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # the row's place in the dataset, as the editor shows it
+    Column("input", Text, nullable=False),  # the user message sent
+    Column("expected", Text),  # the expected output, for graders that compare
+    Column("notes", Text),  # reference notes, for a judge model
+    Column("source_response_id", String(200)),  # the History response it came from, if any
+    Index("ix_eval_rows_dataset_position", "dataset_id", "position"),
+)
+
+eval_runs = Table(
+    "eval_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(320), nullable=False),
+    Column("dataset_id", Integer, ForeignKey("eval_datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("config", json_type(), nullable=False),  # profiles (settings without secrets) and graders
+    Column("status", String(20), nullable=False),  # running, stopped, done
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_eval_runs_owner_created", "owner", "created_at"),
+)
+
+eval_results = Table(
+    "eval_results",
+    metadata,
+    Column("run_id", Integer, ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("row_id", Integer, primary_key=True),  # an eval_rows id (kept if the row is later deleted)
+    Column("profile", String(200), primary_key=True),
+    Column("status", String(20), nullable=False),  # the response's status, or failed
+    Column("output", Text, nullable=False),
+    Column("error", Text),
+    Column("response_id", String(200)),
+    Column("verdicts", json_type(), nullable=False),  # one {grader, passed, score, reasoning} per grader
+    Column("passed", Integer),  # 1 when every grader passed, 0 otherwise
+    Column("score", Float),  # mean of the graders' scores
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_usd", Float),
+    Column("latency_ms", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+)

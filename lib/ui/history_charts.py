@@ -51,3 +51,29 @@ def _per_day(usage: pd.DataFrame, field: str, title: str, number: str) -> alt.Ch
         )
         .properties(height=260)
     )
+
+
+def good_share(rows: list[dict[str, Any]]) -> None:
+    """Share of rated answers rated good, per day and per model (rows: lib.store.feedback daily_share)."""
+    if not rows:
+        return
+    rated = pd.DataFrame(rows)
+    rated["day"] = pd.to_datetime(rated["day"])
+    per_day = rated.groupby("day", as_index=False)[["rated", "good"]].sum()
+    per_model = rated.groupby("model", as_index=False)[["rated", "good"]].sum()
+    for frame in (per_day, per_model):
+        frame["share"] = frame["good"] / frame["rated"]
+    share = alt.Axis(format="%")
+    day_chart, model_chart = st.columns(2)
+    day_chart.altair_chart(
+        alt.Chart(per_day, title="Rated good, per day").mark_line(point=True).encode(
+            alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format="%b %d", tickCount="day")),
+            alt.Y("share:Q", title=None, axis=share, scale=alt.Scale(domain=[0, 1])),
+            tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), alt.Tooltip("share:Q", format=".0%"),
+                     "good:Q", "rated:Q"],
+        ).properties(height=220), width="stretch")
+    model_chart.altair_chart(
+        alt.Chart(per_model, title="Rated good, per model").mark_bar().encode(
+            alt.X("share:Q", title=None, axis=share, scale=alt.Scale(domain=[0, 1])), alt.Y("model:N", title=None),
+            tooltip=["model:N", alt.Tooltip("share:Q", format=".0%"), "good:Q", "rated:Q"],
+        ).properties(height=220), width="stretch")

@@ -14,7 +14,7 @@ from lib.errors import explain
 from lib.markup import code_span
 from lib.settings import Settings
 from lib.stream import Turn, Usage, as_data
-from lib.ui import state
+from lib.ui import feedback, state
 from lib.ui.context import Page
 from lib.ui.history_view import GENERATION, status_badge
 from lib.ui.text import markdown
@@ -142,6 +142,7 @@ def show(page: Page, row: dict[str, Any]) -> None:
             st.info("This response is not stored on the API (sent with store=false, deleted there, or expired): "
                     "showing the local record only.", icon=":material/cloud_off:")
         _render_output(row, detail)
+        feedback.rate(page.settings, row["id"], where="history")
         actions(page, row, detail)
         with st.expander("Raw JSON", icon=":material/data_object:"):
             if detail.response is not None:

@@ -15,13 +15,16 @@ from lib.store import RESPONSE_STATUSES, SORTABLE, HistoryStore, ResponseFilter
 # Page-local plain keys (prefixed): they outlive a visit to another page, widget values do not.
 PREFS = "history_prefs"  # dict: the applied filters, sort and page size
 PAGE = "history_page"  # index of the page of responses shown
+PICKED = "history_picked"  # the rows selected in the table (several may be added to a dataset)
 GENERATION = "history_generation"  # bumped after a delete: row positions changed, drop the selection
 PAGE_SIZES = (25, 50, 100)
 LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
     "dates": (), "models": [], "statuses": [], "tool": None, "tag": None, "conversation": "", "text": "",
+    "rating": None,
 }
 TAGS = {"compare": "Compare page"}  # responses.tag values, and how the filter names them
+RATING_LABELS = {"good": "Rated good", "bad": "Rated bad", "unrated": "Unrated"}
 VIEW_DEFAULTS: dict[str, Any] = {"sort": "created_at", "descending": True, "size": 25}
 SORT_LABELS = {
     "created_at": "Created", "model": "Model", "status": "Status", "conversation_id": "Conversation",
@@ -79,7 +82,7 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
     return ResponseFilter(
         owner=owner, since=since, until=until, models=tuple(applied["models"]), statuses=tuple(applied["statuses"]),
         conversation_id=applied["conversation"].strip() or None, text=applied["text"].strip() or None,
-        tool=applied["tool"] or None, tag=applied.get("tag") or None,
+        tool=applied["tool"] or None, tag=applied.get("tag") or None, rating=applied.get("rating") or None,
     )
 
 
@@ -147,6 +150,9 @@ def filters_form(store: HistoryStore, owner: str, version: tuple) -> ResponseFil
                       placeholder="conv_…")
         st.text_input("Text", value=applied["text"], key=_widget("text"),
                       placeholder="in the first words of prompts and answers")
+        ratings = list(RATING_LABELS)
+        st.selectbox("Rating", ratings, index=ratings.index(applied["rating"]) if applied["rating"] else None,
+                     key=_widget("rating"), format_func=lambda r: RATING_LABELS[r], placeholder="Rated or not")
         apply, reset = st.columns(2)
         apply.form_submit_button("Apply", type="primary", on_click=_apply_filters, width="stretch")
         reset.form_submit_button("Reset", on_click=_reset_filters, width="stretch")
@@ -193,8 +199,9 @@ def pager(key: str, total: int, size: int, noun: str) -> int:
     return first
 
 
-def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """One page of responses as the table shows them."""
+def responses_frame(rows: list[dict[str, Any]], ratings: dict[str, int] | None = None) -> pd.DataFrame:
+    """One page of responses as the table shows them (with their ratings: 1 good, 0 bad)."""
+    ratings = ratings or {}
     return pd.DataFrame(
         [{
             "Created": row["created_at"],
@@ -211,11 +218,12 @@ def responses_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "Tag": row.get("tag"),
             "Prompt": row["input_preview"],
             "Answer": row["output_preview"] or row["error"] or "",
+            "Rating": {1: "👍", 0: "👎"}.get(ratings.get(row["id"], -1), ""),
             "Conversation": chat_link(row["conversation_id"]),
             "ID": row["id"],
         } for row in rows],
         columns=["Created", "Status", "Model", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Cost",
-                 "Latency", "Tools", "Tag", "Prompt", "Answer", "Conversation", "ID"],
+                 "Latency", "Tools", "Tag", "Prompt", "Answer", "Rating", "Conversation", "ID"],
     )
 
 
@@ -255,12 +263,14 @@ def responses_table(store: HistoryStore, f: ResponseFilter, total: int) -> dict[
         st.info("No responses match these filters." if total or f != ResponseFilter(owner=f.owner)
                 else "Nothing recorded yet: chat first, every answer lands here.")
         return None
+    ratings = store.feedback.ratings(f.owner, [r["id"] for r in rows])
     event = st.dataframe(
-        styled(responses_frame(rows)), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key=table_key(f, view, offset, total),
+        styled(responses_frame(rows, ratings)), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="multi-row", key=table_key(f, view, offset, total),
     )
-    picked = event.selection.rows
-    return rows[picked[0]] if picked and picked[0] < len(rows) else None
+    picked = [rows[n] for n in event.selection.rows if n < len(rows)]
+    st.session_state[PICKED] = picked
+    return picked[0] if len(picked) == 1 else None
 
 
 def export_buttons(store: HistoryStore, f: ResponseFilter) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 from lib.markup import escape_markdown, safe_link
 from lib.settings import Settings
 from lib.stream import Item, Turn
-from lib.ui import context, state
+from lib.ui import context, feedback, state
 from lib.ui.code_view import render_code
 from lib.ui.live import LiveMarkdown
 from lib.ui.text import markdown
@@ -170,6 +170,8 @@ def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | No
         _render_ending(turn, interactive=interactive)
         if current is not None:
             render_code(turn, current)
+            if turn.finished:
+                feedback.rate(current, turn.response_id, where="chat")
         if controls is not None:
             with contained("the turn's controls"):
                 controls.answer(turn)
@@ -236,6 +238,8 @@ class LiveTurn:
                 _render_ending(turn)
                 if self._current is not None:
                     render_code(turn, self._current)
+                    if turn.finished:
+                        feedback.rate(self._current, turn.response_id, where="chat")
 
     def _stale(self, item: Item, cut_off: bool) -> bool:
         """True when a tool card changed since it was drawn (the reducer replaces `data` on every change).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import logging
 import os
 import secrets
@@ -145,6 +147,8 @@ def test_twenty_concurrent_visitors_keep_their_keys_to_themselves(
 
     # CPython 3.11 can fail compiling in two threads at once, and with no .pyc here every first import
     # compiles: draw Setup once and price once first, so the sessions only race on what they share.
+    for module in pkgutil.walk_packages([str(ROOT / "lib")], "lib."):  # every module a page may import late
+        importlib.import_module(module.name)
     warm = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
     warm._bidi_component_manager = one_runtime.bidi_component_registry
     warm.run()

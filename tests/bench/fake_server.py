@@ -41,7 +41,7 @@ class FixedFake(FakeOpenAI):
     def _record(self, request: Recorded) -> None:
         """Keep no log: a benchmark sends thousands of requests and reads none back."""
 
-    def _next_script(self, model: str | None = None) -> Text:
+    def _next_script(self, body: Any = None) -> Text:
         deltas, delay = getattr(self._pacing, "value", (self._deltas, self._delay))
         return Text(self._answer, deltas=deltas, delay=delay)
 

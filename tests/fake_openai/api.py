@@ -70,7 +70,7 @@ class Api:
 
     def __init__(
         self, models: tuple[str, ...], conversations: bool, store: Store,
-        next_script: Callable[[str | None], Script | None],
+        next_script: Callable[[dict[str, Any]], Script | None],
     ) -> None:
         self.models = models
         self.conversations = conversations
@@ -133,7 +133,7 @@ class Api:
         if bad_management := context_management_refusal(body):
             return error(400, *bad_management)
         # Without new input (a conversation that already ends with the prompt) the model answers its last message.
-        script = self.next_script(body.get("model")) or Text(
+        script = self.next_script(body) or Text(
             "Echo: " + last_user_text(body.get("input") if input_items else context))
         if isinstance(script, Seen):
             said = [item_text(i) for i in context + input_items if i.get("type") == "message"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, DropReply, JsonReply, Reply, StreamReply, error
@@ -75,6 +75,7 @@ class FakeOpenAI:
         # Scripts for one model's requests, used before the shared queue: columns asked in parallel
         # arrive in any order, so a test names which answer goes to which model.
         self._by_model: dict[str, collections.deque[Script]] = {}
+        self._responder: Callable[[dict[str, Any]], Script | None] | None = None
         self._log: list[Recorded] = []
         self._closed: list[Recorded] = []
         self.store = Store()
@@ -140,6 +141,15 @@ class FakeOpenAI:
             self._by_model.setdefault(model, collections.deque()).extend(scripts)
         return self
 
+    def respond(self, responder: Callable[[dict[str, Any]], Script | None] | None) -> FakeOpenAI:
+        """Answer `POST /v1/responses` from the request body when no script is queued (None: the echo again).
+
+        For concurrent requests whose order is not fixed (an eval run's rows): the answer follows the request.
+        """
+        with self._lock:
+            self._responder = responder
+        return self
+
     @property
     def requests(self) -> list[Recorded]:
         """Every request received so far, oldest first."""
@@ -162,17 +172,23 @@ class FakeOpenAI:
         with self._lock:
             self._queue.clear()
             self._by_model.clear()
+            self._responder = None
             self._log.clear()
             self._closed.clear()
         self.store.clear()
         self.files.clear()
         self.containers.clear()
 
-    def _next_script(self, model: str | None = None) -> Script | None:
+    def _next_script(self, body: dict[str, Any] | None = None) -> Script | None:
+        """A script for this request: the model's own queue, the shared queue, else the responder's answer."""
+        body = body or {}
         with self._lock:
-            if own := self._by_model.get(model or ""):
+            if own := self._by_model.get(body.get("model") or ""):
                 return own.popleft()
-            return self._queue.popleft() if self._queue else None
+            if self._queue:
+                return self._queue.popleft()
+            responder = self._responder
+        return responder(body) if responder is not None else None
 
     def _record(self, request: Recorded) -> None:
         with self._lock:
