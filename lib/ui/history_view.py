@@ -222,8 +222,9 @@ def responses_frame(rows: list[dict[str, Any]], ratings: dict[str, int] | None =
             "Conversation": chat_link(row["conversation_id"]),
             "ID": row["id"],
         } for row in rows],
-        columns=["Created", "Status", "Model", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Cost",
-                 "Latency", "Tools", "Tag", "Prompt", "Answer", "Rating", "Conversation", "ID"],
+        # What was asked and answered first: the counts that follow scroll out of view before they do.
+        columns=["Created", "Status", "Model", "Prompt", "Answer", "Rating", "Input", "Cached", "Cache writes",
+                 "Output", "Reasoning", "Cost", "Latency", "Tools", "Tag", "Conversation", "ID"],
     )
 
 
