@@ -18,15 +18,18 @@ current = page.settings
 
 chat_resume.resume_from_url(page)
 chat_flow.restore_prompt()
-submitted = st.chat_input(f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple",
-                          file_type=chat_file_types())
+submitted = st.chat_input(
+    f"Message {current.model}", key=state.CHAT_INPUT, accept_file="multiple", file_type=chat_file_types()
+)
 # Edit or Regenerate clicked: the transcript now ends before that turn, the thread is the new branch's.
 branched = None if submitted else branch_view.take_request(current, collect=chat_follow.collect_finished)
 step = chat_flow.plan(branched.prompt if branched else submitted)
 if step.intro:
     st.title("Responses Studio")
-    st.caption(f"Chatting with {code_span(current.model)} at {plain(mask_url(current.endpoint))}. "
-               "Your conversation is kept on the server.")
+    st.caption(
+        f"Chatting with {code_span(current.model)} at {plain(mask_url(current.endpoint))}. "
+        "Your conversation is kept on the server."
+    )
 if state.thread().chained:
     st.caption(NO_CONVERSATIONS)
 first = chat_flow.first_shown(len(step.turns))

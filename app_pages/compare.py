@@ -9,13 +9,16 @@ from lib.ui import compare_flow, compare_view, state
 current = state.ready_settings()
 
 st.title("Compare")
-st.caption("Each column is a saved profile or the current settings with changes. One prompt goes to every "
-           "column at once; follow-ups continue each column's own conversation.")
+st.caption(
+    "Each column is a saved profile or the current settings with changes. One prompt goes to every "
+    "column at once; follow-ups continue each column's own conversation."
+)
 top_left, top_right = st.columns([3, 1], vertical_alignment="bottom")
 with top_left:
     shown = compare_view.count()
-top_right.button("New comparison", icon=":material/restart_alt:", on_click=compare_view.reset,
-                 disabled=bool(compare_flow.running()))
+top_right.button(
+    "New comparison", icon=":material/restart_alt:", on_click=compare_view.reset, disabled=bool(compare_flow.running())
+)
 columns = compare_view.columns()[:shown]
 mine, shipped = compare_view.profile_names(current)
 if (restored := st.session_state.pop(compare_view.RESTORE, None)) and not st.session_state.get(compare_view.INPUT):

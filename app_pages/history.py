@@ -38,7 +38,9 @@ if responses_tab.open:
         history_view.export_buttons(store, selected_filter)
         if page.identity.durable:
             picked = st.session_state.get(history_view.PICKED, [])
-            evals_datasets.add_to_dataset(page.client, store, owner, selected_filter, picked, figures["totals"]["responses"])
+            evals_datasets.add_to_dataset(
+                page.client, store, owner, selected_filter, picked, figures["totals"]["responses"]
+            )
         if selected is not None:
             history_detail.show(page, selected)
         else:

@@ -27,8 +27,9 @@ state.show_flash()
 page = context.page()
 current = page.settings
 
-connection, model_tab, tools_tab, prompts_tab, profiles_tab = st.tabs(["Connection", "Model", "Tools", "Prompts",
-                                                                      "Profiles"])
+connection, model_tab, tools_tab, prompts_tab, profiles_tab = st.tabs(
+    ["Connection", "Model", "Tools", "Prompts", "Profiles"]
+)
 with connection:
     chosen_connection, candidate = connection_form(current)
     with st.expander(f"Mode: {current.mode}. Where each setting comes from", icon=":material/info:"):
@@ -38,14 +39,21 @@ with connection:
 with model_tab:
     options = sorted(set(st.session_state.get(MODELS, COMMON_MODELS)) | {current.model})
     allowed = budget.model_help(current)  # on the app's key: which models the owner allows
-    model = st.selectbox("Model", options, index=options.index(current.model), accept_new_options=True,
-                         help=allowed or "Pick one the key can see (use Check key), or type any model name.")
+    model = st.selectbox(
+        "Model",
+        options,
+        index=options.index(current.model),
+        accept_new_options=True,
+        help=allowed or "Pick one the key can see (use Check key), or type any model name.",
+    )
     if allowed:
         st.caption(allowed)
     instructions = st.text_area("Instructions", value=current.instructions, placeholder="You are a helpful assistant.")
     if current.prompt_template:
-        st.caption(f"The chat uses the prompt template {code_span(current.prompt_template)}: its instructions "
-                   "replace these (Setup → Prompts).")
+        st.caption(
+            f"The chat uses the prompt template {code_span(current.prompt_template)}: its instructions "
+            "replace these (Setup → Prompts)."
+        )
     reasoning = is_reasoning_model(model or "")
     if reasoning:
         efforts = ("default", *REASONING_EFFORTS)
@@ -56,28 +64,38 @@ with model_tab:
         custom = st.toggle("Custom temperature", value=current.temperature is not None)
         temperature = st.slider("Temperature", 0.0, 2.0, current.temperature or 1.0, 0.1) if custom else None
     store = st.toggle("Store responses on the server", value=current.store, help="Needed to resume conversations.")
-    background = st.toggle("Background mode", value=current.background, disabled=not store,
-                           help="Answers are written on the server even if the connection drops or the page "
-                                "reloads; the chat picks them up again. On anyway for models that think for minutes.")
+    background = st.toggle(
+        "Background mode",
+        value=current.background,
+        disabled=not store,
+        help="Answers are written on the server even if the connection drops or the page "
+        "reloads; the chat picks them up again. On anyway for models that think for minutes.",
+    )
     compact_at = context_view.threshold_input(current, model or current.model)
 
 with tools_tab:
-    tools = tools_form(current.tools, None if missing_setting(candidate) else state.client(candidate),
-                       reasoning=reasoning, owned=store_owners.owned_ids(candidate))
+    tools = tools_form(
+        current.tools,
+        None if missing_setting(candidate) else state.client(candidate),
+        reasoning=reasoning,
+        owned=store_owners.owned_ids(candidate),
+    )
 with prompts_tab:
     prompts_section()
 with model_tab:  # after the tools, whose names the tool choice offers
     tool_keys = [tool_key(t) for t in tools_for(tools)]
-    controls = request_form(current.options, tool_keys,
-                           cap=budget.config().max_output_tokens if budget.applies(current) else None)
+    controls = request_form(
+        current.options, tool_keys, cap=budget.config().max_output_tokens if budget.applies(current) else None
+    )
 with profiles_tab:
     store_notice.warn_if_history_is_ephemeral(current)
     profiles_section(page)
 
 save_to_file = False
 if state.can_save_dotenv(current):
-    save_to_file = st.checkbox("Also save key and model settings to .env on this machine (readable by you only)",
-                               key="setup_save_dotenv")
+    save_to_file = st.checkbox(
+        "Also save key and model settings to .env on this machine (readable by you only)", key="setup_save_dotenv"
+    )
 
 if st.button("Save", type="primary", icon=":material/save:"):
     if problem := schema_problem(tools.json_schema):

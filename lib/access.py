@@ -155,8 +155,15 @@ class PasswordThrottle:
     has spent it, everyone's next try waits at most `global_every_s`: slowed, never locked out.
     """
 
-    def __init__(self, base_s: float = 1.0, max_s: float = 60.0, clock: Callable[[], float] = time.monotonic, *,
-                 global_burst: int = 30, global_every_s: float = 2.0):
+    def __init__(
+        self,
+        base_s: float = 1.0,
+        max_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        global_burst: int = 30,
+        global_every_s: float = 2.0,
+    ):
         self.base_s, self.max_s, self._clock = base_s, max_s, clock
         self.global_burst, self.global_every_s = global_burst, global_every_s
         self._lock = threading.Lock()
@@ -215,8 +222,11 @@ def describe_sources(settings: Settings, config: AccessConfig) -> list[dict[str,
         ("API key", key_value, settings.source_of("api_key")),
         ("Base URL", mask_url(settings.endpoint), settings.source_of(settings.endpoint_field)),
         ("Model", settings.model, settings.source_of("model")),
-        ("History database", mask_url(settings.history_url) if settings.history_url else "SQLite under .data/",
-         settings.source_of("history_url")),
+        (
+            "History database",
+            mask_url(settings.history_url) if settings.history_url else "SQLite under .data/",
+            settings.source_of("history_url"),
+        ),
         ("Login", "Streamlit login ([auth])" if config.login else "not configured", "secrets" if config.login else ""),
         ("App password", "set" if config.password else "not set", config.sources.get("APP_PASSWORD", "")),
     ]

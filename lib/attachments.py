@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 from lib.files import FILE_SEARCH_EXTENSIONS, MB, extension
 
 # The image formats vision models take, by extension, with the MIME type their data URL carries.
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
-               "webp": "image/webp"}
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 PDF = "pdf"
 # Larger images go by file id (uploaded with purpose "vision"), keeping the request body small.
 INLINE_IMAGE_LIMIT = 5 * MB
@@ -80,8 +79,9 @@ def image_urls(text: str) -> list[str]:
     return list(dict.fromkeys(url for url in found if extension(urlsplit(url).path) in IMAGE_TYPES))
 
 
-def image_part(file: ChatFile, upload_image: ImageUploader | None = None,
-               inline_limit: int = INLINE_IMAGE_LIMIT) -> dict[str, Any]:
+def image_part(
+    file: ChatFile, upload_image: ImageUploader | None = None, inline_limit: int = INLINE_IMAGE_LIMIT
+) -> dict[str, Any]:
     """An `input_image` part: inline as a data URL, or by file id when large and an uploader is given."""
     mime = file.image_mime
     if upload_image is not None and len(file.data) > inline_limit:

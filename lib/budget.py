@@ -128,8 +128,10 @@ def model_refusal(model: str, config: BudgetConfig, examples: tuple[str, ...] = 
     """The message that stops a turn on a model the owner does not allow on their key, else None."""
     if model_allowed(model, config):
         return None
-    return (f"The model {model!r} may not be used on the app's key. Allowed: "
-            f"{allowed_description(config, examples)}. Pick one on Setup, or add your own key there.")
+    return (
+        f"The model {model!r} may not be used on the app's key. Allowed: "
+        f"{allowed_description(config, examples)}. Pick one on Setup, or add your own key there."
+    )
 
 
 def input_estimate(prompt: str, previous: Turn | None) -> int:
@@ -140,8 +142,9 @@ def input_estimate(prompt: str, previous: Turn | None) -> int:
     return carried + len(prompt) // CHARS_PER_TOKEN + 1
 
 
-def worst_case_usd(model: str, input_tokens: int, config: BudgetConfig,
-                   service_tier: str | None = None) -> float | None:
+def worst_case_usd(
+    model: str, input_tokens: int, config: BudgetConfig, service_tier: str | None = None
+) -> float | None:
     """The most one request can cost: its input plus max_output_tokens at the model's price (at the dearer of
     the default tier and the one asked for, e.g. priority); None if unpriced."""
     return pricing.max_cost_usd(model, input_tokens, config.max_output_tokens, service_tier)
@@ -158,12 +161,16 @@ def cap_refusal(spent_usd: float, cap_usd: float | None, worst_usd: float | None
     if left is None:
         return None
     if left <= 1e-9:  # float sums of many small costs land a hair off
-        return (f"You have used ${spent_usd:,.4f} of today's ${cap_usd:,.2f} budget on the app's key, so new "
-                "messages are paused until 00:00 UTC. Your chat is kept. To go on now, add your own key on Setup.")
+        return (
+            f"You have used ${spent_usd:,.4f} of today's ${cap_usd:,.2f} budget on the app's key, so new "
+            "messages are paused until 00:00 UTC. Your chat is kept. To go on now, add your own key on Setup."
+        )
     if worst_usd is not None and worst_usd > left:
-        return (f"This message could cost up to ${worst_usd:,.4f} on this model, more than the ${left:,.4f} left "
-                f"of today's ${cap_usd:,.2f} budget on the app's key. Pick a cheaper model or start a new chat "
-                "(a long chat sends more each turn), or add your own key on Setup.")
+        return (
+            f"This message could cost up to ${worst_usd:,.4f} on this model, more than the ${left:,.4f} left "
+            f"of today's ${cap_usd:,.2f} budget on the app's key. Pick a cheaper model or start a new chat "
+            "(a long chat sends more each turn), or add your own key on Setup."
+        )
     return None
 
 
@@ -202,8 +209,9 @@ def describe_rows(config: BudgetConfig, examples: tuple[str, ...] = ()) -> list[
         ("Models on the app's key", allowed_description(config, examples), "models"),
         ("Max output tokens per request on the app's key", str(config.max_output_tokens), "max"),
     ]
-    return [{"Setting": name, "Value": value, "From": config.sources.get(key) or "default"}
-            for name, value, key in rows]
+    return [
+        {"Setting": name, "Value": value, "From": config.sources.get(key) or "default"} for name, value, key in rows
+    ]
 
 
 class Tab:

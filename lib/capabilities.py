@@ -24,9 +24,15 @@ class Capabilities:
     @property
     def notes(self) -> list[str]:
         """One sentence per missing feature, for the Setup page and the chat."""
-        return [note for ok, note in ((self.conversations, NO_CONVERSATIONS), (self.models is not None, NO_MODELS),
-                                      (self.input_tokens, NO_TOKEN_COUNT))
-                if not ok]
+        return [
+            note
+            for ok, note in (
+                (self.conversations, NO_CONVERSATIONS),
+                (self.models is not None, NO_MODELS),
+                (self.input_tokens, NO_TOKEN_COUNT),
+            )
+            if not ok
+        ]
 
 
 def is_missing(error: openai.APIStatusError) -> bool:

@@ -10,8 +10,8 @@ from typing import Any
 from openai import OpenAI
 
 from lib import turn_log
-from lib.compaction import context_management
 from lib import turn_wire as wire
+from lib.compaction import context_management
 from lib.conversations import Thread, start_conversation
 from lib.limits import STOPPED, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
 from lib.registry import registry, run_calls
@@ -74,8 +74,9 @@ def user_message(prompt: str, parts: list[dict[str, Any]] | None = None) -> dict
 
 def pending_calls(turn: Turn, response_id: str | None) -> list[Item]:
     """Function calls of the latest response that have no output yet."""
-    return [i for i in turn.items if i.type == "function_call" and "output" not in i.data
-            and i.response_id == response_id]
+    return [
+        i for i in turn.items if i.type == "function_call" and "output" not in i.data and i.response_id == response_id
+    ]
 
 
 def pending_approvals(turn: Turn) -> list[Item]:
@@ -85,8 +86,12 @@ def pending_approvals(turn: Turn) -> list[Item]:
 
 
 def run_turn(
-    client: OpenAI, settings: Settings, thread: Thread, prompt: str,
-    parts: list[dict[str, Any]] | None = None, control: TurnControl | None = None,
+    client: OpenAI,
+    settings: Settings,
+    thread: Thread,
+    prompt: str,
+    parts: list[dict[str, Any]] | None = None,
+    control: TurnControl | None = None,
 ) -> Iterator[Turn]:
     """Yield a new turn as it grows; it always ends final or with `error` set, never raising."""
     turn = Turn(prompt=prompt, model=settings.model, structured=bool(settings.tools.json_schema.strip()))
@@ -94,15 +99,20 @@ def run_turn(
 
 
 def answer_approvals(
-    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, decisions: dict[str, bool],
+    client: OpenAI,
+    settings: Settings,
+    thread: Thread,
+    turn: Turn,
+    decisions: dict[str, bool],
     control: TurnControl | None = None,
 ) -> Iterator[Turn]:
     """Send the user's MCP approval decisions and continue the same turn."""
     responses = []
     for request_id, approve in decisions.items():
         response = {"type": "mcp_approval_response", "approval_request_id": request_id, "approve": approve}
-        turn.items.append(Item(id=f"approval_{request_id}", type="mcp_approval_response", status="completed",
-                               data=response))
+        turn.items.append(
+            Item(id=f"approval_{request_id}", type="mcp_approval_response", status="completed", data=response)
+        )
         responses.append(response)
     yield from continue_turn(client, settings, thread, turn, responses, control)
 
@@ -125,7 +135,11 @@ def resume_turn(
 
 
 def continue_turn(
-    client: OpenAI, settings: Settings, thread: Thread, turn: Turn, input_items: list[dict[str, Any]],
+    client: OpenAI,
+    settings: Settings,
+    thread: Thread,
+    turn: Turn,
+    input_items: list[dict[str, Any]],
     control: TurnControl | None = None,
 ) -> Iterator[Turn]:
     """Stream rounds into `turn` until the model answers, asks for approval, fails, stops or loops too long."""
@@ -172,5 +186,3 @@ def _run_functions(calls: list[Item], settings: Settings) -> list[dict[str, Any]
         item.status = "failed" if result.error else "completed"
         outputs.append({"type": "function_call_output", "call_id": call_id, "output": result.output})
     return outputs
-
-

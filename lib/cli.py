@@ -85,20 +85,34 @@ def history_recorder(cwd: Path) -> Recorder:
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with --help explaining settings and resuming."""
     description = "Chat with an OpenAI model in the terminal (Responses API), like the Responses Studio app."
-    parser = argparse.ArgumentParser(prog="python -m lib.cli", description=description, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.cli",
+        description=description,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--conversation", metavar="CONV_ID", help="continue this conversation, printing its history")
-    resume.add_argument("--response", metavar="RESP_ID", help="continue the previous_response_id chain ending "
-                        "with this response, for servers without a Conversations API")
-    resume.add_argument("--fork", metavar="CONV_ID", help="copy this conversation up to turn --at N into a new "
-                        "one (the original stays as it is), print the new id and chat in it")
-    parser.add_argument("--at", metavar="N", type=int, help="with --fork: the last turn the copy keeps "
-                        "(default: every turn)")
+    resume.add_argument(
+        "--response",
+        metavar="RESP_ID",
+        help="continue the previous_response_id chain ending "
+        "with this response, for servers without a Conversations API",
+    )
+    resume.add_argument(
+        "--fork",
+        metavar="CONV_ID",
+        help="copy this conversation up to turn --at N into a new "
+        "one (the original stays as it is), print the new id and chat in it",
+    )
+    parser.add_argument(
+        "--at", metavar="N", type=int, help="with --fork: the last turn the copy keeps (default: every turn)"
+    )
     parser.add_argument("--model", help=f"model (or Azure deployment) name; default OPENAI_MODEL or {DEFAULT_MODEL}")
     parser.add_argument("--instructions", help="system instructions for every turn; default OPENAI_INSTRUCTIONS")
-    parser.add_argument("--base-url", help=f"OpenAI-compatible /v1 endpoint; default OPENAI_BASE_URL or "
-                        f"{DEFAULT_BASE_URL}")
+    parser.add_argument(
+        "--base-url", help=f"OpenAI-compatible /v1 endpoint; default OPENAI_BASE_URL or {DEFAULT_BASE_URL}"
+    )
     parser.add_argument("--no-stream", action="store_true", help="print each answer once it is complete")
     parser.add_argument("--no-history", action="store_true", help="do not record this chat in the app's history")
     return parser
@@ -243,8 +257,15 @@ def chat(
             console.note(f"(resume: --response {thread.last_response_id})")
 
 
-def main(argv: list[str] | None = None, *, record: Recorder | None = None, environ: Mapping[str, str] | None = None,
-         cwd: Path | None = None, read: Callable[[str], str] = input, out: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    record: Recorder | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    read: Callable[[str], str] = input,
+    out: TextIO | None = None,
+) -> int:
     """Run the terminal chat (or `eval DATASET`); returns the exit status. `record` replaces the history store."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["eval"]:
@@ -276,8 +297,9 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
         print(str(error), file=sys.stderr)
         return 2
     except openai.APIError as error:
-        print(explain(error, model=settings.model, endpoint=settings.endpoint, key_hint="OPENAI_API_KEY"),
-              file=sys.stderr)
+        print(
+            explain(error, model=settings.model, endpoint=settings.endpoint, key_hint="OPENAI_API_KEY"), file=sys.stderr
+        )
         if isinstance(error, openai.AuthenticationError):
             print(f"The key came from: {settings.source_of('api_key')}.", file=sys.stderr)
         return 1
@@ -287,8 +309,16 @@ def main(argv: list[str] | None = None, *, record: Recorder | None = None, envir
     if args.fork and thread.conversation_id:
         from lib.cli_fork import announce
 
-        announce(console, settings, cwd, thread.conversation_id, args.fork, len(history), args.fork_note,
-                 record=record is None and not args.no_history)
+        announce(
+            console,
+            settings,
+            cwd,
+            thread.conversation_id,
+            args.fork,
+            len(history),
+            args.fork_note,
+            record=record is None and not args.no_history,
+        )
     console.write(f"Conversation: {thread.conversation_id}\n" if thread.conversation_id else "")
     if thread.chained:
         console.note(NO_CONVERSATIONS)

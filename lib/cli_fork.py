@@ -13,6 +13,7 @@ from lib.stream import Turn
 if TYPE_CHECKING:
     from openai import OpenAI
 
+
 def open_fork(client: OpenAI, parent_id: str, at: int | None) -> tuple[Thread, list[Turn], str | None]:
     """A new conversation holding the first `at` turns of `parent_id` (all when None), its turns, what was not carried.
 
@@ -23,8 +24,17 @@ def open_fork(client: OpenAI, parent_id: str, at: int | None) -> tuple[Thread, l
     return Thread(conversation_id=copy.conversation_id), load_conversation(client, copy.conversation_id), copy.note
 
 
-def announce(console: Any, settings: Settings, cwd: Path, conversation_id: str, parent_id: str, turns: int,
-             note: str | None, *, record: bool) -> None:
+def announce(
+    console: Any,
+    settings: Settings,
+    cwd: Path,
+    conversation_id: str,
+    parent_id: str,
+    turns: int,
+    note: str | None,
+    *,
+    record: bool,
+) -> None:
     """Say what was forked (and what could not be carried); note the parent in the app's history if it records."""
     console.write(f"Forked {parent_id} at turn {turns} into a new conversation.\n")
     if note:
@@ -37,8 +47,13 @@ def announce(console: Any, settings: Settings, cwd: Path, conversation_id: str, 
     try:
         store = HistoryStore(settings.history_url or default_url(cwd), ttl_minutes=settings.ttl_minutes)
         try:  # the owner the app gives this key in local mode, as the turns' records have it
-            store.upsert_conversation(conversation_id, local_owner(settings.api_key), title=f"Fork of {parent_id}",
-                                      model=settings.model, parent_conversation_id=parent_id)
+            store.upsert_conversation(
+                conversation_id,
+                local_owner(settings.api_key),
+                title=f"Fork of {parent_id}",
+                model=settings.model,
+                parent_conversation_id=parent_id,
+            )
         finally:
             store.close()
     except Exception as error:  # noqa: BLE001 - a history problem must not end the chat

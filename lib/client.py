@@ -9,8 +9,8 @@ import openai
 from openai import AzureOpenAI, OpenAI
 
 from lib.egress import http_client
-from lib.providers import provider_for
 from lib.identity import key_fingerprint
+from lib.providers import provider_for
 from lib.settings import Settings
 
 # Reading a long answer can pause for minutes on reasoning models; connecting should not.
@@ -20,8 +20,16 @@ MAX_RETRIES = 2
 
 def client_key(settings: Settings) -> tuple[object, ...]:
     """What makes two clients interchangeable: endpoint, key fingerprint, identity headers and the guard."""
-    return (settings.provider, settings.endpoint, settings.api_version, key_fingerprint(settings.api_key),
-            settings.organization, settings.project, settings.visitor_endpoint, settings.allowed_base_urls)
+    return (
+        settings.provider,
+        settings.endpoint,
+        settings.api_version,
+        key_fingerprint(settings.api_key),
+        settings.organization,
+        settings.project,
+        settings.visitor_endpoint,
+        settings.allowed_base_urls,
+    )
 
 
 def _pin(client: OpenAI, organization: str | None, project: str | None) -> OpenAI:
@@ -67,18 +75,21 @@ def build_client(settings: Settings) -> OpenAI:
     shared-mode visitor chose is reached through lib.egress's guard (public https only, checked on the
     socket itself, unless the owner's ALLOWED_BASE_URLS says more).
     """
-    http = http_client(visitor=settings.visitor_endpoint, allowed_prefixes=settings.allowed_base_urls,
-                       timeout=TIMEOUT)
+    http = http_client(visitor=settings.visitor_endpoint, allowed_prefixes=settings.allowed_base_urls, timeout=TIMEOUT)
     connection = provider_for(settings.provider).connection(settings)
-    return _pin(SDK_CLIENTS[connection.sdk](
-        api_key=settings.api_key or "none",
-        **dict(connection.arguments),
-        organization=settings.organization or None,
-        project=settings.project or None,
-        timeout=TIMEOUT,
-        max_retries=MAX_RETRIES,
-        http_client=http,
-    ), settings.organization, settings.project)
+    return _pin(
+        SDK_CLIENTS[connection.sdk](
+            api_key=settings.api_key or "none",
+            **dict(connection.arguments),
+            organization=settings.organization or None,
+            project=settings.project or None,
+            timeout=TIMEOUT,
+            max_retries=MAX_RETRIES,
+            http_client=http,
+        ),
+        settings.organization,
+        settings.project,
+    )
 
 
 class ClientCache:

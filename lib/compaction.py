@@ -47,21 +47,33 @@ class Compacted:
 
     def card_item(self) -> Item:
         """The compaction as an item of the transcript's last turn (the card draws it)."""
-        data = {"type": COMPACTION, "compacted_turns": self.turns, "compacted_tokens": self.tokens,
-                "label": self.label, "response_id": self.response_id}
+        data = {
+            "type": COMPACTION,
+            "compacted_turns": self.turns,
+            "compacted_tokens": self.tokens,
+            "label": self.label,
+            "response_id": self.response_id,
+        }
         return Item(id=f"compaction_{self.response_id}", type=COMPACTION, status="completed", data=data)
 
     def as_turn(self, model: str) -> Turn:
         """A turn-shaped record of the call, for the budget's tab (which settles turns)."""
-        return Turn(prompt="", model=model, response_id=self.response_id, status="completed", usage=self.usage,
-                    cost_usd=self.cost_usd)
+        return Turn(
+            prompt="",
+            model=model,
+            response_id=self.response_id,
+            status="completed",
+            usage=self.usage,
+            cost_usd=self.cost_usd,
+        )
 
 
 def compact_source(client: OpenAI, thread: Thread) -> dict[str, Any] | None:
     """What to compact: a conversation's items as input, or a chain's last response; None for an empty chat."""
     if thread.conversation_id:
-        items = [as_data(item) for item in client.conversations.items.list(thread.conversation_id, order="asc",
-                                                                            limit=100)]
+        items = [
+            as_data(item) for item in client.conversations.items.list(thread.conversation_id, order="asc", limit=100)
+        ]
         return {"input": items + list(thread.unsent)} if items else None
     if thread.last_response_id:
         source: dict[str, Any] = {"previous_response_id": thread.last_response_id}
@@ -89,8 +101,13 @@ def compact(client: OpenAI, settings: Settings, source: dict[str, Any], turns: i
     result = client.with_options(max_retries=0).responses.compact(**request)
     usage = Usage()
     usage.add(result.usage)
-    return Compacted(response_id=result.id, window=[as_data(item) for item in result.output], turns=turns,
-                     usage=usage, cost_usd=cost_usd(settings.model, result.usage))
+    return Compacted(
+        response_id=result.id,
+        window=[as_data(item) for item in result.output],
+        turns=turns,
+        usage=usage,
+        cost_usd=cost_usd(settings.model, result.usage),
+    )
 
 
 def as_input(item: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +127,7 @@ def continued_thread(client: OpenAI, thread: Thread, compacted: Compacted, title
     metadata = {"title": title_from(title), "compacted_from": thread.conversation_id}
     conversation = client.conversations.create(items=window[:MAX_CREATE_ITEMS], metadata=metadata)  # type: ignore[arg-type]
     for start in range(MAX_CREATE_ITEMS, len(window), MAX_CREATE_ITEMS):
-        client.conversations.items.create(conversation.id, items=window[start:start + MAX_CREATE_ITEMS])  # type: ignore[arg-type]
+        client.conversations.items.create(conversation.id, items=window[start : start + MAX_CREATE_ITEMS])  # type: ignore[arg-type]
     return Thread(conversation_id=conversation.id)
 
 

@@ -43,8 +43,15 @@ class Column:
 
 def without_tools(tools: ToolSettings) -> ToolSettings:
     """The same tool settings with every tool off (structured output and reasoning summaries stay)."""
-    return replace(tools, web_search=False, file_search=False, code_interpreter=False, image_generation=False,
-                   mcp_servers=(), functions=())
+    return replace(
+        tools,
+        web_search=False,
+        file_search=False,
+        code_interpreter=False,
+        image_generation=False,
+        mcp_servers=(),
+        functions=(),
+    )
 
 
 def column_settings(base: Settings, spec: ColumnSpec, profile: dict[str, Any] | None = None) -> Settings:

@@ -60,8 +60,12 @@ def meter_for(turns: list[Turn], model: str | None) -> Meter | None:
             return Meter(held=tokens, window=window, compacted=True)
         if turn.rounds:  # the last response of the turn holds the whole context: its input plus its answer
             usage = turn.rounds[-1].usage
-            return Meter(held=usage.input_tokens + usage.output_tokens, cached=usage.cached_tokens,
-                         input_tokens=usage.input_tokens, window=window)
+            return Meter(
+                held=usage.input_tokens + usage.output_tokens,
+                cached=usage.cached_tokens,
+                input_tokens=usage.input_tokens,
+                window=window,
+            )
     return None
 
 

@@ -44,8 +44,9 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None and not is_public(embedded):
             return False
-    return ip.is_global and not (ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local
-                                 or ip.is_reserved or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
+    )
 
 
 def public_addresses(host: str, port: int) -> list[str]:
@@ -68,8 +69,14 @@ def public_addresses(host: str, port: int) -> list[str]:
 class PublicOnlyBackend(SyncBackend):
     """Resolves once, checks every address, then connects to a checked one: DNS rebinding finds no gap."""
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
         """Open a TCP connection to a public address of `host` only (TLS still checks `host` itself)."""
         last: Exception = RefusedAddress(REFUSED)
         for address in public_addresses(host, port):
@@ -79,8 +86,9 @@ class PublicOnlyBackend(SyncBackend):
                 last = error
         raise last
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
         """Never: a visitor's server is reached over the network."""
         raise RefusedAddress(REFUSED)
 
@@ -132,8 +140,13 @@ def http_client(*, visitor: bool, allowed_prefixes: tuple[str, ...] = (), timeou
 
     hooks = {"response": [refuse_non_api_answers]}
     if visitor:
-        return DefaultHttpxClient(transport=VisitorTransport(allowed_prefixes), follow_redirects=False,
-                                  trust_env=False, event_hooks=hooks, timeout=timeout)
+        return DefaultHttpxClient(
+            transport=VisitorTransport(allowed_prefixes),
+            follow_redirects=False,
+            trust_env=False,
+            event_hooks=hooks,
+            timeout=timeout,
+        )
     return DefaultHttpxClient(event_hooks=hooks, timeout=timeout)
 
 

@@ -27,8 +27,14 @@ def _detail(error: openai.APIStatusError) -> str:
     return str(message).strip().rstrip(".")
 
 
-def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: str = "the key on the Setup page",
-            foreign: bool | None = None) -> str:
+def explain(
+    error: Exception,
+    *,
+    model: str = "",
+    endpoint: str = "",
+    key_hint: str = "the key on the Setup page",
+    foreign: bool | None = None,
+) -> str:
     """A short, specific message for the chat; never includes the key, nor a URL's credentials.
 
     From a server a visitor chose (`foreign`, found on the request when not given) nothing the server
@@ -40,8 +46,10 @@ def explain(error: Exception, *, model: str = "", endpoint: str = "", key_hint: 
         page = "a web page" if "html" in error.content_type else "something else (not JSON)"
         return f"The server at {where} answered with {page}, not the API. Check the base URL (it usually ends in /v1)."
     if foreign and isinstance(error, openai.APIConnectionError):  # timeouts too: no port-scan oracle
-        return (f"Could not connect to {where}. In shared mode a server you set must be a public https "
-                "address that answers; local, private and non-https addresses are refused.")
+        return (
+            f"Could not connect to {where}. In shared mode a server you set must be a public https "
+            "address that answers; local, private and non-https addresses are refused."
+        )
     if foreign and isinstance(error, openai.APIStatusError):
         return _foreign_status(error, model, key_hint)
     if isinstance(error, openai.AuthenticationError):
@@ -93,19 +101,25 @@ def _foreign_status(error: openai.APIStatusError, model: str, key_hint: str) -> 
 # What to do about each code an `error` event in the stream can carry; {detail} is the server's own words.
 _STREAM_ERRORS = {
     "insufficient_quota": "The API key's account is out of credit (insufficient_quota): {detail}. "
-                          "Add credit or raise the spending limit in the billing settings of its organization, "
-                          "then send again; your message is kept.",
+    "Add credit or raise the spending limit in the billing settings of its organization, "
+    "then send again; your message is kept.",
     "rate_limit_exceeded": "Rate limited while answering: {detail}. Try again in a moment; your message is kept.",
     "server_error": "The server had an error while answering. Try again; your message is kept.",
     "context_length_exceeded": "The conversation no longer fits the context window of {model}: {detail}. "
-                               "Start a new chat, or pick a model with a larger context on the Setup page.",
+    "Start a new chat, or pick a model with a larger context on the Setup page.",
     "invalid_prompt": "The prompt was refused: {detail}. Rephrase it and send again.",
     "vector_store_timeout": "Searching the vector store took too long. Try again; your message is kept.",
     "invalid_api_key": "The API key was refused while answering: {detail}. Check the key on the Setup page.",
 }
 # Image problems share one sentence: the fix is the same, send another image.
-_IMAGE_CODES = ("invalid_image", "image_", "invalid_base64_image", "unsupported_image_media_type",
-                "empty_image_file", "failed_to_download_image")
+_IMAGE_CODES = (
+    "invalid_image",
+    "image_",
+    "invalid_base64_image",
+    "unsupported_image_media_type",
+    "empty_image_file",
+    "failed_to_download_image",
+)
 
 
 def stream_error(error: Exception, *, model: str = "") -> str | None:

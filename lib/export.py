@@ -12,9 +12,24 @@ from typing import Any
 # What an export holds, in this order. The owner (a user's email or a key's fingerprint) is
 # left out: every row of one export has the same owner, and a file may travel further.
 FIELDS = (
-    "id", "created_at", "conversation_id", "previous_response_id", "model", "status",
-    "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd",
-    "latency_ms", "ttft_ms", "tools", "input_preview", "output_preview", "error",
+    "id",
+    "created_at",
+    "conversation_id",
+    "previous_response_id",
+    "model",
+    "status",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "latency_ms",
+    "ttft_ms",
+    "tools",
+    "input_preview",
+    "output_preview",
+    "error",
 )
 # A spreadsheet runs a cell starting with one of these as a formula; the text comes from users
 # and models, so such cells get a leading apostrophe (OWASP's advice for CSV injection).

@@ -19,10 +19,31 @@ from lib.ownership import Owned, visible
 MB = 1024 * 1024
 API_MAX_BYTES = 512 * MB  # the Files API's per-file limit
 # The extensions file search reads (platform docs, "Supported files").
-FILE_SEARCH_EXTENSIONS = frozenset({
-    "c", "cpp", "cs", "css", "doc", "docx", "go", "html", "java", "js", "json", "md", "pdf", "php", "pptx",
-    "py", "rb", "sh", "tex", "ts", "txt",
-})
+FILE_SEARCH_EXTENSIONS = frozenset(
+    {
+        "c",
+        "cpp",
+        "cs",
+        "css",
+        "doc",
+        "docx",
+        "go",
+        "html",
+        "java",
+        "js",
+        "json",
+        "md",
+        "pdf",
+        "php",
+        "pptx",
+        "py",
+        "rb",
+        "sh",
+        "tex",
+        "ts",
+        "txt",
+    }
+)
 # A row's status: the API's four, plus two of ours for files that never reached a store.
 PENDING, REJECTED = "pending", "rejected"
 # A file row that will not change any more: indexed, failed, cancelled, or refused before upload.
@@ -79,8 +100,17 @@ class StoreRow:
     def of(cls, store: VectorStore) -> StoreRow:
         counts = store.file_counts
         days = store.expires_after.days if store.expires_after else None
-        return cls(store.id, store.name or "", counts.total, counts.in_progress, counts.failed, store.usage_bytes,
-                   store.status, store.expires_at, days)
+        return cls(
+            store.id,
+            store.name or "",
+            counts.total,
+            counts.in_progress,
+            counts.failed,
+            store.usage_bytes,
+            store.status,
+            store.expires_at,
+            days,
+        )
 
     @property
     def label(self) -> str:
@@ -132,8 +162,9 @@ def check(
     for upload in uploads:
         reason = rejection(upload, max_bytes)
         duplicate = seen[upload.name] > 1 or upload.name in existing_names
-        rows.append(FileRow(upload.name, len(upload.data), REJECTED if reason else PENDING, reason,
-                            duplicate=duplicate))
+        rows.append(
+            FileRow(upload.name, len(upload.data), REJECTED if reason else PENDING, reason, duplicate=duplicate)
+        )
     return rows
 
 
@@ -191,8 +222,7 @@ def refresh(client: OpenAI, store_id: str, rows: Sequence[FileRow]) -> list[File
     gone: dict[str, str] = {}
     for batch_id in sorted(batch_ids):
         try:
-            for vs_file in client.vector_stores.file_batches.list_files(batch_id, vector_store_id=store_id,
-                                                                        limit=100):
+            for vs_file in client.vector_stores.file_batches.list_files(batch_id, vector_store_id=store_id, limit=100):
                 found[vs_file.id] = vs_file
         except openai.NotFoundError as error:
             gone[batch_id] = explain(error)
@@ -260,13 +290,15 @@ def store_files(client: OpenAI, store_id: str) -> list[FileRow]:
     rows = []
     for vs_file in attached:
         info = known.get(vs_file.id)
-        rows.append(FileRow(
-            info.filename if info else vs_file.id,
-            info.bytes if info else vs_file.usage_bytes,
-            vs_file.status,
-            vs_file.last_error.message if vs_file.last_error else "",
-            file_id=vs_file.id,
-        ))
+        rows.append(
+            FileRow(
+                info.filename if info else vs_file.id,
+                info.bytes if info else vs_file.usage_bytes,
+                vs_file.status,
+                vs_file.last_error.message if vs_file.last_error else "",
+                file_id=vs_file.id,
+            )
+        )
     counts = Counter(row.name for row in rows)
     return [replace(row, duplicate=counts[row.name] > 1) for row in rows]
 

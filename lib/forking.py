@@ -18,8 +18,10 @@ NOT_CARRIED = {
     "mcp_approval_request": "MCP approval",
     "refusal": "refusal",
 }
-WHY_NOT = ("the API keeps reasoning and hosted tool results under ids only their own conversation knows "
-           "(reasoning is encrypted for the model that wrote it); the messages and function calls were copied.")
+WHY_NOT = (
+    "the API keeps reasoning and hosted tool results under ids only their own conversation knows "
+    "(reasoning is encrypted for the model that wrote it); the messages and function calls were copied."
+)
 
 
 @dataclass
@@ -83,8 +85,9 @@ def carry(items: list[dict[str, Any]]) -> Carried:
             # cannot be carried; without it, the call is plain input like the messages.
             carried.items.append({k: data[k] for k in ("type", "call_id", "name", "arguments")})
         elif kind == "function_call_output" and data.get("call_id") in calls:
-            carried.items.append({"type": "function_call_output", "call_id": data["call_id"],
-                                  "output": data.get("output", "")})
+            carried.items.append(
+                {"type": "function_call_output", "call_id": data["call_id"], "output": data.get("output", "")}
+            )
         elif kind in {"function_call", "function_call_output", "mcp_approval_response"}:
             continue  # half of a pair (a call never answered): the API would refuse the next prompt
         else:
@@ -146,8 +149,10 @@ def items_before(
     if isinstance(turns, list):
         turns = held(groups, turns)
     if not 0 <= turns <= len(groups):
-        raise ValueError(f"The conversation has {len(groups)} turn{'s' if len(groups) != 1 else ''}; "
-                         f"a fork keeps 1 to {len(groups)} of them.")
+        raise ValueError(
+            f"The conversation has {len(groups)} turn{'s' if len(groups) != 1 else ''}; "
+            f"a fork keeps 1 to {len(groups)} of them."
+        )
     following = groups[turns] if len(groups) > turns else []
     if next_prompt is not None and _prompt_of(following) != next_prompt:
         following = []
@@ -159,7 +164,7 @@ def create_conversation(client: OpenAI, items: list[dict[str, Any]], metadata: d
     conversation = client.conversations.create(items=items[:MAX_ITEMS], metadata=metadata)  # type: ignore[arg-type]
     try:
         for start in range(MAX_ITEMS, len(items), MAX_ITEMS):
-            client.conversations.items.create(conversation.id, items=items[start:start + MAX_ITEMS])  # type: ignore[arg-type]
+            client.conversations.items.create(conversation.id, items=items[start : start + MAX_ITEMS])  # type: ignore[arg-type]
     except openai.APIError:
         try:  # a half-copied conversation would only mislead: take it back
             client.conversations.delete(conversation.id)

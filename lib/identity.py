@@ -10,15 +10,48 @@ from typing import Any
 ANONYMOUS = "anon:"  # owner prefix of a visitor with no identity of their own: one browser session
 NO_KEY = "no-key"  # what a key-less local server's one person is keyed on (their history predates this module)
 # Keys people type for servers that check none: they name nobody, so they cannot keep anyone's data apart.
-PLACEHOLDER_KEYS = frozenset({
-    "empty", "ollama", "none", "null", "dummy", "no-key", "nokey", "no_key", "not-needed", "notneeded",
-    "sk-no-key-required", "lm-studio", "lmstudio", "vllm", "llama.cpp", "local", "key", "apikey", "api-key",
-    "test", "token", "secret", "password", "changeme", "sk-xxx", "sk-xxxx", "sk-dummy", "sk-test", "sk-1234",
-    "fake", "anything", "x", "xxx",
-})
+PLACEHOLDER_KEYS = frozenset(
+    {
+        "empty",
+        "ollama",
+        "none",
+        "null",
+        "dummy",
+        "no-key",
+        "nokey",
+        "no_key",
+        "not-needed",
+        "notneeded",
+        "sk-no-key-required",
+        "lm-studio",
+        "lmstudio",
+        "vllm",
+        "llama.cpp",
+        "local",
+        "key",
+        "apikey",
+        "api-key",
+        "test",
+        "token",
+        "secret",
+        "password",
+        "changeme",
+        "sk-xxx",
+        "sk-xxxx",
+        "sk-dummy",
+        "sk-test",
+        "sk-1234",
+        "fake",
+        "anything",
+        "x",
+        "xxx",
+    }
+)
 MIN_KEY_LENGTH = 12  # shorter "keys" are guessable, so a visitor could step into another's history with one
-UNVERIFIED = ("This account's e-mail address is not verified by the login provider, so this app cannot tell "
-              "who you are. Verify it with your provider, then sign in again.")
+UNVERIFIED = (
+    "This account's e-mail address is not verified by the login provider, so this app cannot tell "
+    "who you are. Verify it with your provider, then sign in again."
+)
 NO_EMAIL = "The login provider did not tell this app your e-mail address, so it cannot tell who you are."
 
 
@@ -117,9 +150,15 @@ def identify(claims: Mapping[str, Any] | None, api_key: str, *, mode: str, sessi
 
 
 # What an anonymous visitor is told where something would be kept for a person.
-PROFILES_NOT_KEPT = ("Profiles are kept only for a signed-in person or for a key of your own. This session has "
-                     "neither (no key, or a placeholder key such as EMPTY), so saving and importing are off.")
-PROMPTS_NOT_KEPT = ("Prompt templates are kept only for a signed-in person or for a key of your own. This session "
-                    "has neither (no key, or a placeholder key such as EMPTY), so templates are off.")
-HISTORY_NOT_KEPT = ("History is kept only for a signed-in person or for a key of your own. This session has "
-                    "neither (no key, or a placeholder key such as EMPTY), so its chats are not recorded here.")
+PROFILES_NOT_KEPT = (
+    "Profiles are kept only for a signed-in person or for a key of your own. This session has "
+    "neither (no key, or a placeholder key such as EMPTY), so saving and importing are off."
+)
+PROMPTS_NOT_KEPT = (
+    "Prompt templates are kept only for a signed-in person or for a key of your own. This session "
+    "has neither (no key, or a placeholder key such as EMPTY), so templates are off."
+)
+HISTORY_NOT_KEPT = (
+    "History is kept only for a signed-in person or for a key of your own. This session has "
+    "neither (no key, or a placeholder key such as EMPTY), so its chats are not recorded here."
+)

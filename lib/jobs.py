@@ -22,8 +22,12 @@ class TurnJob:
     """
 
     def __init__(
-        self, updates: Iterator[Turn], control: TurnControl, on_done: Callable[[Turn], str | None],
-        alive: Callable[[], bool] | None = None, settings: Settings | None = None,
+        self,
+        updates: Iterator[Turn],
+        control: TurnControl,
+        on_done: Callable[[Turn], str | None],
+        alive: Callable[[], bool] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.control = control
         self.settings = settings  # what the turn runs with: the page may have other settings when it collects

@@ -87,29 +87,42 @@ def _minutes(seconds: float) -> str:
 
 def deadline_passed(seconds: float) -> Ending:
     """The turn ran longer than it may."""
-    return Ending(f"Stopped after {_minutes(seconds)}, this app's time limit for one answer. What arrived is kept.",
-                  "incomplete", cancel=True)
+    return Ending(
+        f"Stopped after {_minutes(seconds)}, this app's time limit for one answer. What arrived is kept.",
+        "incomplete",
+        cancel=True,
+    )
 
 
 def too_large(limit: int) -> Ending:
     """The stream delivered more than a turn may hold."""
-    return Ending(f"Stopped: the answer passed {limit / 1_048_576:g} MB, this app's size limit for one answer. "
-                  "What arrived is kept.", "incomplete", cancel=True)
+    return Ending(
+        f"Stopped: the answer passed {limit / 1_048_576:g} MB, this app's size limit for one answer. "
+        "What arrived is kept.",
+        "incomplete",
+        cancel=True,
+    )
 
 
 def idle_for(seconds: float) -> Ending:
     """A plain stream sent nothing for too long."""
-    return Ending(f"The server sent nothing for {_minutes(seconds)}, so the connection was closed. "
-                  "What arrived is kept.", "interrupted", cancel=False)
+    return Ending(
+        f"The server sent nothing for {_minutes(seconds)}, so the connection was closed. What arrived is kept.",
+        "interrupted",
+        cancel=False,
+    )
 
 
 def session_gone(background: bool) -> Ending:
     """The page that started the turn has gone; a background answer goes on on the server for a reload."""
     if background:
-        return Ending("The page was closed while the answer was written; it goes on on the server, and opening "
-                      "the chat again picks it up.", None, cancel=False)
-    return Ending("The page was closed before the answer finished; what arrived is kept.", "interrupted",
-                  cancel=False)
+        return Ending(
+            "The page was closed while the answer was written; it goes on on the server, and opening "
+            "the chat again picks it up.",
+            None,
+            cancel=False,
+        )
+    return Ending("The page was closed before the answer finished; what arrived is kept.", "interrupted", cancel=False)
 
 
 def delta_bytes(event: Any) -> int:

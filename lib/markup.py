@@ -20,8 +20,19 @@ from lib.markup_links import allowed_hosts, escape_markdown, image_link, safe_li
 from lib.markup_rewrite import Scanner, TooHard
 
 # What pages and tests use, from the module that has always had them.
-__all__ = ["allowed_hosts", "code_span", "escape_markdown", "image_link", "is_safe", "plain", "rewrite_markdown",
-           "safe_link", "safe_markdown", "scheme_of", "target_of"]
+__all__ = [
+    "allowed_hosts",
+    "code_span",
+    "escape_markdown",
+    "image_link",
+    "is_safe",
+    "plain",
+    "rewrite_markdown",
+    "safe_link",
+    "safe_markdown",
+    "scheme_of",
+    "target_of",
+]
 
 
 def plain(text: object) -> str:

@@ -25,8 +25,10 @@ def allowed_hosts(raw: str | Iterable[str] | None) -> frozenset[str]:
 
 def _clean_url(url: str) -> str:
     """The URL as a browser reads it: no tabs or newlines inside, no spaces or controls around."""
-    return re.sub(r"[\t\n\r]", "", url).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
-                                               "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    return re.sub(r"[\t\n\r]", "", url).strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+        "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
 
 
 def scheme_of(url: str) -> str:
@@ -66,8 +68,16 @@ def shows(text: str, target: str) -> bool:
 def destination(url: str) -> str:
     """A URL written so that no character in it can end or change the markdown around it."""
     return _UNSAFE_CHARS.sub(lambda m: f"%{ord(m.group()):02X}", _clean_url(url)).translate(
-        {ord("<"): "%3C", ord(">"): "%3E", ord("("): "%28", ord(")"): "%29", ord("\\"): "%5C", ord("`"): "%60",
-         ord("&"): "&amp;"})  # an entity in it would be decoded again
+        {
+            ord("<"): "%3C",
+            ord(">"): "%3E",
+            ord("("): "%28",
+            ord(")"): "%29",
+            ord("\\"): "%5C",
+            ord("`"): "%60",
+            ord("&"): "&amp;",
+        }
+    )  # an entity in it would be decoded again
 
 
 def safe_link(title: str, url: str) -> str:

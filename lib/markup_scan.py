@@ -107,7 +107,7 @@ def inline_destination(s: str, i: int) -> tuple[str, int] | None:
     while j < len(s) and s[j] in " \t\n":
         j += 1
     if j < len(s) and s[j] in "\"'(":
-        closer = {"\"": "\"", "'": "'", "(": ")"}[s[j]]
+        closer = {'"': '"', "'": "'", "(": ")"}[s[j]]
         j, opened = j + 1, j
         while j < len(s) and s[j] != closer and j - opened < LIMIT:
             j += 2 if s[j] == "\\" else 1

@@ -14,8 +14,10 @@ from lib.tools import ToolSettings
 Owned = Collection[str] | None
 T = TypeVar("T")
 
-REFUSED = ("{count} vector store{s} in your settings {verb} not yours, so file search leaves {them} out. "
-           "Pick your own stores on the Files page.")
+REFUSED = (
+    "{count} vector store{s} in your settings {verb} not yours, so file search leaves {them} out. "
+    "Pick your own stores on the Files page."
+)
 
 
 def mine(store_id: str, owned: Owned) -> bool:
@@ -45,8 +47,9 @@ def scoped_tools(tools: ToolSettings, owned: Owned) -> tuple[ToolSettings, tuple
 def refused_note(refused: Collection[str]) -> str:
     """What the chat says when file search had stores taken out (the ids are not repeated)."""
     many = len(refused) != 1
-    return REFUSED.format(count=len(refused), s="s" if many else "", verb="are" if many else "is",
-                          them="them" if many else "it")
+    return REFUSED.format(
+        count=len(refused), s="s" if many else "", verb="are" if many else "is", them="them" if many else "it"
+    )
 
 
 def owner_tag(owner: str) -> str:

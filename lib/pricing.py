@@ -19,8 +19,9 @@ def _as_dict(usage: Any) -> dict[str, Any]:
     raise TypeError(f"unsupported usage type {type(usage).__name__}")
 
 
-def cost_usd(model: str | None, usage: Any, *, service_tier: str | None = None,
-             at: datetime | None = None) -> float | None:
+def cost_usd(
+    model: str | None, usage: Any, *, service_tier: str | None = None, at: datetime | None = None
+) -> float | None:
     """Return the cost of one response, or None when the model or usage is unknown.
 
     Cached input (`input_tokens_details.cached_tokens`), cache writes (`…cache_write_tokens`, at the
@@ -38,8 +39,9 @@ def cost_usd(model: str | None, usage: Any, *, service_tier: str | None = None,
 
         # The package's own Responses-usage mapping (cached reads, cache writes, reasoning) stays
         # in step with its prices, so the token fields are not re-mapped by hand here.
-        extracted = extract_usage({"model": model, "usage": _as_dict(usage)},
-                                  provider_id="openai", api_flavor="responses")
+        extracted = extract_usage(
+            {"model": model, "usage": _as_dict(usage)}, provider_id="openai", api_flavor="responses"
+        )
         # The response's service_tier (e.g. "priority") selects a different price row.
         context = {"service_tier": service_tier} if service_tier else None
         price = extracted.calc_price(genai_request_timestamp=at, price_context=context)
@@ -70,8 +72,7 @@ def is_priced(model: str | None) -> bool:
     return True
 
 
-def max_cost_usd(model: str, input_tokens: int, output_tokens: int,
-                 service_tier: str | None = None) -> float | None:
+def max_cost_usd(model: str, input_tokens: int, output_tokens: int, service_tier: str | None = None) -> float | None:
     """What a request could cost at most: these input tokens plus this many output tokens; None if unpriced.
 
     The dearest of: the default tier and the one asked for, and all input written to the prompt cache
@@ -79,8 +80,11 @@ def max_cost_usd(model: str, input_tokens: int, output_tokens: int,
     """
     tokens = {"input_tokens": max(input_tokens, 0), "output_tokens": max(output_tokens, 0)}
     written = {**tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": tokens["input_tokens"]}}
-    costs = [cost_usd(model, usage, service_tier=tier) for usage in (tokens, written)
-             for tier in dict.fromkeys((None, service_tier))]
+    costs = [
+        cost_usd(model, usage, service_tier=tier)
+        for usage in (tokens, written)
+        for tier in dict.fromkeys((None, service_tier))
+    ]
     known = [c for c in costs if c is not None]
     return max(known) if known else None
 

@@ -16,8 +16,20 @@ from lib.tools import McpServer, ToolSettings
 FORMAT = 1
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "profiles"
 # Settings a profile carries; the key, MCP headers, mode and storage belong to the person or the deployment.
-FIELDS = ("provider", "base_url", "azure_endpoint", "api_version", "model", "instructions", "prompt_template",
-          "prompt_version", "temperature", "reasoning_effort", "store", "background")
+FIELDS = (
+    "provider",
+    "base_url",
+    "azure_endpoint",
+    "api_version",
+    "model",
+    "instructions",
+    "prompt_template",
+    "prompt_version",
+    "temperature",
+    "reasoning_effort",
+    "store",
+    "background",
+)
 # Where requests (and the key typed next) go: a profile opened by a link must not choose that.
 ENDPOINT_FIELDS = ("provider", "base_url", "azure_endpoint", "api_version")
 
@@ -28,8 +40,7 @@ def to_data(settings: Settings) -> dict[str, Any]:
     for server in tools["mcp_servers"]:
         server.pop("headers")  # secrets, like the key: never in a profile or its export
     options = dataclasses.asdict(settings.options)
-    return {"format": FORMAT, **{name: getattr(settings, name) for name in FIELDS}, "tools": tools,
-            "options": options}
+    return {"format": FORMAT, **{name: getattr(settings, name) for name in FIELDS}, "tools": tools, "options": options}
 
 
 def _tuples(value: Any) -> Any:
@@ -82,8 +93,10 @@ def is_shipped(name: str) -> bool:
 def name_refusal(name: str) -> str | None:
     """Why a profile may not be saved under this name, else None."""
     if is_shipped(name):
-        return (f"{name.strip()!r} is the name of a profile that comes with the app; "
-                "pick another name so that a link to it always opens the original.")
+        return (
+            f"{name.strip()!r} is the name of a profile that comes with the app; "
+            "pick another name so that a link to it always opens the original."
+        )
     return None
 
 
@@ -104,6 +117,5 @@ def keep_headers(tools: ToolSettings, current: ToolSettings) -> ToolSettings:
     """The profile's tools with the MCP headers typed in this session, only for servers whose label
     and URL both match: a header must never follow a label to another server."""
     typed = {(s.label, s.url): s.headers for s in current.mcp_servers}
-    servers = tuple(dataclasses.replace(s, headers=typed.get((s.label, s.url), ()))
-                    for s in tools.mcp_servers)
+    servers = tuple(dataclasses.replace(s, headers=typed.get((s.label, s.url), ())) for s in tools.mcp_servers)
     return dataclasses.replace(tools, mcp_servers=servers)

@@ -68,15 +68,22 @@ class Provider:
     def connection(self, settings: Settings) -> Connection:
         """The SDK client and the URL and header that reach this endpoint."""
         base_url = self.endpoint(settings)
-        return Connection("OpenAI", (("base_url", base_url),), self.key_envs[0], f"{base_url}/responses",
-                          "Authorization: Bearer {key}")
+        return Connection(
+            "OpenAI",
+            (("base_url", base_url),),
+            self.key_envs[0],
+            f"{base_url}/responses",
+            "Authorization: Bearer {key}",
+        )
 
     def missing(self, settings: Settings) -> str | None:
         """The one setting that stops a chat, named with where to set it and an example; None if all is set."""
         endpoint = str(getattr(settings, self.endpoint_field) or "")
         if self.endpoint_required and not endpoint:
-            return (f"Set the {self.endpoint_name} ({self.endpoint_env}, or on the Setup page), "
-                    f"e.g. {self.endpoint_example}")
+            return (
+                f"Set the {self.endpoint_name} ({self.endpoint_env}, or on the Setup page), "
+                f"e.g. {self.endpoint_example}"
+            )
         if self.endpoint_https and endpoint:
             url = urlparse(endpoint)
             local = url.scheme == "http" and url.hostname in {"localhost", "127.0.0.1"}
@@ -101,8 +108,13 @@ class AzureProvider(Provider):
             return super().connection(settings)
         endpoint = settings.azure_endpoint.rstrip("/")
         version = settings.api_version or self.api_version or DEFAULT_AZURE_API_VERSION
-        return Connection("AzureOpenAI", (("azure_endpoint", endpoint), ("api_version", version)), self.key_envs[0],
-                          f"{endpoint}/openai/responses?api-version={version}", "api-key: {key}")
+        return Connection(
+            "AzureOpenAI",
+            (("azure_endpoint", endpoint), ("api_version", version)),
+            self.key_envs[0],
+            f"{endpoint}/openai/responses?api-version={version}",
+            "api-key: {key}",
+        )
 
 
 OPENAI = Provider(

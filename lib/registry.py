@@ -114,8 +114,9 @@ def _fields(func: Callable[..., Any], docs: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def build_tool(func: Callable[..., Any], *, name: str | None = None,
-               description: str | None = None, card: str | None = None) -> FunctionTool:
+def build_tool(
+    func: Callable[..., Any], *, name: str | None = None, description: str | None = None, card: str | None = None
+) -> FunctionTool:
     """Derive a FunctionTool from a typed function, without registering it."""
     tool_name = name or func.__name__
     summary, param_docs = _parse_docstring(func)  # 1
@@ -139,18 +140,24 @@ def build_tool(func: Callable[..., Any], *, name: str | None = None,
 @overload
 def tool(func: Callable[..., Any], /) -> Callable[..., Any]: ...
 @overload
-def tool(*, name: str | None = None, description: str | None = None,
-         card: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
-def tool(func: Callable[..., Any] | None = None, /, *, name: str | None = None,
-         description: str | None = None, card: str | None = None) -> Any:
+def tool(
+    *, name: str | None = None, description: str | None = None, card: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+def tool(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    card: str | None = None,
+) -> Any:
     """Register a typed function as a tool; use bare or as `@tool(name=..., card=...)`."""
 
     def register(f: Callable[..., Any]) -> Callable[..., Any]:
         built = build_tool(f, name=name, description=description, card=card)
         known = _REGISTRY.get(built.name)
         # A module reloaded by Streamlit re-registers the same function; anything else is a clash.
-        if known and (known.function.__module__, known.function.__qualname__) != (
-                f.__module__, f.__qualname__):
+        if known and (known.function.__module__, known.function.__qualname__) != (f.__module__, f.__qualname__):
             raise ValueError(f"function tool {built.name!r} is already registered by {known.function}")
         _REGISTRY[built.name] = built
         return f
@@ -183,8 +190,9 @@ def _error(exc: BaseException) -> CallResult:
     """Turn an exception into the error result sent back to the model."""
     if isinstance(exc, ValidationError):
         # pydantic's own text carries URLs and line noise; the model needs field and reason.
-        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}"
-                           for e in exc.errors(include_url=False))
+        detail = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
         text = f"ValidationError: invalid arguments for {exc.title.removesuffix('_args')}: {detail}"
     else:
         text = f"{type(exc).__name__}: {exc}"
@@ -205,16 +213,16 @@ def run_call(name: str, arguments: str, tools: Mapping[str, FunctionTool] | None
         value = found.function(**dict(validated))
         if inspect.iscoroutine(value):
             value = asyncio.run(value)
-        output = value if isinstance(value, str) else pydantic_core.to_json(
-            value, fallback=str).decode()
+        output = value if isinstance(value, str) else pydantic_core.to_json(value, fallback=str).decode()
         return CallResult(output=output, value=value)
     except Exception as exc:  # the model gets the error as text; the chat must go on
         log.info("function %s failed", name, exc_info=True)
         return _error(exc)
 
 
-def run_calls(calls: list[tuple[str, str, str]], timeout: float = 30,
-              tools: Mapping[str, FunctionTool] | None = None) -> list[tuple[str, CallResult]]:
+def run_calls(
+    calls: list[tuple[str, str, str]], timeout: float = 30, tools: Mapping[str, FunctionTool] | None = None
+) -> list[tuple[str, CallResult]]:
     """Run (call_id, name, arguments) calls concurrently; results come back in the given order."""
     if not calls:
         return []
@@ -228,8 +236,7 @@ def run_calls(calls: list[tuple[str, str, str]], timeout: float = 30,
             try:
                 results.append((call_id, future.result(timeout=max(0.0, deadline - time.monotonic()))))
             except FutureTimeout:
-                results.append((call_id, _error(TimeoutError(
-                    f"{name} did not finish within {timeout:g} s"))))
+                results.append((call_id, _error(TimeoutError(f"{name} did not finish within {timeout:g} s"))))
     finally:
         # A Python thread cannot be killed: let a stuck call finish in the background
         # instead of blocking the chat turn on it.

@@ -44,10 +44,13 @@ class RequestOptions:
 
     def problem(self, tool_keys: list[str] | None = None) -> str | None:
         """What makes these options unusable (a value the API refuses, a tool not offered), else None."""
-        choices = {"truncation": (self.truncation, TRUNCATIONS), "text.verbosity": (self.verbosity, VERBOSITIES),
-                   "service_tier": (self.service_tier, SERVICE_TIERS),
-                   "prompt_cache_retention": (self.prompt_cache_retention, CACHE_RETENTIONS),
-                   "allowed_tools mode": (self.allowed_mode, ALLOWED_MODES)}
+        choices = {
+            "truncation": (self.truncation, TRUNCATIONS),
+            "text.verbosity": (self.verbosity, VERBOSITIES),
+            "service_tier": (self.service_tier, SERVICE_TIERS),
+            "prompt_cache_retention": (self.prompt_cache_retention, CACHE_RETENTIONS),
+            "allowed_tools mode": (self.allowed_mode, ALLOWED_MODES),
+        }
         for name, (value, allowed) in choices.items():
             if value is not None and value not in allowed:
                 return f"{name} must be one of {', '.join(allowed)}, not {value!r}."
@@ -133,8 +136,11 @@ def _reference(key: str) -> dict[str, Any]:
 def tool_choice(options: RequestOptions) -> str | dict[str, Any] | None:
     """The `tool_choice` value these options ask for, or None to leave the API's default (auto)."""
     if options.allowed_tools:
-        return {"type": "allowed_tools", "mode": options.allowed_mode,
-                "tools": [_reference(key) for key in options.allowed_tools]}
+        return {
+            "type": "allowed_tools",
+            "mode": options.allowed_mode,
+            "tools": [_reference(key) for key in options.allowed_tools],
+        }
     choice = options.tool_choice
     if choice is None or choice in TOOL_CHOICES:
         return choice
@@ -149,10 +155,15 @@ def with_options(request: dict[str, Any], options: RequestOptions, cap: int | No
     limits = [n for n in (options.max_output_tokens, cap) if n]
     if limits:
         out["max_output_tokens"] = min(limits)
-    scalars = {"truncation": options.truncation, "max_tool_calls": options.max_tool_calls,
-               "parallel_tool_calls": options.parallel_tool_calls, "service_tier": options.service_tier,
-               "prompt_cache_key": options.prompt_cache_key or None,
-               "prompt_cache_retention": options.prompt_cache_retention, "top_logprobs": options.top_logprobs}
+    scalars = {
+        "truncation": options.truncation,
+        "max_tool_calls": options.max_tool_calls,
+        "parallel_tool_calls": options.parallel_tool_calls,
+        "service_tier": options.service_tier,
+        "prompt_cache_key": options.prompt_cache_key or None,
+        "prompt_cache_retention": options.prompt_cache_retention,
+        "top_logprobs": options.top_logprobs,
+    }
     out.update({name: value for name, value in scalars.items() if value is not None})
     if options.verbosity:
         out["text"] = {**out.get("text", {}), "verbosity": options.verbosity}

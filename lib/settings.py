@@ -174,11 +174,15 @@ def _deployment_layers(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name in sorted(ENV_NAMES, key=lambda n: n != "provider"):  # the provider decides where the key is read
-        provider = values.get("provider") or _implied_provider(
-            lambda p: any(layer.get(p.endpoint_env) for _, layer in layers)) or "openai"
+        provider = (
+            values.get("provider")
+            or _implied_provider(lambda p: any(layer.get(p.endpoint_env) for _, layer in layers))
+            or "openai"
+        )
         for label, layer in layers:
-            value = next((v for v in (_coerce(name, layer.get(n)) for n in _env_names(name, provider))
-                          if v is not None), None)
+            value = next(
+                (v for v in (_coerce(name, layer.get(n)) for n in _env_names(name, provider)) if v is not None), None
+            )
             if value is not None:
                 values[name], sources[name] = value, label
                 break
@@ -216,8 +220,9 @@ def resolve(
     ALLOWED_BASE_URLS are the deployment's, never a visitor's, and an app reached at any address but
     localhost is shared whatever APP_MODE says.
     """
-    deployment, deployment_sources = _deployment_layers((("secrets", secrets), ("environment", environ),
-                                                         (".env", dotenv)))
+    deployment, deployment_sources = _deployment_layers(
+        (("secrets", secrets), ("environment", environ), (".env", dotenv))
+    )
     values, sources = dict(deployment), dict(deployment_sources)
     for name in (f.name for f in fields(Settings)):
         if name in {"sources", "api_key", *ENDPOINT_FIELDS, *DEPLOYMENT_ONLY, *APP_SET} or session.get(name) is None:
@@ -240,8 +245,9 @@ def resolve(
             elif lend and name in deployment and name not in {"organization", "project"}:  # the owner's account
                 values[name], sources[name] = deployment[name], deployment_sources[name]
         values["provider"] = provider
-        sources["provider"] = ("session" if provider_chosen else deployment_sources.get("provider", "default") if lend
-                               else "default")
+        sources["provider"] = (
+            "session" if provider_chosen else deployment_sources.get("provider", "default") if lend else "default"
+        )
         sources.setdefault("api_key", "session")  # the session's layer, even with no key in it
     if not on_localhost and values.get("mode") != "shared":
         values["mode"], sources["mode"] = "shared", "server address"

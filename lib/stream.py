@@ -8,8 +8,18 @@ from lib.items import LIVE_FIELD_CHARS, Item, Pieces
 from lib.turn import ENDED_RESPONSE_STATUSES, Round, Turn, TurnStatus, Usage
 
 # The turn's types, from where most callers have always imported them.
-__all__ = ["ENDED_RESPONSE_STATUSES", "Round", "Turn", "TurnStatus", "Usage", "add_output_item", "apply", "as_data",
-           "finish_response", "settle"]
+__all__ = [
+    "ENDED_RESPONSE_STATUSES",
+    "Round",
+    "Turn",
+    "TurnStatus",
+    "Usage",
+    "add_output_item",
+    "apply",
+    "as_data",
+    "finish_response",
+    "settle",
+]
 
 
 def as_data(value: Any) -> dict[str, Any]:
@@ -20,7 +30,6 @@ def as_data(value: Any) -> dict[str, Any]:
     warnings are only noise.
     """
     return value if isinstance(value, dict) else value.model_dump(exclude_none=True, warnings=False)
-
 
 
 def _start_response(turn: Turn, response: Any) -> None:

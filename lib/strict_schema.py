@@ -38,8 +38,9 @@ def _strict(node: Any, root: dict[str, Any], inlining: tuple[str, ...] = ()) -> 
     if is_object(node):
         extra = node.get("additionalProperties", False)
         if extra is not False or "properties" not in node:
-            raise TypeError("open objects (dict, Any mapping) are not allowed in strict schemas; "
-                            "use a pydantic model or TypedDict")
+            raise TypeError(
+                "open objects (dict, Any mapping) are not allowed in strict schemas; use a pydantic model or TypedDict"
+            )
         node.update(type="object", additionalProperties=False, required=list(node["properties"]))
         for prop in node["properties"].values():
             _strict(prop, root, inlining)
@@ -91,7 +92,7 @@ def _strict_problem(node: Any, path: list[str]) -> str | None:
                 return f'{_path(path)}: strict mode needs "additionalProperties": false on every object'
             missing = sorted(set(properties) - set(node.get("required") or []))
             if missing:
-                return f"{_path(path)}: strict mode needs every property in \"required\"; missing {', '.join(missing)}"
+                return f'{_path(path)}: strict mode needs every property in "required"; missing {", ".join(missing)}'
         for key, value in node.items():
             # A map of names to schemas is no schema itself: a property may well be called "properties".
             named = value.items() if key in _SCHEMA_MAPS and isinstance(value, dict) else [(None, value)]

@@ -13,8 +13,20 @@ from lib.settings import Settings
 
 # The arguments of responses.create that input_tokens.count takes too (the SDK's signature); the rest
 # (store, stream, include, background, max_output_tokens, ...) do not change what the input holds.
-COUNTED = ("conversation", "input", "instructions", "model", "parallel_tool_calls", "personality",
-           "previous_response_id", "reasoning", "text", "tool_choice", "tools", "truncation")
+COUNTED = (
+    "conversation",
+    "input",
+    "instructions",
+    "model",
+    "parallel_tool_calls",
+    "personality",
+    "previous_response_id",
+    "reasoning",
+    "text",
+    "tool_choice",
+    "tools",
+    "truncation",
+)
 TIMEOUT_SECONDS = 5.0  # a count is a hint: never worth a long wait
 
 

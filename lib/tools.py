@@ -49,19 +49,31 @@ def tools_for(settings: ToolSettings) -> list[dict[str, Any]]:
             tool["user_location"] = {"type": "approximate", **dict(settings.web_search_location)}
         tools.append(tool)
     if settings.file_search and settings.vector_store_ids:
-        tools.append({
-            "type": "file_search",
-            "vector_store_ids": list(settings.vector_store_ids),
-            "max_num_results": settings.file_search_max_results,
-        })
+        tools.append(
+            {
+                "type": "file_search",
+                "vector_store_ids": list(settings.vector_store_ids),
+                "max_num_results": settings.file_search_max_results,
+            }
+        )
     if settings.code_interpreter:
         tools.append({"type": "code_interpreter", "container": {"type": "auto"}})
     if settings.image_generation:
-        tools.append({"type": "image_generation", "size": settings.image_size, "quality": settings.image_quality,
-                      "partial_images": 2})
+        tools.append(
+            {
+                "type": "image_generation",
+                "size": settings.image_size,
+                "quality": settings.image_quality,
+                "partial_images": 2,
+            }
+        )
     for server in settings.mcp_servers:
-        mcp: dict[str, Any] = {"type": "mcp", "server_label": server.label, "server_url": server.url,
-                               "require_approval": server.require_approval}
+        mcp: dict[str, Any] = {
+            "type": "mcp",
+            "server_label": server.label,
+            "server_url": server.url,
+            "require_approval": server.require_approval,
+        }
         if server.allowed_tools:
             mcp["allowed_tools"] = list(server.allowed_tools)
         if server.headers:

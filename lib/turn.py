@@ -10,8 +10,9 @@ from lib.items import Item
 
 # The API's response statuses (queued ... cancelled), plus ours: "pending" before the first event, and
 # "interrupted" when the stream broke off without the API saying how the response ended.
-TurnStatus = Literal["pending", "queued", "in_progress", "completed", "incomplete", "failed", "cancelled",
-                     "interrupted"]
+TurnStatus = Literal[
+    "pending", "queued", "in_progress", "completed", "incomplete", "failed", "cancelled", "interrupted"
+]
 ENDED_RESPONSE_STATUSES: frozenset[TurnStatus] = frozenset({"completed", "incomplete", "failed", "cancelled"})
 
 
@@ -32,8 +33,12 @@ class Usage:
         self.input_tokens += data.get("input_tokens") or 0
         self.cached_tokens += details.get("cached_tokens") or 0
         # OpenAI's field; OpenAI-compatible servers fronting other models send Anthropic's name instead.
-        self.cache_write_tokens += (details.get("cache_write_tokens") or details.get("cache_creation_input_tokens")
-                                    or data.get("cache_creation_input_tokens") or 0)
+        self.cache_write_tokens += (
+            details.get("cache_write_tokens")
+            or details.get("cache_creation_input_tokens")
+            or data.get("cache_creation_input_tokens")
+            or 0
+        )
         self.output_tokens += data.get("output_tokens") or 0
         self.reasoning_tokens += (data.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
 
@@ -41,8 +46,10 @@ class Usage:
         """The counts in the API's usage shape (what pricing reads)."""
         return {
             "input_tokens": self.input_tokens,
-            "input_tokens_details": {"cached_tokens": self.cached_tokens,
-                                     "cache_write_tokens": self.cache_write_tokens},
+            "input_tokens_details": {
+                "cached_tokens": self.cached_tokens,
+                "cache_write_tokens": self.cache_write_tokens,
+            },
             "output_tokens": self.output_tokens,
             "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
             "total_tokens": self.total_tokens,

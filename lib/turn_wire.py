@@ -42,8 +42,13 @@ def guarded(
     except Stopped:
         ending = control.ending or USER_STOP
         stop(client, turn, ending)
-        turn_log.emit("cancel", turn, control.owner_hash, stopped_by="user" if ending is USER_STOP else "app",
-                      cancel_on_server=bool(ending.cancel and turn.background))
+        turn_log.emit(
+            "cancel",
+            turn,
+            control.owner_hash,
+            stopped_by="user" if ending is USER_STOP else "app",
+            cancel_on_server=bool(ending.cancel and turn.background),
+        )
     except (openai.APIError, httpx2.HTTPError) as error:
         fail(turn, error, settings)
         turn_log.emit("error", turn, control.owner_hash, **_error_fields(error))
@@ -77,10 +82,12 @@ def open_stream(
             if wait is None:
                 wait = min(8.0, 0.5 * 2**attempt) * random.uniform(0.8, 1.2)
             turn.retries += 1
-            turn_log.emit("retry", turn, control.owner_hash, attempt=attempt + 1, wait_s=round(wait, 1),
-                          **_error_fields(error))
-            turn.notice = (f"{explain(error).split(':')[0]}. Retrying in {wait:.0f} s… "
-                           f"(retry {attempt + 1} of {RETRIES})")
+            turn_log.emit(
+                "retry", turn, control.owner_hash, attempt=attempt + 1, wait_s=round(wait, 1), **_error_fields(error)
+            )
+            turn.notice = (
+                f"{explain(error).split(':')[0]}. Retrying in {wait:.0f} s… (retry {attempt + 1} of {RETRIES})"
+            )
             yield turn
             if control.wait(wait):
                 raise Stopped from None
@@ -100,8 +107,9 @@ def follow(client: OpenAI, turn: Turn, stream: Any, control: TurnControl, *, sta
     turn.status = "in_progress" if turn.status == "pending" else turn.status
     for resume in range(RESUMES + 1):
         if stream is None:
-            stream = client.responses.retrieve(_background_id(turn), stream=True, starting_after=turn.last_sequence,
-                                               timeout=_timeout(client, control))
+            stream = client.responses.retrieve(
+                _background_id(turn), stream=True, starting_after=turn.last_sequence, timeout=_timeout(client, control)
+            )
         control.attach(stream)
         try:
             with stream:
@@ -179,8 +187,9 @@ def stop(client: OpenAI, turn: Turn, ending: Ending) -> None:
 
 def fail(turn: Turn, error: Exception, settings: Settings) -> None:
     turn.status = "interrupted" if turn.text else "failed"
-    turn.error = stream_error(error, model=settings.model) or explain(error, model=settings.model,
-                                                                     endpoint=settings.endpoint)
+    turn.error = stream_error(error, model=settings.model) or explain(
+        error, model=settings.model, endpoint=settings.endpoint
+    )
     turn.notice = None
 
 

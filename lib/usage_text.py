@@ -10,8 +10,7 @@ def dollars(cost_usd: float) -> str:
     return f"${cost_usd:,.4f}" if cost_usd >= 0.01 else f"${cost_usd:.6f}"
 
 
-def usage_line(usage: Usage | None, cost_usd: float | None, latency_ms: int | None,
-               ttft_ms: int | None = None) -> str:
+def usage_line(usage: Usage | None, cost_usd: float | None, latency_ms: int | None, ttft_ms: int | None = None) -> str:
     """Tokens in and out, cost, time taken and time to first token, each part only when known."""
     parts = []
     if usage is not None:

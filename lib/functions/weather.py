@@ -13,10 +13,29 @@ from lib.registry import tool
 
 _CONDITIONS = ("sunny", "partly cloudy", "cloudy", "light rain", "rain", "thunderstorm", "fog", "snow")
 # WMO weather interpretation codes used by Open-Meteo, folded onto the same vocabulary.
-_WMO = {0: "sunny", 1: "partly cloudy", 2: "partly cloudy", 3: "cloudy", 45: "fog", 48: "fog",
-        51: "light rain", 53: "light rain", 55: "light rain", 61: "light rain", 63: "rain",
-        65: "rain", 71: "snow", 73: "snow", 75: "snow", 80: "rain", 81: "rain", 82: "rain",
-        95: "thunderstorm", 96: "thunderstorm", 99: "thunderstorm"}
+_WMO = {
+    0: "sunny",
+    1: "partly cloudy",
+    2: "partly cloudy",
+    3: "cloudy",
+    45: "fog",
+    48: "fog",
+    51: "light rain",
+    53: "light rain",
+    55: "light rain",
+    61: "light rain",
+    63: "rain",
+    65: "rain",
+    71: "snow",
+    73: "snow",
+    75: "snow",
+    80: "rain",
+    81: "rain",
+    82: "rain",
+    95: "thunderstorm",
+    96: "thunderstorm",
+    99: "thunderstorm",
+}
 _TIMEOUT_S = 8
 
 
@@ -60,16 +79,22 @@ def _get_json(url: str, params: dict[str, Any]) -> Any:
 def _live(location: str, unit: str) -> dict[str, Any]:
     """Return the current reading from Open-Meteo (no key needed)."""
     # The geocoder matches place names only, so "Paris, France" is searched as "Paris".
-    found = _get_json("https://geocoding-api.open-meteo.com/v1/search",
-                      {"name": location.split(",")[0].strip(), "count": 1}).get("results")
+    found = _get_json(
+        "https://geocoding-api.open-meteo.com/v1/search", {"name": location.split(",")[0].strip(), "count": 1}
+    ).get("results")
     if not found:
         raise ValueError(f"no place found for {location!r}")
     place = found[0]
-    current = _get_json("https://api.open-meteo.com/v1/forecast", {
-        "latitude": place["latitude"], "longitude": place["longitude"],
-        "current": "temperature_2m,relative_humidity_2m,wind_speed_10m,weather_code",
-        "temperature_unit": unit, "wind_speed_unit": "kmh",
-    })["current"]
+    current = _get_json(
+        "https://api.open-meteo.com/v1/forecast",
+        {
+            "latitude": place["latitude"],
+            "longitude": place["longitude"],
+            "current": "temperature_2m,relative_humidity_2m,wind_speed_10m,weather_code",
+            "temperature_unit": unit,
+            "wind_speed_unit": "kmh",
+        },
+    )["current"]
     return {
         "location": ", ".join(p for p in (place.get("name"), place.get("country")) if p),
         "temperature": current["temperature_2m"],

@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from .engine import WRITE, make_engine, write_lock
+from .evals import Evals
+from .feedback import Feedback
 from .migrations import migrate
 from .profiles import Profiles
+from .prompts import PromptTemplates
 from .queries import (
     expire_idle,
     response_row,
@@ -19,9 +22,6 @@ from .queries import (
     set_status,
     write_statements,
 )
-from .evals import Evals
-from .feedback import Feedback
-from .prompts import PromptTemplates
 from .records import (
     CONVERSATION_STATUSES,
     ConversationClosed,
@@ -145,8 +145,13 @@ class HistoryStore(ResponseReads):
     ) -> None:
         """Create a conversation, or update the given fields of an existing one (None = keep)."""
         now = self._clock()
-        given = (("title", title), ("model", model), ("metadata", metadata),
-                 ("parent_conversation_id", parent_conversation_id), ("parent_response_id", parent_response_id))
+        given = (
+            ("title", title),
+            ("model", model),
+            ("metadata", metadata),
+            ("parent_conversation_id", parent_conversation_id),
+            ("parent_response_id", parent_response_id),
+        )
         with self._write() as conn:
             self._lock_conversation(conn, id, owner, now, model=model, title=title, metadata=metadata)
             changes = {k: v for k, v in given if v is not None}

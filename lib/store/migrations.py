@@ -151,22 +151,28 @@ def _v5_rollups(conn: Connection) -> None:
     md.create_all(conn)
     # The latency chart's newest rows read from the index alone, for every model or one; the two
     # indexes these extend are then redundant, and dropping them keeps the write cost level.
-    for name, columns in (("ix_responses_owner_created_latency", "owner, created_at, id, latency_ms"),
-                          ("ix_responses_owner_model_created_latency", "owner, model, created_at, id, latency_ms")):
+    for name, columns in (
+        ("ix_responses_owner_created_latency", "owner, created_at, id, latency_ms"),
+        ("ix_responses_owner_model_created_latency", "owner, model, created_at, id, latency_ms"),
+    ):
         conn.execute(text(f"CREATE INDEX {name} ON responses ({columns})"))
     conn.execute(text("DROP INDEX ix_responses_owner_created"))
     conn.execute(text("DROP INDEX ix_responses_owner_model"))
     day = "to_char({}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if postgres else "date({}.created_at)"
     each = "jsonb_array_elements_text({}.tools) AS t(value)" if postgres else "json_each({}.tools) AS t"
-    conn.execute(text(
-        "INSERT INTO response_days SELECT owner, " + day.format("responses") + ", model, status, count(*), "
-        "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
-        "sum(" + NANO.format("responses") + ") FROM responses GROUP BY 1, 2, 3, 4"
-    ))
-    conn.execute(text(
-        "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM responses AS r "
-        "CROSS JOIN " + ("LATERAL " if postgres else "") + each.format("r") + " GROUP BY 1, 2"
-    ))
+    conn.execute(
+        text(
+            "INSERT INTO response_days SELECT owner, " + day.format("responses") + ", model, status, count(*), "
+            "sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(reasoning_tokens), "
+            "sum(" + NANO.format("responses") + ") FROM responses GROUP BY 1, 2, 3, 4"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO response_tools SELECT r.owner, t.value, count(DISTINCT r.id) FROM responses AS r "
+            "CROSS JOIN " + ("LATERAL " if postgres else "") + each.format("r") + " GROUP BY 1, 2"
+        )
+    )
     if postgres:
         _v5_postgres_triggers(conn, day, each)
     else:
@@ -210,20 +216,24 @@ def _v5_postgres_triggers(conn: Connection, day: str, each: str) -> None:
             "WHERE d.owner = o.owner AND d.tool = o.tool; "
         )
 
-    conn.execute(text(
-        "CREATE FUNCTION responses_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "IF TG_OP <> 'INSERT' THEN " + subtract("old_rows") + " END IF; "
-        "IF TG_OP <> 'DELETE' THEN " + add("new_rows") + " END IF; RETURN NULL; END $$"
-    ))
+    conn.execute(
+        text(
+            "CREATE FUNCTION responses_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP <> 'INSERT' THEN " + subtract("old_rows") + " END IF; "
+            "IF TG_OP <> 'DELETE' THEN " + add("new_rows") + " END IF; RETURN NULL; END $$"
+        )
+    )
     for event, tables in (
         ("INSERT", "NEW TABLE AS new_rows"),
         ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
         ("DELETE", "OLD TABLE AS old_rows"),
     ):
-        conn.execute(text(
-            f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses REFERENCING {tables} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION responses_rollup()"
-        ))
+        conn.execute(
+            text(
+                f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses REFERENCING {tables} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION responses_rollup()"
+            )
+        )
 
 
 def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
@@ -246,12 +256,14 @@ def _v5_sqlite_triggers(conn: Connection, day: str, each: str) -> None:
         "output_tokens = response_days.output_tokens + excluded.output_tokens, "
         "reasoning_tokens = response_days.reasoning_tokens + excluded.reasoning_tokens, "
         "cost_nano_usd = response_days.cost_nano_usd + excluded.cost_nano_usd; "
-        "INSERT INTO response_tools SELECT DISTINCT NEW.owner, t.value, 1 FROM " + each.format("NEW") +
-        " WHERE true ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
+        "INSERT INTO response_tools SELECT DISTINCT NEW.owner, t.value, 1 FROM "
+        + each.format("NEW")
+        + " WHERE true ON CONFLICT (owner, tool) DO UPDATE SET responses = response_tools.responses + 1;"
     )
     for event, body in (("INSERT", add), ("UPDATE", subtract + " " + add), ("DELETE", subtract)):
-        conn.execute(text(f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses "
-                          f"BEGIN {body} END"))
+        conn.execute(
+            text(f"CREATE TRIGGER responses_rollup_{event.lower()} AFTER {event} ON responses BEGIN {body} END")
+        )
 
 
 def _v6_cache_writes(conn: Connection) -> None:

@@ -39,8 +39,11 @@ class Profiles:
             raise ValueError("profiles are not kept for an anonymous visitor")
         now = utcnow()
         with self._store.writing() as conn:
-            changed = conn.execute(update(profiles).where(profiles.c.owner == owner, profiles.c.name == name)
-                                   .values(data=data, updated_at=now)).rowcount
+            changed = conn.execute(
+                update(profiles)
+                .where(profiles.c.owner == owner, profiles.c.name == name)
+                .values(data=data, updated_at=now)
+            ).rowcount
             if not changed:
                 conn.execute(insert(profiles).values(owner=owner, name=name, data=data, created_at=now, updated_at=now))
 
@@ -49,8 +52,13 @@ class Profiles:
         if self.get(owner, new_name) is not None:
             return False
         with self._store.writing() as conn:
-            return bool(conn.execute(update(profiles).where(profiles.c.owner == owner, profiles.c.name == name)
-                                     .values(name=new_name, updated_at=utcnow())).rowcount)
+            return bool(
+                conn.execute(
+                    update(profiles)
+                    .where(profiles.c.owner == owner, profiles.c.name == name)
+                    .values(name=new_name, updated_at=utcnow())
+                ).rowcount
+            )
 
     def delete(self, owner: str, name: str) -> bool:
         """Delete a profile; False if there was none."""

@@ -29,8 +29,7 @@ class PromptTemplates:
 
     def versions(self, owner: str, name: str) -> list[PromptVersion]:
         """Every version of one template, newest first."""
-        query = (select(table).where(table.c.owner == owner, table.c.name == name)
-                 .order_by(table.c.version.desc()))
+        query = select(table).where(table.c.owner == owner, table.c.name == name).order_by(table.c.version.desc())
         with self._store.engine.connect() as conn:
             return [_version(row) for row in conn.execute(query).mappings()]
 
@@ -52,11 +51,17 @@ class PromptTemplates:
         if latest is not None and latest.same_text(draft):
             return latest
         with self._store.writing() as conn:
-            top = conn.execute(select(func.max(table.c.version))
-                               .where(table.c.owner == owner, table.c.name == draft.name)).scalar()
+            top = conn.execute(
+                select(func.max(table.c.version)).where(table.c.owner == owner, table.c.name == draft.name)
+            ).scalar()
             row: dict[str, Any] = {
-                "owner": owner, "name": draft.name, "version": (top or 0) + 1, "instructions": draft.instructions,
-                "user_message": draft.user_message, "variables": dict(draft.defaults), "source": draft.source,
+                "owner": owner,
+                "name": draft.name,
+                "version": (top or 0) + 1,
+                "instructions": draft.instructions,
+                "user_message": draft.user_message,
+                "variables": dict(draft.defaults),
+                "source": draft.source,
                 "created_at": self._store.now(),
             }
             conn.execute(insert(table).values(**row))
@@ -67,8 +72,10 @@ class PromptTemplates:
         old = self.get(owner, name, version)
         if old is None:
             raise KeyError(f"{name} has no version {version}")
-        return self.save(owner, PromptVersion(name, 0, old.instructions, old.user_message, old.defaults,
-                                              source=f"restore of v{version}"))
+        return self.save(
+            owner,
+            PromptVersion(name, 0, old.instructions, old.user_message, old.defaults, source=f"restore of v{version}"),
+        )
 
     def delete(self, owner: str, name: str) -> int:
         """Delete a template with all its versions; the number of versions deleted."""
@@ -78,12 +85,19 @@ class PromptTemplates:
     def everything(self, owner: str) -> list[PromptVersion]:
         """Every version of every template of the owner (for the export)."""
         with self._store.engine.connect() as conn:
-            rows = conn.execute(select(table).where(table.c.owner == owner)
-                                .order_by(table.c.name, table.c.version)).mappings()
+            rows = conn.execute(
+                select(table).where(table.c.owner == owner).order_by(table.c.name, table.c.version)
+            ).mappings()
             return [_version(row) for row in rows]
 
 
 def _version(row: Any) -> PromptVersion:
-    return PromptVersion(name=row["name"], version=row["version"], instructions=row["instructions"],
-                         user_message=row["user_message"], defaults=dict(row["variables"] or {}),
-                         source=row["source"] or "", created_at=row["created_at"])
+    return PromptVersion(
+        name=row["name"],
+        version=row["version"],
+        instructions=row["instructions"],
+        user_message=row["user_message"],
+        defaults=dict(row["variables"] or {}),
+        source=row["source"] or "",
+        created_at=row["created_at"],
+    )

@@ -137,8 +137,12 @@ def where(f: ResponseFilter, dialect: str):
         clauses.append(exists(select(literal(1)).select_from(each).where(each.c.value == f.tool)))
     if f.rating:
         mark = feedback.alias("rated")  # its own name: a query that joins feedback may hold this filter
-        rated = (select(literal(1)).select_from(mark).correlate(responses)
-                 .where(mark.c.response_id == responses.c.id, mark.c.owner == f.owner))
+        rated = (
+            select(literal(1))
+            .select_from(mark)
+            .correlate(responses)
+            .where(mark.c.response_id == responses.c.id, mark.c.owner == f.owner)
+        )
         if f.rating == "unrated":
             clauses.append(~exists(rated))
         else:
@@ -152,8 +156,14 @@ def _midnight(value: datetime | None) -> bool:
 
 def rollup_where(f: ResponseFilter):
     """The filter on response_days, or None when it cannot answer it (text, tool, tag, rating, conversation, hours)."""
-    if (f.text or f.tool or f.tag or f.rating or f.conversation_id is not None
-            or not (_midnight(f.since) and _midnight(f.until))):
+    if (
+        f.text
+        or f.tool
+        or f.tag
+        or f.rating
+        or f.conversation_id is not None
+        or not (_midnight(f.since) and _midnight(f.until))
+    ):
         return None
     t = response_days.c
     clauses = [t.owner == f.owner, t.responses > 0]  # a day whose responses were all deleted stays, empty

@@ -61,30 +61,62 @@ class Controls:
             return
         number, count = self._tree.versions(turn.id)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.button("Edit", key=f"branch_edit_{turn.id}", icon=":material/edit:", type="tertiary",
-                      disabled=not self._enabled, help="Change this message and send it as a new version; "
-                      "the earlier version stays one click away.",
-                      on_click=st.session_state.__setitem__, args=(EDITING, turn.id))
+            st.button(
+                "Edit",
+                key=f"branch_edit_{turn.id}",
+                icon=":material/edit:",
+                type="tertiary",
+                disabled=not self._enabled,
+                help="Change this message and send it as a new version; the earlier version stays one click away.",
+                on_click=st.session_state.__setitem__,
+                args=(EDITING, turn.id),
+            )
             if count > 1:
-                st.button("‹", key=f"branch_prev_{turn.id}", type="tertiary", help="Previous version",
-                          disabled=not self._enabled or number == 1, on_click=_switch, args=(turn.id, -1))
+                st.button(
+                    "‹",
+                    key=f"branch_prev_{turn.id}",
+                    type="tertiary",
+                    help="Previous version",
+                    disabled=not self._enabled or number == 1,
+                    on_click=_switch,
+                    args=(turn.id, -1),
+                )
                 st.caption(f"{number}/{count}", width="content")
-                st.button("›", key=f"branch_next_{turn.id}", type="tertiary", help="Next version",
-                          disabled=not self._enabled or number == count, on_click=_switch, args=(turn.id, 1))
+                st.button(
+                    "›",
+                    key=f"branch_next_{turn.id}",
+                    type="tertiary",
+                    help="Next version",
+                    disabled=not self._enabled or number == count,
+                    on_click=_switch,
+                    args=(turn.id, 1),
+                )
 
     def answer(self, turn: Turn) -> None:
         """Regenerate and Fork under an answer."""
         if turn.id not in self._tree.nodes:
             return
         with st.container(horizontal=True, gap="small"):
-            st.button("Regenerate", key=f"branch_regenerate_{turn.id}", icon=":material/refresh:",
-                      type="tertiary", disabled=not self._enabled,
-                      help="The same message again, for a new answer; this one stays as the other version.",
-                      on_click=_request, args=("regenerate", turn.id, turn.prompt))
-            st.button("Fork", key=f"branch_fork_{turn.id}", icon=":material/call_split:", type="tertiary",
-                      disabled=not self._enabled,
-                      help="A new chat holding this conversation up to here; this one stays as it is.",
-                      on_click=_request, args=("fork", turn.id, ""))
+            st.button(
+                "Regenerate",
+                key=f"branch_regenerate_{turn.id}",
+                icon=":material/refresh:",
+                type="tertiary",
+                disabled=not self._enabled,
+                help="The same message again, for a new answer; this one stays as the other version.",
+                on_click=_request,
+                args=("regenerate", turn.id, turn.prompt),
+            )
+            st.button(
+                "Fork",
+                key=f"branch_fork_{turn.id}",
+                icon=":material/call_split:",
+                type="tertiary",
+                disabled=not self._enabled,
+                help="A new chat holding this conversation up to here; this one stays as it is.",
+                on_click=_request,
+                args=("fork", turn.id, ""),
+            )
 
 
 def controls(*, enabled: bool) -> Controls:
@@ -113,8 +145,14 @@ def _editor(turn: Turn) -> None:
     with st.chat_message("user"):
         st.text_area("Edit your message", value=turn.prompt, key=key, label_visibility="collapsed")
         with st.container(horizontal=True, gap="small"):
-            st.button("Send", key=f"branch_send_{turn.id}", type="primary", icon=":material/send:",
-                      on_click=_send_edit, args=(turn.id, key))
+            st.button(
+                "Send",
+                key=f"branch_send_{turn.id}",
+                type="primary",
+                icon=":material/send:",
+                on_click=_send_edit,
+                args=(turn.id, key),
+            )
             st.button("Cancel", key=f"branch_cancel_{turn.id}", on_click=st.session_state.pop, args=(EDITING, None))
 
 
@@ -186,8 +224,13 @@ def take_request(current: Settings, collect: Callable[[], None]) -> Branched | N
             return None
         try:
             # The prompts, not a count: a turn that failed before any response is not in the conversation.
-            copied = copy_until(state.client(current), conversation_id, [t.prompt for t in path[:keep]], title,
-                                next_prompt=path[at].prompt)
+            copied = copy_until(
+                state.client(current),
+                conversation_id,
+                [t.prompt for t in path[:keep]],
+                title,
+                next_prompt=path[at].prompt,
+            )
         except (openai.APIError, ValueError) as error:
             why = explain(error, model=current.model) if isinstance(error, openai.APIError) else str(error)
             st.error(f"Could not make the new conversation. {why}", icon=":material/error:")
@@ -236,8 +279,13 @@ def _record_parent(current: Settings, conversation_id: str, title: str, parent: 
         return
     try:
         state.history(current).upsert_conversation(
-            conversation_id, state.owner(current), title=title_from(title), model=current.model,
-            parent_conversation_id=parent, parent_response_id=response_id)
+            conversation_id,
+            state.owner(current),
+            title=title_from(title),
+            model=current.model,
+            parent_conversation_id=parent,
+            parent_response_id=response_id,
+        )
     except StoreError as error:
         st.warning(f"The new conversation was not saved to the history: {error}", icon=":material/history:")
 

@@ -14,8 +14,10 @@ from lib.stream import Turn
 from lib.ui import gate, state
 from lib.ui.context import Page
 
-UNAVAILABLE = ("The spending cap on the app's key cannot be checked right now (the history database did not "
-               "answer), so new messages on it are paused. Try again shortly, or add your own key on Setup.")
+UNAVAILABLE = (
+    "The spending cap on the app's key cannot be checked right now (the history database did not "
+    "answer), so new messages on it are paused. Try again shortly, or add your own key on Setup."
+)
 
 
 def config() -> budget.BudgetConfig:
@@ -32,8 +34,7 @@ def identity(page: Page) -> str:
     """Whom this session's spending counts against: the signed-in person, else the visitor's address."""
     kind = access.gate_for(page.configured, gate.config())
     ip = state.peer_ip() or st.context.ip_address  # the TCP peer first: the page cannot forge it
-    return budget.identity(page.owner, shared_login=kind == access.LOGIN,
-                           peer_ip=ip if isinstance(ip, str) else None)
+    return budget.identity(page.owner, shared_login=kind == access.LOGIN, peer_ip=ip if isinstance(ip, str) else None)
 
 
 def spent(page: Page) -> float:
@@ -52,15 +53,20 @@ def _md(text: str) -> str:
     return text.replace("$", "\\$")  # markdown would read $…$ as math
 
 
-def _worst_case(current: Settings, prompt: str, cfg: budget.BudgetConfig,
-                turns: list[Turn] | None = None) -> float | None:
+def _worst_case(
+    current: Settings, prompt: str, cfg: budget.BudgetConfig, turns: list[Turn] | None = None
+) -> float | None:
     """The most this turn could cost: the input carried so far plus the prompt, and a full MAX_OUTPUT_TOKENS.
 
     `turns`: the thread the prompt continues (a Compare column's); the chat's transcript by default.
     """
     transcript = state.transcript() if turns is None else turns
-    return budget.worst_case_usd(current.model, budget.input_estimate(prompt, transcript[-1] if transcript else None),
-                                 cfg, current.options.service_tier)
+    return budget.worst_case_usd(
+        current.model,
+        budget.input_estimate(prompt, transcript[-1] if transcript else None),
+        cfg,
+        current.options.service_tier,
+    )
 
 
 def refusal(page: Page, prompt: str = "", turns: list[Turn] | None = None) -> str | None:
@@ -82,8 +88,9 @@ def refusal(page: Page, prompt: str = "", turns: list[Turn] | None = None) -> st
     return _md(blocked) if blocked else None
 
 
-def open_tab(page: Page, prompt: str = "", *, reserve: bool = True,
-             turns: list[Turn] | None = None) -> budget.Tab | None:
+def open_tab(
+    page: Page, prompt: str = "", *, reserve: bool = True, turns: list[Turn] | None = None
+) -> budget.Tab | None:
     """Reserve the turn's worst case under this identity; None when no cap applies."""
     cfg = config()
     if not applies(page.settings) or cfg.cap_usd is None:
@@ -117,8 +124,10 @@ def model_help(current: Settings) -> str | None:
     """What the Setup model picker says on the owner's key: which models it may use."""
     if not applies(current):
         return None
-    return _md(f"On the app's key only these may be used: {budget.allowed_description(config(), COMMON_MODELS)}. "
-               "Bring your own key for any other.")
+    return _md(
+        f"On the app's key only these may be used: {budget.allowed_description(config(), COMMON_MODELS)}. "
+        "Bring your own key for any other."
+    )
 
 
 def source_rows() -> list[dict[str, str]]:

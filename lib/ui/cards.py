@@ -19,7 +19,7 @@ def weather_card(value: dict[str, Any]) -> None:
         middle.metric("Humidity", f"{value.get('humidity_percent')} %")
         right.metric("Wind", f"{value.get('wind_kph')} km/h")
         source = value.get("source", "")
-        st.caption(plain(value.get('conditions', '')) + (f" · {source} data" if source else ""))
+        st.caption(plain(value.get("conditions", "")) + (f" · {source} data" if source else ""))
 
 
 CARDS: dict[str, Callable[[dict[str, Any]], None]] = {"weather": weather_card}

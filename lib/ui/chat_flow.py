@@ -45,12 +45,15 @@ def plan(submitted: Any) -> chat_plan.Plan:
         prompt = CONTINUE_PROMPT
     if prompt:
         collect_finished()
-    step = chat_plan.plan(prompt, busy=state.JOB in st.session_state, decisions=take_decisions(),
-                          turns=state.transcript())
+    step = chat_plan.plan(
+        prompt, busy=state.JOB in st.session_state, decisions=take_decisions(), turns=state.transcript()
+    )
     if step.held_back is not None:
         st.session_state[state.RESTORE_PROMPT] = step.held_back
-        st.toast("The last answer is still being written: your message is back in the input. Send it when the "
-                 "answer is done, or press Stop.")
+        st.toast(
+            "The last answer is still being written: your message is back in the input. Send it when the "
+            "answer is done, or press Stop."
+        )
     if step.continuing is not None:
         state.transcript().pop()
     return step
@@ -66,8 +69,13 @@ def first_shown(count: int) -> int:
     if st.session_state.get(state.SHOW_ALL) or count <= RECENT_TURNS:
         return 0
     hidden = count - RECENT_TURNS
-    st.button(f"Show {hidden} earlier turn{'s' if hidden > 1 else ''}", icon=":material/expand_less:",
-              type="tertiary", on_click=st.session_state.__setitem__, args=(state.SHOW_ALL, True))
+    st.button(
+        f"Show {hidden} earlier turn{'s' if hidden > 1 else ''}",
+        icon=":material/expand_less:",
+        type="tertiary",
+        on_click=st.session_state.__setitem__,
+        args=(state.SHOW_ALL, True),
+    )
     return hidden
 
 
@@ -143,8 +151,14 @@ def answer_approvals(page: Page, turn: Turn, decisions: dict[str, bool]) -> None
     launch(page, current, thread, updates, control, tab)
 
 
-def launch(page: Page, current: Settings, thread: Thread, updates: Iterator[Turn], control: chat.TurnControl,
-            tab: budget.Tab | None = None) -> None:
+def launch(
+    page: Page,
+    current: Settings,
+    thread: Thread,
+    updates: Iterator[Turn],
+    control: chat.TurnControl,
+    tab: budget.Tab | None = None,
+) -> None:
     """Hand the turn to its own thread; `current`: the settings it runs with (scoped, limited)."""
     store, who = page.store, page.identity
     previous = thread.last_response_id
@@ -179,8 +193,11 @@ def offer_indexing(page: Page) -> None:
         stores = split(current.tools.vector_store_ids, store_owners.owned_ids(current))[0]
     with st.container(border=True):
         if not stores:
-            st.info(f"{names}: the model cannot read these directly. Pick a vector store on the Files page "
-                    "(\"Use in chat\") to index them for file search.", icon=":material/description:")
+            st.info(
+                f"{names}: the model cannot read these directly. Pick a vector store on the Files page "
+                '("Use in chat") to index them for file search.',
+                icon=":material/description:",
+            )
         elif st.button(f"Index {names} into the active vector store for file search", icon=":material/upload_file:"):
             rows = upload_files(page.client, stores[0], [Upload(d.name, d.data) for d in documents])
             failed = [r for r in rows if r.status == "failed"]

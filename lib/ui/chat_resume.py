@@ -98,14 +98,26 @@ def _resume_pending(page: Page, thread: Thread, turns: list[Turn], response_id: 
     """A background answer was still being written when the page was left: follow it again."""
     current, client = page.settings, page.client
     try:
-        prompt = next((user_text(i.model_dump()) for i in client.responses.input_items.list(response_id, order="asc")
-                       if getattr(i, "role", None) == "user"), "")
+        prompt = next(
+            (
+                user_text(i.model_dump())
+                for i in client.responses.input_items.list(response_id, order="asc")
+                if getattr(i, "role", None) == "user"
+            ),
+            "",
+        )
     except openai.APIError:
         prompt = ""
     if turns and turns[-1].prompt == prompt and not turns[-1].items:
         turns.pop()  # the conversation already holds the prompt; the live turn shows it
-    turn = Turn(prompt=prompt, model=current.model, response_id=response_id, response_ids=[response_id],
-                status="in_progress", background=True)
+    turn = Turn(
+        prompt=prompt,
+        model=current.model,
+        response_id=response_id,
+        response_ids=[response_id],
+        status="in_progress",
+        background=True,
+    )
     control = chat.TurnControl(owner_hash=turn_log.owner_hash(page.owner))
     try:  # already running on the server: nothing to refuse, but its cost still counts when it ends
         tab = budget_view.open_tab(page, reserve=False)

@@ -1,4 +1,4 @@
-""""View as code": the Python and curl that reproduce a turn's requests, with no secret in them."""
+""" "View as code": the Python and curl that reproduce a turn's requests, with no secret in them."""
 
 from __future__ import annotations
 
@@ -20,8 +20,14 @@ def render_code(turn: Turn, current: Settings) -> None:
         return
     opened: set[str] = st.session_state.setdefault(state.CODE_SHOWN, set())
     if turn.id not in opened:
-        st.button("View as code", key=f"code_{turn.id}", icon=":material/code:", type="tertiary",
-                  on_click=opened.add, args=(turn.id,))
+        st.button(
+            "View as code",
+            key=f"code_{turn.id}",
+            icon=":material/code:",
+            type="tertiary",
+            on_click=opened.add,
+            args=(turn.id,),
+        )
         return
     with st.expander("View as code", icon=":material/code:", expanded=True):
         target = target_of(current)

@@ -11,11 +11,11 @@ import streamlit as st
 from lib import budget, chat, turn_log
 from lib.client import client_key
 from lib.compare import COMPARE_TAG, Column
-from lib.turn_records import record_turn
 from lib.jobs import TurnJob
 from lib.settings import Settings
 from lib.store import StoreError
 from lib.stream import Turn
+from lib.turn_records import record_turn
 from lib.ui import budget as budget_view
 from lib.ui import context, session, state, store_owners
 from lib.ui.transcript import LiveTurn, contained, render_user
@@ -63,8 +63,10 @@ def _start(index: int, column: Column, settings: Settings, prompt: str, tab: bud
 
     def record(turn: Turn) -> str | None:
         # In the worker, when the turn ends, as the chat does: the cost is counted even if the tab closed.
-        notes = [budget.settle(tab, turn), _record(store, who.owner, turn, thread.conversation_id, previous)
-                 if who.durable else None]
+        notes = [
+            budget.settle(tab, turn),
+            _record(store, who.owner, turn, thread.conversation_id, previous) if who.durable else None,
+        ]
         return " ".join(n for n in notes if n) or None
 
     column.settings = settings
@@ -152,7 +154,11 @@ def continue_in_chat(column: Column) -> None:
     if column.settings is not None:
         ran = column.settings
         state.session_settings().update(
-            model=ran.model, reasoning_effort=ran.reasoning_effort, temperature=ran.temperature,
-            instructions=ran.instructions, tools=ran.tools, options=ran.options,
+            model=ran.model,
+            reasoning_effort=ran.reasoning_effort,
+            temperature=ran.temperature,
+            instructions=ran.instructions,
+            tools=ran.tools,
+            options=ran.options,
         )
     st.switch_page(state.CHAT_PAGE, query_params=thread.url_params)

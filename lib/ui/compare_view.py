@@ -30,8 +30,16 @@ COLUMNS = "compare_columns"  # list[Column], MAX_COLUMNS of them; the first `com
 COUNT = "compare_count"  # how many columns are shown (a plain copy of the widget's value)
 RESTORE = "compare_restore"  # a prompt to put back into the input (refused, or sent while answers run)
 INPUT = "compare_input"  # the prompt box's widget key
-SPEC_FIELDS = ("profile", "model", "reasoning_effort", "verbosity", "temperature", "instructions", "tools",
-               "service_tier")
+SPEC_FIELDS = (
+    "profile",
+    "model",
+    "reasoning_effort",
+    "verbosity",
+    "temperature",
+    "instructions",
+    "tools",
+    "service_tier",
+)
 
 
 def columns() -> list[Column]:
@@ -42,8 +50,12 @@ def columns() -> list[Column]:
 def count() -> int:
     """How many columns to compare: 2-4, kept across page visits."""
     st.session_state.setdefault("compare_w_count", st.session_state.get(COUNT, MIN_COLUMNS))
-    chosen = st.segmented_control("Columns", list(range(MIN_COLUMNS, MAX_COLUMNS + 1)), key="compare_w_count",
-                                  disabled=bool(compare_flow.running()))
+    chosen = st.segmented_control(
+        "Columns",
+        list(range(MIN_COLUMNS, MAX_COLUMNS + 1)),
+        key="compare_w_count",
+        disabled=bool(compare_flow.running()),
+    )
     st.session_state[COUNT] = chosen or st.session_state.get(COUNT, MIN_COLUMNS)
     return st.session_state[COUNT]
 
@@ -82,29 +94,57 @@ def spec_form(index: int, column: Column, current: Settings, profiles: list[str]
         value = getattr(column.spec, name)
         st.session_state.setdefault(_key(name, index), (not value) if name == "tools" else value)
     with st.expander(f"Column {index + 1} settings", icon=":material/tune:", expanded=not column.turns):
-        profile = st.selectbox("Profile", profiles, index=None, key=_key("profile", index),
-                               placeholder="Current settings")
+        profile = st.selectbox(
+            "Profile", profiles, index=None, key=_key("profile", index), placeholder="Current settings"
+        )
         models = list(dict.fromkeys([current.model, *COMMON_MODELS]))
-        model = st.selectbox("Model", models, index=None, key=_key("model", index), accept_new_options=True,
-                             placeholder="As set")
-        effort = st.selectbox("Reasoning effort", REASONING_EFFORTS, index=None, key=_key("reasoning_effort", index),
-                              placeholder="As set")
-        verbosity = st.selectbox("Verbosity", VERBOSITIES, index=None, key=_key("verbosity", index),
-                                 placeholder="Not sent (the model's default)")
-        temperature = st.number_input("Temperature", min_value=0.0, max_value=2.0, value=None, step=0.1,
-                                      key=_key("temperature", index), placeholder="As set")
+        model = st.selectbox(
+            "Model", models, index=None, key=_key("model", index), accept_new_options=True, placeholder="As set"
+        )
+        effort = st.selectbox(
+            "Reasoning effort", REASONING_EFFORTS, index=None, key=_key("reasoning_effort", index), placeholder="As set"
+        )
+        verbosity = st.selectbox(
+            "Verbosity",
+            VERBOSITIES,
+            index=None,
+            key=_key("verbosity", index),
+            placeholder="Not sent (the model's default)",
+        )
+        temperature = st.number_input(
+            "Temperature",
+            min_value=0.0,
+            max_value=2.0,
+            value=None,
+            step=0.1,
+            key=_key("temperature", index),
+            placeholder="As set",
+        )
         # The cap prices a turn at the standard rate: on the owner's key, no tier that bills more.
         capped = budget_view.applies(current)
         tiers = [t for t in SERVICE_TIERS if not (capped and t == "priority")]
         if st.session_state.get(_key("service_tier", index)) not in (None, *tiers):
             st.session_state[_key("service_tier", index)] = None
-        tier = st.selectbox("Service tier", tiers, index=None, key=_key("service_tier", index), placeholder="Not sent",
-                            help="Priority is not offered on the app's key." if capped else None)
+        tier = st.selectbox(
+            "Service tier",
+            tiers,
+            index=None,
+            key=_key("service_tier", index),
+            placeholder="Not sent",
+            help="Priority is not offered on the app's key." if capped else None,
+        )
         instructions = st.text_area("Instructions", key=_key("instructions", index), placeholder="As set", height=68)
         no_tools = st.checkbox("No tools", key=_key("tools", index), help="Offer this column's model no tools.")
-    column.spec = ColumnSpec(profile=profile, model=model or None, reasoning_effort=effort, verbosity=verbosity,
-                             temperature=temperature, instructions=instructions or None, tools=not no_tools,
-                             service_tier=tier)
+    column.spec = ColumnSpec(
+        profile=profile,
+        model=model or None,
+        reasoning_effort=effort,
+        verbosity=verbosity,
+        temperature=temperature,
+        instructions=instructions or None,
+        tools=not no_tools,
+        service_tier=tier,
+    )
     try:
         data = _profile_data(current, profile) if profile else None
         if profile and data is None:
@@ -158,5 +198,6 @@ def save_profile(settings: Settings, name: str) -> None:
     except (StoreError, ValueError) as error:
         st.error(f"The profile was not saved: {plain(str(error))}")
         return
-    st.success(f"Saved profile {plain(name)}: pick it on Setup → Profiles, or in any column.",
-               icon=":material/bookmark_added:")
+    st.success(
+        f"Saved profile {plain(name)}: pick it on Setup → Profiles, or in any column.", icon=":material/bookmark_added:"
+    )

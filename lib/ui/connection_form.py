@@ -37,11 +37,18 @@ def _endpoint_fields(provider: Provider, current: Settings) -> dict[str, Any]:
     lent = current.source_of(current.endpoint_field) not in {"session", "default"}
     hint = f"Leave empty for the app's endpoint, {mask_url(current.endpoint)}." if lent else ""
     name = provider.endpoint_field
-    chosen = {name: st.text_input(provider.endpoint_label, value=_own(current, name),
-                                  placeholder=provider.endpoint_example, help=hint or provider.endpoint_help).strip()}
+    chosen = {
+        name: st.text_input(
+            provider.endpoint_label,
+            value=_own(current, name),
+            placeholder=provider.endpoint_example,
+            help=hint or provider.endpoint_help,
+        ).strip()
+    }
     if provider.api_version:
-        chosen["api_version"] = st.text_input("API version", value=current.api_version,
-                                              help=provider.api_version_help).strip()
+        chosen["api_version"] = st.text_input(
+            "API version", value=current.api_version, help=provider.api_version_help
+        ).strip()
     if provider.model_note:
         st.caption(provider.model_note)
     return chosen
@@ -56,13 +63,19 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
     Check key cannot send the app's key anywhere but the app's endpoint.
     """
     kinds = list(PROVIDERS)
-    kind = st.radio("Provider", kinds, index=kinds.index(current.provider),
-                    format_func=lambda k: PROVIDERS[k].label, horizontal=True)
+    kind = st.radio(
+        "Provider",
+        kinds,
+        index=kinds.index(current.provider),
+        format_func=lambda k: PROVIDERS[k].label,
+        horizontal=True,
+    )
     provider = PROVIDERS[kind]
     chosen: dict[str, Any] = {"provider": kind}
     key_note = f"Current key: {masked(current)} (from {current.source_of('api_key')})." if current.api_key else ""
-    api_key = st.text_input(provider.key_label, type="password", placeholder="sk-…",
-                            help="Kept in this browser session only.")
+    api_key = st.text_input(
+        provider.key_label, type="password", placeholder="sk-…", help="Kept in this browser session only."
+    )
     if key_note:
         st.caption(key_note)
     if api_key:
@@ -70,8 +83,10 @@ def connection_form(current: Settings) -> tuple[dict[str, Any], Settings]:
     apps_key = current.source_of("api_key") not in {"session", "default"}  # secrets, environment, .env, withheld
     if apps_key and not api_key and provider.key_required:
         st.text_input("Endpoint", value=mask_url(current.endpoint), disabled=True, key="setup_apps_endpoint")
-        st.caption("The app's own endpoint, used with the app's key. To use another endpoint, type your own key "
-                   "above: an endpoint you choose goes with a key you bring.")
+        st.caption(
+            "The app's own endpoint, used with the app's key. To use another endpoint, type your own key "
+            "above: an endpoint you choose goes with a key you bring."
+        )
     else:
         chosen |= _endpoint_fields(provider, current)
     candidate = state.settings(chosen)

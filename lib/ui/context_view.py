@@ -28,10 +28,14 @@ COUNTS = "context_counts"  # cache key -> input tokens of the next turn (None: t
 NO_COUNT = "context_no_count"  # client keys whose endpoint has no input_tokens (a 404 said so, once)
 MAX_COUNTS = 32  # counts kept per session; older states are not shown again
 NO_COMPACT = "context_no_compact"  # client keys whose endpoint has no responses/compact
-COMPACT_HELP = ("Replace the conversation so far with one compact summary made by the API (your messages are kept "
-                "word for word). Later turns send much less; the model keeps the gist, not every detail.")
-CARD_NOTE = ("Everything before this point now reaches the model as one compact, encrypted summary made by the API, "
-             "plus your messages word for word. The turns above stay on screen; the model no longer sees them in full.")
+COMPACT_HELP = (
+    "Replace the conversation so far with one compact summary made by the API (your messages are kept "
+    "word for word). Later turns send much less; the model keeps the gist, not every detail."
+)
+CARD_NOTE = (
+    "Everything before this point now reaches the model as one compact, encrypted summary made by the API, "
+    "plus your messages word for word. The turns above stay on screen; the model no longer sees them in full."
+)
 
 
 def render_context(current: Settings) -> None:
@@ -44,8 +48,11 @@ def render_context(current: Settings) -> None:
         if meter is not None:  # a reopened chat's turns carry no usage until the next answer
             if meter.fraction is not None:
                 st.progress(meter.fraction)
-            st.caption(meter.label, help="What the conversation holds now: the last response's input plus its "
-                       "answer. The next turn sends all of it again (the cached part is billed cheaper).")
+            st.caption(
+                meter.label,
+                help="What the conversation holds now: the last response's input plus its "
+                "answer. The next turn sends all of it again (the cached part is billed cheaper).",
+            )
         _compact_button(current)
 
 
@@ -123,8 +130,13 @@ def _record(current: Settings, new_id: str | None, old_id: str | None, turns: li
     if not new_id or not who.durable:
         return
     try:
-        state.history(current).upsert_conversation(new_id, who.owner, title=_title(current, old_id, turns),
-                                                   model=current.model, metadata={"compacted_from": old_id})
+        state.history(current).upsert_conversation(
+            new_id,
+            who.owner,
+            title=_title(current, old_id, turns),
+            model=current.model,
+            metadata={"compacted_from": old_id},
+        )
     except StoreError as error:
         st.warning(f"The compacted chat was not saved to the history: {error}", icon=":material/history:")
 
@@ -143,10 +155,15 @@ def render_compaction(item: Item) -> None:
 def threshold_input(current: Settings, model: str) -> int:
     """Setup: compact automatically past this share of the window (0: never); the server does it, mid-turn."""
     percent = st.number_input(
-        "Compact automatically at (% of the context window)", min_value=0, max_value=99,
-        value=current.compact_at_percent or 0, step=5, key="setup_compact_at",
+        "Compact automatically at (% of the context window)",
+        min_value=0,
+        max_value=99,
+        value=current.compact_at_percent or 0,
+        step=5,
+        key="setup_compact_at",
         help="When a turn's context passes this share of the model's window, the API compacts it in the same "
-             "answer (context_management with compact_threshold). 0 turns it off.")
+        "answer (context_management with compact_threshold). 0 turns it off.",
+    )
     if percent and not window_for(model):
         st.caption("This model's context window is unknown, so automatic compaction stays off for it.")
     return int(percent)
@@ -190,6 +207,8 @@ def render_count(current: Settings) -> None:
         return
     cost = max_cost_usd(current.model, tokens, 0)
     price = f", ${cost:,.4f}" if cost is not None else ""
-    st.caption(f"Next turn: ≈ {tokens:,} tokens{price} before your message",
-               help="Counted by the API (responses/input_tokens) for the model, instructions, tools and "
-                    "conversation as they are now; your message adds its own tokens.")
+    st.caption(
+        f"Next turn: ≈ {tokens:,} tokens{price} before your message",
+        help="Counted by the API (responses/input_tokens) for the model, instructions, tools and "
+        "conversation as they are now; your message adds its own tokens.",
+    )

@@ -40,27 +40,33 @@ def when(timestamp: int | None) -> str:
 def stores_frame(stores: Sequence[StoreRow]) -> pd.DataFrame:
     """The stores table."""
     return pd.DataFrame(
-        [{
-            "Name": store.label,
-            "Files": store.files,
-            "Size": files.human_bytes(store.usage_bytes),
-            "Status": store.status,
-            "Expires": when(store.expires_at) + (f" ({store.expires_days} d idle)" if store.expires_days else ""),
-            "ID": store.id,
-        } for store in stores],
+        [
+            {
+                "Name": store.label,
+                "Files": store.files,
+                "Size": files.human_bytes(store.usage_bytes),
+                "Status": store.status,
+                "Expires": when(store.expires_at) + (f" ({store.expires_days} d idle)" if store.expires_days else ""),
+                "ID": store.id,
+            }
+            for store in stores
+        ],
         columns=["Name", "Files", "Size", "Status", "Expires", "ID"],
     )
 
 
 def files_frame(rows: Sequence[FileRow]) -> pd.DataFrame:
     """A table of files: name, size, status and why it failed (or that its name is not unique)."""
+
     def details(row: FileRow) -> str:
         notes = [row.error, "Same name as another file." if row.duplicate else ""]
         return " ".join(note for note in notes if note)
 
     return pd.DataFrame(
-        [{"File": row.name, "Size": files.human_bytes(row.size), "Status": row.status, "Details": details(row)}
-         for row in rows],
+        [
+            {"File": row.name, "Size": files.human_bytes(row.size), "Status": row.status, "Details": details(row)}
+            for row in rows
+        ],
         columns=["File", "Size", "Status", "Details"],
     )
 
@@ -83,7 +89,9 @@ def pick_store(stores: Sequence[StoreRow]) -> StoreRow:
         remembered = st.session_state.get(STORE)
         st.session_state[PICK] = remembered if remembered in ids else ids[0]
     chosen = st.selectbox(
-        "Store", ids, key=PICK,
+        "Store",
+        ids,
+        key=PICK,
         format_func=lambda sid: next(f"{s.label} · {s.files} files" for s in stores if s.id == sid),
     )
     st.session_state[STORE] = chosen
@@ -163,8 +171,9 @@ def upload(client: OpenAI, store: StoreRow, picked: Sequence, existing_names: Se
         bar.progress(done / total, text=f"Uploaded {done} of {total}: {row.name}")
 
     limit = files.max_upload_bytes(st.get_option("server.maxUploadSize"))
-    rows = files.upload_files(client, store.id, uploads, max_bytes=limit, existing_names=existing_names,
-                              on_progress=progress)
+    rows = files.upload_files(
+        client, store.id, uploads, max_bytes=limit, existing_names=existing_names, on_progress=progress
+    )
     st.session_state[ROWS] = rows
     st.session_state[ROWS_STORE] = store.id
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
@@ -201,8 +210,9 @@ def store_files_section(client: OpenAI, store: StoreRow, rows: Sequence[FileRow]
         return
     st.dataframe(files_frame(rows), hide_index=True, width="stretch")
     by_id = {row.file_id: row for row in rows}
-    chosen = st.selectbox("File", list(by_id), format_func=lambda fid: f"{by_id[fid].name} · {fid[-8:]}",
-                          key=f"files_pick_{store.id}")
+    chosen = st.selectbox(
+        "File", list(by_id), format_func=lambda fid: f"{by_id[fid].name} · {fid[-8:]}", key=f"files_pick_{store.id}"
+    )
     also_delete = st.checkbox("Also delete the file itself", help="Otherwise it stays in your Files storage.")
     if st.button("Remove from store", icon=":material/remove_circle:"):
         try:
@@ -229,8 +239,9 @@ def use_in_chat_section(stores: Sequence[StoreRow], picked: StoreRow, current: S
         st.session_state[CHAT_STORES] = [sid for sid in st.session_state[CHAT_STORES] if sid in labels]
     else:
         st.session_state[CHAT_STORES] = active or [picked.id]
-    chosen = st.multiselect("Stores for file search", list(labels), key=CHAT_STORES,
-                            format_func=lambda sid: labels[sid])
+    chosen = st.multiselect(
+        "Stores for file search", list(labels), key=CHAT_STORES, format_func=lambda sid: labels[sid]
+    )
     if st.button("Use in chat", type="primary", icon=":material/chat:"):
         use_in_chat(current, chosen)
         active = list(chosen)

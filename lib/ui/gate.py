@@ -61,15 +61,20 @@ def _login(cfg: access.AccessConfig) -> None:
             return
         st.session_state[state.ACCESS] = False
         # An unverified address is refused even if it is on the list: anyone could have typed it.
-        st.error(refusal or f"{escape_markdown(email or 'This account')} may not use this app. "
-                 "Ask its owner to add you to ALLOWED_EMAILS.")
+        st.error(
+            refusal
+            or f"{escape_markdown(email or 'This account')} may not use this app. "
+            "Ask its owner to add you to ALLOWED_EMAILS."
+        )
         st.button("Log out", icon=":material/logout:", on_click=st.logout)
         st.stop()
     st.session_state[state.ACCESS] = False
     st.title("Responses Studio")
     if importlib.util.find_spec("authlib") is None:
-        st.error("Login is configured ([auth] in the secrets) but Authlib is not installed: "
-                 "add `streamlit[auth]` to the app's dependencies.")
+        st.error(
+            "Login is configured ([auth] in the secrets) but Authlib is not installed: "
+            "add `streamlit[auth]` to the app's dependencies."
+        )
         st.stop()
     st.caption("Sign in to use this app.")
     auth = _auth_section()
@@ -77,8 +82,7 @@ def _login(cfg: access.AccessConfig) -> None:
     if "client_id" in auth or not named:
         st.button("Log in", type="primary", icon=":material/login:", on_click=st.login)
     for provider in named:
-        st.button(f"Log in with {provider.title()}", key=f"gate_login_{provider}", on_click=st.login,
-                  args=(provider,))
+        st.button(f"Log in with {provider.title()}", key=f"gate_login_{provider}", on_click=st.login, args=(provider,))
     st.stop()
 
 

@@ -18,8 +18,11 @@ def summary(figures: dict[str, Any]) -> None:
     cells[2].metric("Output tokens", f"{totals['output_tokens']:,}", help=f"{totals['reasoning_tokens']:,} reasoning")
     cells[3].metric("Cost", f"${totals['cost_usd']:,.4f}")
     median = sorted(latencies)[len(latencies) // 2] / 1000 if latencies else None
-    cells[4].metric("Median latency", f"{median:.1f} s" if median is not None else "–",
-                    help=f"Over the newest {len(latencies):,} responses with a latency")
+    cells[4].metric(
+        "Median latency",
+        f"{median:.1f} s" if median is not None else "–",
+        help=f"Over the newest {len(latencies):,} responses with a latency",
+    )
     if not totals["responses"]:
         return
     usage = pd.DataFrame(figures["daily"])  # one row per day and model: small whatever the table's size
@@ -46,8 +49,11 @@ def _per_day(usage: pd.DataFrame, field: str, title: str, number: str) -> alt.Ch
             alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format="%b %d", tickCount="day", labelAngle=0)),
             alt.Y(f"sum({field}):Q", title=None),
             alt.Color("model:N", legend=alt.Legend(orient="top", title=None, columns=2, labelLimit=160)),
-            tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "model:N",
-                     alt.Tooltip(f"sum({field}):Q", title=title, format=number)],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(day):T", title="Day"),
+                "model:N",
+                alt.Tooltip(f"sum({field}):Q", title=title, format=number),
+            ],
         )
         .properties(height=260)
     )
@@ -66,14 +72,29 @@ def good_share(rows: list[dict[str, Any]]) -> None:
     share = alt.Axis(format="%")
     day_chart, model_chart = st.columns(2)
     day_chart.altair_chart(
-        alt.Chart(per_day, title="Rated good, per day").mark_line(point=True).encode(
+        alt.Chart(per_day, title="Rated good, per day")
+        .mark_line(point=True)
+        .encode(
             alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format="%b %d", tickCount="day")),
             alt.Y("share:Q", title=None, axis=share, scale=alt.Scale(domain=[0, 1])),
-            tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), alt.Tooltip("share:Q", format=".0%"),
-                     "good:Q", "rated:Q"],
-        ).properties(height=220), width="stretch")
+            tooltip=[
+                alt.Tooltip("yearmonthdate(day):T", title="Day"),
+                alt.Tooltip("share:Q", format=".0%"),
+                "good:Q",
+                "rated:Q",
+            ],
+        )
+        .properties(height=220),
+        width="stretch",
+    )
     model_chart.altair_chart(
-        alt.Chart(per_model, title="Rated good, per model").mark_bar().encode(
-            alt.X("share:Q", title=None, axis=share, scale=alt.Scale(domain=[0, 1])), alt.Y("model:N", title=None),
+        alt.Chart(per_model, title="Rated good, per model")
+        .mark_bar()
+        .encode(
+            alt.X("share:Q", title=None, axis=share, scale=alt.Scale(domain=[0, 1])),
+            alt.Y("model:N", title=None),
             tooltip=["model:N", alt.Tooltip("share:Q", format=".0%"), "good:Q", "rated:Q"],
-        ).properties(height=220), width="stretch")
+        )
+        .properties(height=220),
+        width="stretch",
+    )

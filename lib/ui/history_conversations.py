@@ -31,26 +31,30 @@ CONVERSATION_COLUMNS = {
     "Last used": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC", help="UTC"),
     "Open": st.column_config.LinkColumn(display_text="Open in chat"),
     "ID": st.column_config.TextColumn(),
-    "Forked from": st.column_config.LinkColumn(display_text=r"\?conversation=(.*)",
-                                               help="A branch or fork: the conversation it was copied from"),
+    "Forked from": st.column_config.LinkColumn(
+        display_text=r"\?conversation=(.*)", help="A branch or fork: the conversation it was copied from"
+    ),
 }
 
 
 def conversations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One page of conversations as the table shows them."""
     return pd.DataFrame(
-        [{
-            "Title": row["title"] or "(untitled)",
-            "Status": status_text(row["status"]),
-            "Turns": row["turns"],
-            "Tokens": row["total_tokens"],
-            "Cost": row["cost_usd"],
-            "Last used": row["last_used_at"],
-            "Model": row["model"],
-            "Open": chat_link(row["id"]),
-            "ID": row["id"],
-            "Forked from": chat_link(parent) if (parent := row.get("parent_conversation_id")) else None,
-        } for row in rows],
+        [
+            {
+                "Title": row["title"] or "(untitled)",
+                "Status": status_text(row["status"]),
+                "Turns": row["turns"],
+                "Tokens": row["total_tokens"],
+                "Cost": row["cost_usd"],
+                "Last used": row["last_used_at"],
+                "Model": row["model"],
+                "Open": chat_link(row["id"]),
+                "ID": row["id"],
+                "Forked from": chat_link(parent) if (parent := row.get("parent_conversation_id")) else None,
+            }
+            for row in rows
+        ],
         columns=["Title", "Status", "Turns", "Tokens", "Cost", "Last used", "Model", "Open", "ID", "Forked from"],
     )
 
@@ -107,8 +111,10 @@ def _actions(page: Page, row: dict[str, Any]) -> None:
     with st.container(border=True):
         st.subheader(plain(row["title"] or "(untitled)"))
         turns = f"{row['turns']:,} turn{'' if row['turns'] == 1 else 's'}"
-        st.caption(f"{status_badge(row['status'])} · `{cid}` · {turns} · {row['total_tokens']:,} tokens · "
-                   f"${row['cost_usd']:,.4f}")
+        st.caption(
+            f"{status_badge(row['status'])} · `{cid}` · {turns} · {row['total_tokens']:,} tokens · "
+            f"${row['cost_usd']:,.4f}"
+        )
         with st.form(f"history_rename_{cid}", border=False):
             field, submit = st.columns([5, 1], vertical_alignment="bottom")
             title = field.text_input("Title", value=row["title"] or "", max_chars=TITLE_CHARS)
@@ -117,24 +123,47 @@ def _actions(page: Page, row: dict[str, Any]) -> None:
             rename(page, cid, title)
             st.rerun()
         row_of_actions = st.container(horizontal=True, vertical_alignment="center")
-        row_of_actions.page_link(state.CHAT_PAGE, label="Open in chat", icon=":material/chat:",
-                                 query_params={"conversation": cid})
+        row_of_actions.page_link(
+            state.CHAT_PAGE, label="Open in chat", icon=":material/chat:", query_params={"conversation": cid}
+        )
         if row["status"] == "active":
-            row_of_actions.button("Close", key="history_conv_close", icon=":material/lock:",
-                                  on_click=_set_status, args=(store, owner, cid, "closed"),
-                                  help="A closed conversation takes no new turns")
+            row_of_actions.button(
+                "Close",
+                key="history_conv_close",
+                icon=":material/lock:",
+                on_click=_set_status,
+                args=(store, owner, cid, "closed"),
+                help="A closed conversation takes no new turns",
+            )
         else:
-            row_of_actions.button("Reopen", key="history_conv_reopen", icon=":material/lock_open:",
-                                  on_click=_set_status, args=(store, owner, cid, "active"))
-        row_of_actions.button("Delete", key="history_conv_delete", icon=":material/delete:",
-                              on_click=st.session_state.__setitem__, args=(CONFIRM, cid))
+            row_of_actions.button(
+                "Reopen",
+                key="history_conv_reopen",
+                icon=":material/lock_open:",
+                on_click=_set_status,
+                args=(store, owner, cid, "active"),
+            )
+        row_of_actions.button(
+            "Delete",
+            key="history_conv_delete",
+            icon=":material/delete:",
+            on_click=st.session_state.__setitem__,
+            args=(CONFIRM, cid),
+        )
         if st.session_state.get(CONFIRM) == cid:
-            st.warning(f"Delete conversation `{cid}` on the API and here, with its {row['turns']:,} recorded "
-                       f"response{'' if row['turns'] == 1 else 's'}? This cannot be undone.")
+            st.warning(
+                f"Delete conversation `{cid}` on the API and here, with its {row['turns']:,} recorded "
+                f"response{'' if row['turns'] == 1 else 's'}? This cannot be undone."
+            )
             confirm = st.container(horizontal=True)
-            confirm.button("Yes, delete", key="history_conv_delete_yes", type="primary",
-                       icon=":material/delete_forever:", on_click=delete,
-                       args=(page, cid))
+            confirm.button(
+                "Yes, delete",
+                key="history_conv_delete_yes",
+                type="primary",
+                icon=":material/delete_forever:",
+                on_click=delete,
+                args=(page, cid),
+            )
             confirm.button("Cancel", key="history_conv_delete_no", on_click=st.session_state.pop, args=(CONFIRM, None))
 
 
@@ -148,12 +177,24 @@ def show(page: Page) -> None:
     store, owner = page.store, page.owner
     left, right, _ = st.columns([1, 1, 2])
     statuses = ("all", *CONVERSATION_STATUSES)
-    shown = left.selectbox("Status", statuses, index=statuses.index(st.session_state.get(STATUS, "all")),
-                           key="history_w_conv_status", format_func=str.capitalize,
-                           on_change=_keep, args=(STATUS, "history_w_conv_status"))
+    shown = left.selectbox(
+        "Status",
+        statuses,
+        index=statuses.index(st.session_state.get(STATUS, "all")),
+        key="history_w_conv_status",
+        format_func=str.capitalize,
+        on_change=_keep,
+        args=(STATUS, "history_w_conv_status"),
+    )
     status = None if shown == "all" else shown
-    size = right.selectbox("Rows per page", PAGE_SIZES, index=PAGE_SIZES.index(st.session_state.get(SIZE, 25)),
-                           key="history_w_conv_size", on_change=_keep, args=(SIZE, "history_w_conv_size"))
+    size = right.selectbox(
+        "Rows per page",
+        PAGE_SIZES,
+        index=PAGE_SIZES.index(st.session_state.get(SIZE, 25)),
+        key="history_w_conv_size",
+        on_change=_keep,
+        args=(SIZE, "history_w_conv_size"),
+    )
     total = store.count_conversations(owner, status=status)
     offset = pager(PAGE, total, size, "Conversations")
     rows = store.conversations(owner, status=status, limit=size, offset=offset)
@@ -161,8 +202,13 @@ def show(page: Page) -> None:
         st.info("No conversations yet." if status is None else f"No {status} conversations.")
         return
     event = st.dataframe(
-        styled(conversations_frame(rows)), column_config=CONVERSATION_COLUMNS, hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key=table_key("conversations", status, size, offset, total),
+        styled(conversations_frame(rows)),
+        column_config=CONVERSATION_COLUMNS,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=table_key("conversations", status, size, offset, total),
     )
     if event.selection.rows and event.selection.rows[0] < len(rows):
         _actions(page, rows[event.selection.rows[0]])

@@ -88,8 +88,12 @@ def _render_output(row: dict[str, Any], detail: Fetched) -> None:
                     render_item(item, turn, ended=True)  # a stored response runs no more
     if row["error"]:
         st.warning(row["error"], icon=":material/warning:")
-    usage = Usage(input_tokens=row["input_tokens"], cached_tokens=row["cached_tokens"],
-                  output_tokens=row["output_tokens"], reasoning_tokens=row["reasoning_tokens"])
+    usage = Usage(
+        input_tokens=row["input_tokens"],
+        cached_tokens=row["cached_tokens"],
+        output_tokens=row["output_tokens"],
+        reasoning_tokens=row["reasoning_tokens"],
+    )
     st.caption(usage_line(usage, row["cost_usd"], row["latency_ms"], row["ttft_ms"]))
 
 
@@ -114,17 +118,34 @@ def actions(page: Page, row: dict[str, Any], detail: Fetched) -> None:
     """Open the conversation in the chat; delete the response (after a confirm step)."""
     chat_params = {"conversation": row["conversation_id"]} if row["conversation_id"] else {"response": row["id"]}
     row_of_actions = st.container(horizontal=True, vertical_alignment="center")
-    row_of_actions.page_link(state.CHAT_PAGE, label="Open conversation in chat", icon=":material/chat:",
-                   query_params=chat_params, disabled=not row["conversation_id"] and detail.on_api is False)
-    row_of_actions.button("Delete", key="history_delete", icon=":material/delete:", type="secondary",
-                 on_click=st.session_state.__setitem__, args=(CONFIRM, row["id"]))
+    row_of_actions.page_link(
+        state.CHAT_PAGE,
+        label="Open conversation in chat",
+        icon=":material/chat:",
+        query_params=chat_params,
+        disabled=not row["conversation_id"] and detail.on_api is False,
+    )
+    row_of_actions.button(
+        "Delete",
+        key="history_delete",
+        icon=":material/delete:",
+        type="secondary",
+        on_click=st.session_state.__setitem__,
+        args=(CONFIRM, row["id"]),
+    )
     if st.session_state.get(CONFIRM) != row["id"]:
         return
     where = {True: " and from the API", False: "", None: " and from the API if it is stored there"}[detail.on_api]
     st.warning(f"Delete response `{row['id']}` from this history{where}? This cannot be undone.")
     confirm = st.container(horizontal=True)
-    confirm.button("Yes, delete", key="history_delete_yes", type="primary", icon=":material/delete_forever:",
-               on_click=_delete, args=(page, row, detail.on_api))
+    confirm.button(
+        "Yes, delete",
+        key="history_delete_yes",
+        type="primary",
+        icon=":material/delete_forever:",
+        on_click=_delete,
+        args=(page, row, detail.on_api),
+    )
     confirm.button("Cancel", key="history_delete_no", on_click=st.session_state.pop, args=(CONFIRM, None))
 
 
@@ -134,13 +155,18 @@ def show(page: Page, row: dict[str, Any]) -> None:
     with st.container(border=True):
         st.subheader(f"Response `{row['id']}`")
         when = row["created_at"].strftime("%Y-%m-%d %H:%M:%S UTC")
-        st.caption(f"{status_badge(row['status'])} · {code_span(row['model'])} · {when}"
-                   + (f" · conversation `{row['conversation_id']}`" if row["conversation_id"] else ""))
+        st.caption(
+            f"{status_badge(row['status'])} · {code_span(row['model'])} · {when}"
+            + (f" · conversation `{row['conversation_id']}`" if row["conversation_id"] else "")
+        )
         if detail.error:
             st.warning(f"Could not fetch it from the API: {detail.error} Showing the local record.")
         elif detail.response is None:
-            st.info("This response is not stored on the API (sent with store=false, deleted there, or expired): "
-                    "showing the local record only.", icon=":material/cloud_off:")
+            st.info(
+                "This response is not stored on the API (sent with store=false, deleted there, or expired): "
+                "showing the local record only.",
+                icon=":material/cloud_off:",
+            )
         _render_output(row, detail)
         feedback.rate(page.settings, row["id"], where="history")
         actions(page, row, detail)

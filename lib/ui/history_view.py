@@ -20,23 +20,44 @@ GENERATION = "history_generation"  # bumped after a delete: row positions change
 PAGE_SIZES = (25, 50, 100)
 LATENCY_SAMPLE = 1000  # the median and histogram: over the newest this many, so the page costs the same at any size
 FILTER_DEFAULTS: dict[str, Any] = {
-    "dates": (), "models": [], "statuses": [], "tool": None, "tag": None, "conversation": "", "text": "",
+    "dates": (),
+    "models": [],
+    "statuses": [],
+    "tool": None,
+    "tag": None,
+    "conversation": "",
+    "text": "",
     "rating": None,
 }
 TAGS = {"compare": "Compare page"}  # responses.tag values, and how the filter names them
 RATING_LABELS = {"good": "Rated good", "bad": "Rated bad", "unrated": "Unrated"}
 VIEW_DEFAULTS: dict[str, Any] = {"sort": "created_at", "descending": True, "size": 25}
 SORT_LABELS = {
-    "created_at": "Created", "model": "Model", "status": "Status", "conversation_id": "Conversation",
-    "input_tokens": "Input tokens", "cached_tokens": "Cached tokens", "cache_write_tokens": "Cache writes",
+    "created_at": "Created",
+    "model": "Model",
+    "status": "Status",
+    "conversation_id": "Conversation",
+    "input_tokens": "Input tokens",
+    "cached_tokens": "Cached tokens",
+    "cache_write_tokens": "Cache writes",
     "output_tokens": "Output tokens",
-    "reasoning_tokens": "Reasoning tokens", "total_tokens": "Total tokens", "cost_usd": "Cost",
-    "latency_ms": "Latency", "ttft_ms": "Time to first token",
+    "reasoning_tokens": "Reasoning tokens",
+    "total_tokens": "Total tokens",
+    "cost_usd": "Cost",
+    "latency_ms": "Latency",
+    "ttft_ms": "Time to first token",
 }
 # Statuses as colored text: a marker any font has, colored per cell through a Styler (badges in captions).
 STATUS_TONES = {
-    "completed": "green", "active": "green", "incomplete": "orange", "expired": "orange",
-    "in_progress": "blue", "queued": "blue", "failed": "red", "cancelled": "gray", "closed": "gray",
+    "completed": "green",
+    "active": "green",
+    "incomplete": "orange",
+    "expired": "orange",
+    "in_progress": "blue",
+    "queued": "blue",
+    "failed": "red",
+    "cancelled": "gray",
+    "closed": "gray",
 }
 TONE_CSS = {"green": "#1a7f37", "orange": "#b35900", "blue": "#0969da", "red": "#cf222e", "gray": "#6e7781"}
 
@@ -80,9 +101,16 @@ def build_filter(owner: str, applied: dict[str, Any]) -> ResponseFilter:
     since = datetime.combine(days[0], time(), UTC) if days else None
     until = datetime.combine(days[-1], time(), UTC) + timedelta(days=1) if days else None
     return ResponseFilter(
-        owner=owner, since=since, until=until, models=tuple(applied["models"]), statuses=tuple(applied["statuses"]),
-        conversation_id=applied["conversation"].strip() or None, text=applied["text"].strip() or None,
-        tool=applied["tool"] or None, tag=applied.get("tag") or None, rating=applied.get("rating") or None,
+        owner=owner,
+        since=since,
+        until=until,
+        models=tuple(applied["models"]),
+        statuses=tuple(applied["statuses"]),
+        conversation_id=applied["conversation"].strip() or None,
+        text=applied["text"].strip() or None,
+        tool=applied["tool"] or None,
+        tag=applied.get("tag") or None,
+        rating=applied.get("rating") or None,
     )
 
 
@@ -103,8 +131,11 @@ def _choices(_store: HistoryStore, url: str, owner: str, version: tuple) -> tupl
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _aggregates(_store: HistoryStore, url: str, f: ResponseFilter, version: tuple) -> dict[str, Any]:
-    return {"totals": _store.totals(f), "daily": _store.daily_usage(f),
-            "latencies": _store.latencies(f, limit=LATENCY_SAMPLE)}
+    return {
+        "totals": _store.totals(f),
+        "daily": _store.daily_usage(f),
+        "latencies": _store.latencies(f, limit=LATENCY_SAMPLE),
+    }
 
 
 def aggregates(store: HistoryStore, f: ResponseFilter, version: tuple) -> dict[str, Any]:
@@ -139,20 +170,40 @@ def filters_form(store: HistoryStore, owner: str, version: tuple) -> ResponseFil
         st.subheader("Filter responses")
         st.date_input("Dates (UTC)", value=applied["dates"], key=_widget("dates"), format="YYYY-MM-DD")
         st.multiselect("Models", models, default=applied["models"], key=_widget("models"), placeholder="Any model")
-        st.multiselect("Status", RESPONSE_STATUSES, default=applied["statuses"], key=_widget("statuses"),
-                       placeholder="Any status")
-        st.selectbox("Tool used", tools, index=tools.index(applied["tool"]) if applied["tool"] else None,
-                     key=_widget("tool"), placeholder="Any tool or none")
+        st.multiselect(
+            "Status", RESPONSE_STATUSES, default=applied["statuses"], key=_widget("statuses"), placeholder="Any status"
+        )
+        st.selectbox(
+            "Tool used",
+            tools,
+            index=tools.index(applied["tool"]) if applied["tool"] else None,
+            key=_widget("tool"),
+            placeholder="Any tool or none",
+        )
         tags = list(TAGS)
-        st.selectbox("Made on", tags, index=tags.index(applied["tag"]) if applied["tag"] in tags else None,
-                     format_func=TAGS.__getitem__, key=_widget("tag"), placeholder="Any page")
-        st.text_input("Conversation ID", value=applied["conversation"], key=_widget("conversation"),
-                      placeholder="conv_…")
-        st.text_input("Text", value=applied["text"], key=_widget("text"),
-                      placeholder="in the first words of prompts and answers")
+        st.selectbox(
+            "Made on",
+            tags,
+            index=tags.index(applied["tag"]) if applied["tag"] in tags else None,
+            format_func=TAGS.__getitem__,
+            key=_widget("tag"),
+            placeholder="Any page",
+        )
+        st.text_input(
+            "Conversation ID", value=applied["conversation"], key=_widget("conversation"), placeholder="conv_…"
+        )
+        st.text_input(
+            "Text", value=applied["text"], key=_widget("text"), placeholder="in the first words of prompts and answers"
+        )
         ratings = list(RATING_LABELS)
-        st.selectbox("Rating", ratings, index=ratings.index(applied["rating"]) if applied["rating"] else None,
-                     key=_widget("rating"), format_func=lambda r: RATING_LABELS[r], placeholder="Rated or not")
+        st.selectbox(
+            "Rating",
+            ratings,
+            index=ratings.index(applied["rating"]) if applied["rating"] else None,
+            key=_widget("rating"),
+            format_func=lambda r: RATING_LABELS[r],
+            placeholder="Rated or not",
+        )
         apply, reset = st.columns(2)
         apply.form_submit_button("Apply", type="primary", on_click=_apply_filters, width="stretch")
         reset.form_submit_button("Reset", on_click=_reset_filters, width="stretch")
@@ -169,13 +220,32 @@ def view_options() -> dict[str, Any]:
     applied = prefs()
     left, middle, right = st.columns([2, 1, 1])
     sortable = list(SORTABLE)
-    left.selectbox("Sort by", sortable, index=sortable.index(applied["sort"]), key=_widget("sort"),
-                   format_func=lambda column: SORT_LABELS.get(column, column), on_change=_keep_view, args=("sort",))
-    middle.selectbox("Order", (True, False), index=0 if applied["descending"] else 1, key=_widget("descending"),
-                     format_func=lambda d: "Descending" if d else "Ascending", on_change=_keep_view,
-                     args=("descending",))
-    right.selectbox("Rows per page", PAGE_SIZES, index=PAGE_SIZES.index(applied["size"]), key=_widget("size"),
-                    on_change=_keep_view, args=("size",))
+    left.selectbox(
+        "Sort by",
+        sortable,
+        index=sortable.index(applied["sort"]),
+        key=_widget("sort"),
+        format_func=lambda column: SORT_LABELS.get(column, column),
+        on_change=_keep_view,
+        args=("sort",),
+    )
+    middle.selectbox(
+        "Order",
+        (True, False),
+        index=0 if applied["descending"] else 1,
+        key=_widget("descending"),
+        format_func=lambda d: "Descending" if d else "Ascending",
+        on_change=_keep_view,
+        args=("descending",),
+    )
+    right.selectbox(
+        "Rows per page",
+        PAGE_SIZES,
+        index=PAGE_SIZES.index(applied["size"]),
+        key=_widget("size"),
+        on_change=_keep_view,
+        args=("size",),
+    )
     return applied
 
 
@@ -192,10 +262,24 @@ def pager(key: str, total: int, size: int, noun: str) -> int:
     text, back, forward = st.columns([4, 1, 1], vertical_alignment="center")
     shown = f"{noun} {first + 1:,}–{min(first + size, total):,} of {total:,}" if total else f"No {noun.lower()}"
     text.caption(shown)
-    back.button("Previous", key=f"{key}_prev", icon=":material/chevron_left:", disabled=page == 0,
-                on_click=_turn_page, args=(key, -1), width="stretch")
-    forward.button("Next", key=f"{key}_next", icon=":material/chevron_right:", disabled=page >= last,
-                   on_click=_turn_page, args=(key, 1), width="stretch")
+    back.button(
+        "Previous",
+        key=f"{key}_prev",
+        icon=":material/chevron_left:",
+        disabled=page == 0,
+        on_click=_turn_page,
+        args=(key, -1),
+        width="stretch",
+    )
+    forward.button(
+        "Next",
+        key=f"{key}_next",
+        icon=":material/chevron_right:",
+        disabled=page >= last,
+        on_click=_turn_page,
+        args=(key, 1),
+        width="stretch",
+    )
     return first
 
 
@@ -203,28 +287,48 @@ def responses_frame(rows: list[dict[str, Any]], ratings: dict[str, int] | None =
     """One page of responses as the table shows them (with their ratings: 1 good, 0 bad)."""
     ratings = ratings or {}
     return pd.DataFrame(
-        [{
-            "Created": row["created_at"],
-            "Status": status_text(row["status"]),
-            "Model": row["model"],
-            "Input": row["input_tokens"],
-            "Cached": row["cached_tokens"],
-            "Cache writes": row["cache_write_tokens"],
-            "Output": row["output_tokens"],
-            "Reasoning": row["reasoning_tokens"],
-            "Cost": row["cost_usd"],
-            "Latency": None if row["latency_ms"] is None else row["latency_ms"] / 1000,
-            "Tools": row["tools"],
-            "Tag": row.get("tag"),
-            "Prompt": row["input_preview"],
-            "Answer": row["output_preview"] or row["error"] or "",
-            "Rating": {1: "👍", 0: "👎"}.get(ratings.get(row["id"], -1), ""),
-            "Conversation": chat_link(row["conversation_id"]),
-            "ID": row["id"],
-        } for row in rows],
+        [
+            {
+                "Created": row["created_at"],
+                "Status": status_text(row["status"]),
+                "Model": row["model"],
+                "Input": row["input_tokens"],
+                "Cached": row["cached_tokens"],
+                "Cache writes": row["cache_write_tokens"],
+                "Output": row["output_tokens"],
+                "Reasoning": row["reasoning_tokens"],
+                "Cost": row["cost_usd"],
+                "Latency": None if row["latency_ms"] is None else row["latency_ms"] / 1000,
+                "Tools": row["tools"],
+                "Tag": row.get("tag"),
+                "Prompt": row["input_preview"],
+                "Answer": row["output_preview"] or row["error"] or "",
+                "Rating": {1: "👍", 0: "👎"}.get(ratings.get(row["id"], -1), ""),
+                "Conversation": chat_link(row["conversation_id"]),
+                "ID": row["id"],
+            }
+            for row in rows
+        ],
         # What was asked and answered first: the counts that follow scroll out of view before they do.
-        columns=["Created", "Status", "Model", "Prompt", "Answer", "Rating", "Input", "Cached", "Cache writes",
-                 "Output", "Reasoning", "Cost", "Latency", "Tools", "Tag", "Conversation", "ID"],
+        columns=[
+            "Created",
+            "Status",
+            "Model",
+            "Prompt",
+            "Answer",
+            "Rating",
+            "Input",
+            "Cached",
+            "Cache writes",
+            "Output",
+            "Reasoning",
+            "Cost",
+            "Latency",
+            "Tools",
+            "Tag",
+            "Conversation",
+            "ID",
+        ],
     )
 
 
@@ -232,10 +336,12 @@ RESPONSE_COLUMNS = {
     "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", timezone="UTC", help="UTC"),
     "Status": st.column_config.TextColumn(),
     "Input": st.column_config.NumberColumn(format="localized", help="Input tokens (cached included)"),
-    "Cached": st.column_config.NumberColumn(format="localized", help="Input tokens read from the prompt cache "
-                                            "(billed cheaper)"),
-    "Cache writes": st.column_config.NumberColumn(format="localized", help="Input tokens written to the prompt "
-                                                  "cache (billed higher on models that charge for it)"),
+    "Cached": st.column_config.NumberColumn(
+        format="localized", help="Input tokens read from the prompt cache (billed cheaper)"
+    ),
+    "Cache writes": st.column_config.NumberColumn(
+        format="localized", help="Input tokens written to the prompt cache (billed higher on models that charge for it)"
+    ),
     "Output": st.column_config.NumberColumn(format="localized", help="Output tokens (reasoning included)"),
     "Reasoning": st.column_config.NumberColumn(format="localized"),
     "Cost": st.column_config.NumberColumn(format="$%.4f"),
@@ -261,13 +367,21 @@ def responses_table(store: HistoryStore, f: ResponseFilter, total: int) -> dict[
     offset = pager(PAGE, total, view["size"], "Responses")
     rows = store.responses(f, limit=view["size"], offset=offset, order_by=view["sort"], descending=view["descending"])
     if not rows:
-        st.info("No responses match these filters." if total or f != ResponseFilter(owner=f.owner)
-                else "Nothing recorded yet: chat first, every answer lands here.")
+        st.info(
+            "No responses match these filters."
+            if total or f != ResponseFilter(owner=f.owner)
+            else "Nothing recorded yet: chat first, every answer lands here."
+        )
         return None
     ratings = store.feedback.ratings(f.owner, [r["id"] for r in rows])
     event = st.dataframe(
-        styled(responses_frame(rows, ratings)), column_config=RESPONSE_COLUMNS, hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="multi-row", key=table_key(f, view, offset, total),
+        styled(responses_frame(rows, ratings)),
+        column_config=RESPONSE_COLUMNS,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=table_key(f, view, offset, total),
     )
     picked = [rows[n] for n in event.selection.rows if n < len(rows)]
     st.session_state[PICKED] = picked
@@ -287,7 +401,21 @@ def export_buttons(store: HistoryStore, f: ResponseFilter) -> None:
         return export.as_bytes(export.json_chunks(store.iter_responses(f, **order)))
 
     buttons = st.container(horizontal=True)
-    buttons.download_button("Export CSV", as_csv, file_name=f"responses-{stamp}.csv", mime="text/csv",
-                            icon=":material/download:", on_click="ignore", key="history_export_csv")
-    buttons.download_button("Export JSON", as_json, file_name=f"responses-{stamp}.json", mime="application/json",
-                            icon=":material/download:", on_click="ignore", key="history_export_json")
+    buttons.download_button(
+        "Export CSV",
+        as_csv,
+        file_name=f"responses-{stamp}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="history_export_csv",
+    )
+    buttons.download_button(
+        "Export JSON",
+        as_json,
+        file_name=f"responses-{stamp}.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key="history_export_json",
+    )

@@ -50,9 +50,11 @@ def open_from_url(page: Page) -> None:
         return
     if wanted:
         host = wanted.replace("`", "")
-        st.info(f"Profile '{plain(name)}' also named an endpoint (`{host}`). A profile "
-                "opened by a link keeps this app's endpoint; load it on Setup → Profiles to use its own.",
-                icon=":material/shield:")
+        st.info(
+            f"Profile '{plain(name)}' also named an endpoint (`{host}`). A profile "
+            "opened by a link keeps this app's endpoint; load it on Setup → Profiles to use its own.",
+            icon=":material/shield:",
+        )
 
 
 def profiles_section(page: Page) -> None:
@@ -65,13 +67,16 @@ def profiles_section(page: Page) -> None:
     except StoreError as error:
         st.error(f"Profiles are unavailable: {error}")
         return
-    st.caption("A profile is everything on this page but the key (and MCP headers). Open one by link: "
-               "`?profile=<name>` (a link never changes the endpoint).")
+    st.caption(
+        "A profile is everything on this page but the key (and MCP headers). Open one by link: "
+        "`?profile=<name>` (a link never changes the endpoint)."
+    )
     if not who.durable:
         st.info(PROFILES_NOT_KEPT, icon=":material/person_off:")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    name = left.text_input("Save the current settings as", placeholder="demo", key="profile_name",
-                           disabled=not who.durable)
+    name = left.text_input(
+        "Save the current settings as", placeholder="demo", key="profile_name", disabled=not who.durable
+    )
     if right.button("Save profile", disabled=not (who.durable and name.strip()), icon=":material/bookmark_add:"):
         _save(who, store, name.strip(), to_data(current))
     options = mine + [n for n in shipped if n not in mine]
@@ -92,8 +97,13 @@ def profiles_section(page: Page) -> None:
             where = f" Requests now go to {escape_markdown(wanted)}." if wanted else ""
             state.flash(f"Profile '{plain(picked)}' loaded.{where}")
             st.rerun()
-    export.download_button("Export JSON", json.dumps({**data, "name": picked}, indent=2), f"{picked}.json",
-                           "application/json", icon=":material/file_download:")
+    export.download_button(
+        "Export JSON",
+        json.dumps({**data, "name": picked}, indent=2),
+        f"{picked}.json",
+        "application/json",
+        icon=":material/file_download:",
+    )
     if picked in mine:
         if remove.button("Delete", icon=":material/delete:", key="profile_delete"):
             store.delete(owner, picked)
@@ -114,8 +124,12 @@ def profiles_section(page: Page) -> None:
         except ValueError as error:
             st.error(f"{uploaded.name} was not imported: {error}")
             return
-        _save(who, store, str(imported.get("name") or uploaded.name.removesuffix(".json")),
-              {k: v for k, v in imported.items() if k != "name"})
+        _save(
+            who,
+            store,
+            str(imported.get("name") or uploaded.name.removesuffix(".json")),
+            {k: v for k, v in imported.items() if k != "name"},
+        )
 
 
 def _save(who: Identity, store: Profiles, name: str, data: dict) -> None:

@@ -25,8 +25,10 @@ def chosen(page: Page) -> PromptVersion | None:
     found = page.store.prompts.get(page.owner, current.prompt_template, current.prompt_version)
     if found is None:
         wanted = current.prompt_template + (f" v{current.prompt_version}" if current.prompt_version else "")
-        st.warning(f"The prompt template {code_span(wanted)} is not among your templates: the instructions from "
-                   "Setup apply. Pick another on Setup → Prompts.")
+        st.warning(
+            f"The prompt template {code_span(wanted)} is not among your templates: the instructions from "
+            "Setup apply. Pick another on Setup → Prompts."
+        )
     return found
 
 
@@ -74,11 +76,17 @@ def _form(template: PromptVersion) -> dict[str, str]:
     if not template.variables:
         return values
     label = f"Template {plain(template.name)} v{template.version}"
-    with st.expander(label, expanded=not all(values.get(n) or template.defaults.get(n) for n in template.variables),
-                     icon=":material/data_object:"):
+    with st.expander(
+        label,
+        expanded=not all(values.get(n) or template.defaults.get(n) for n in template.variables),
+        icon=":material/data_object:",
+    ):
         columns = st.columns(min(3, len(template.variables)))
         for number, name in enumerate(template.variables):
             values[name] = columns[number % len(columns)].text_input(
-                plain(name), value=values.get(name, ""), placeholder=template.defaults.get(name) or "required",
-                key=f"prompt_var_{template.name}_{name}")
+                plain(name),
+                value=values.get(name, ""),
+                placeholder=template.defaults.get(name) or "required",
+                key=f"prompt_var_{template.name}_{name}",
+            )
     return values

@@ -22,8 +22,10 @@ def prompts_section() -> None:
     current = state.settings()
     who = state.identity(current)
     store = state.history(current).prompts
-    st.caption("Instructions and a first message with `{{variables}}`: the chat asks for their values above the "
-               "message box. In the message, `{{input}}` is what you type. Every save is a new version.")
+    st.caption(
+        "Instructions and a first message with `{{variables}}`: the chat asks for their values above the "
+        "message box. In the message, `{{input}}` is what you type. Every save is a new version."
+    )
     if not who.durable:
         st.info(PROMPTS_NOT_KEPT, icon=":material/person_off:")
         return
@@ -63,13 +65,21 @@ def _editor(store: PromptTemplates, owner: str, name: str, latest: PromptVersion
     suffix = name if latest else "new"
     if latest is None:
         name = st.text_input("Name", key="prompt_new_name", max_chars=200).strip()
-    instructions = st.text_area("Instructions", value=latest.instructions if latest else "",
-                                key=f"prompt_instructions_{suffix}", height=150,
-                                placeholder="You are a support agent for {{product}}. Answer in {{language}}.")
-    message = st.text_area("User message (optional)", value=latest.user_message if latest else "",
-                           key=f"prompt_message_{suffix}", placeholder="Customer question: {{input}}",
-                           help="Sent around what is typed in the chat: {{input}} marks where it goes; "
-                                "without it, the typed text follows the message.")
+    instructions = st.text_area(
+        "Instructions",
+        value=latest.instructions if latest else "",
+        key=f"prompt_instructions_{suffix}",
+        height=150,
+        placeholder="You are a support agent for {{product}}. Answer in {{language}}.",
+    )
+    message = st.text_area(
+        "User message (optional)",
+        value=latest.user_message if latest else "",
+        key=f"prompt_message_{suffix}",
+        placeholder="Customer question: {{input}}",
+        help="Sent around what is typed in the chat: {{input}} marks where it goes; "
+        "without it, the typed text follows the message.",
+    )
     found = [v for v in variables(instructions, message) if v != INPUT]
     defaults = {}
     if found:
@@ -78,10 +88,10 @@ def _editor(store: PromptTemplates, owner: str, name: str, latest: PromptVersion
         for number, variable in enumerate(found):
             old = latest.defaults.get(variable, "") if latest else ""
             defaults[variable] = columns[number % len(columns)].text_input(
-                plain(variable), value=old, key=f"prompt_default_{suffix}_{variable}")
+                plain(variable), value=old, key=f"prompt_default_{suffix}_{variable}"
+            )
     draft = PromptVersion(name, 0, instructions, message, {k: v for k, v in defaults.items() if v})
-    if st.button("Save as new version", type="primary", icon=":material/save:", disabled=not name,
-                 key="prompt_save"):
+    if st.button("Save as new version", type="primary", icon=":material/save:", disabled=not name, key="prompt_save"):
         if latest is None and name in store.names(owner):
             st.error(f"A template named {code_span(name)} exists already: pick it above to change it.")
             return
@@ -95,8 +105,18 @@ def _versions(store: PromptTemplates, owner: str, name: str, versions: list[Prom
     numbers = [v.version for v in versions]
     by_number = {v.version: v for v in versions}
     with st.expander(f"Versions ({len(versions)})", icon=":material/history:"):
-        st.dataframe([{"version": v.version, "saved": v.created_at, "from": v.source or "edit",
-                       "instructions": v.instructions[:80]} for v in versions], hide_index=True)
+        st.dataframe(
+            [
+                {
+                    "version": v.version,
+                    "saved": v.created_at,
+                    "from": v.source or "edit",
+                    "instructions": v.instructions[:80],
+                }
+                for v in versions
+            ],
+            hide_index=True,
+        )
         if len(versions) > 1:
             left, right = st.columns(2)
             old = left.selectbox("Compare", numbers, index=1, format_func=lambda n: f"v{n}", key="prompt_diff_a")
@@ -104,13 +124,18 @@ def _versions(store: PromptTemplates, owner: str, name: str, versions: list[Prom
             st.code(diff(by_number[old], by_number[new]) or "The two versions are the same.", language="diff")
         left, middle, right = st.columns(3, vertical_alignment="bottom")
         chosen = left.selectbox("Version", numbers, format_func=lambda n: f"v{n}", key="prompt_version_pick")
-        if middle.button("Use in chat", icon=":material/chat:", key="prompt_use",
-                         help="The chat then sends this version; saving later versions does not change it."):
+        if middle.button(
+            "Use in chat",
+            icon=":material/chat:",
+            key="prompt_use",
+            help="The chat then sends this version; saving later versions does not change it.",
+        ):
             state.session_settings().update(prompt_template=name, prompt_version=chosen)
             state.flash(f"The chat now uses {code_span(name)} v{chosen}.")
             st.switch_page(state.CHAT_PAGE)
-        if right.button("Restore as latest", icon=":material/restore:", key="prompt_restore",
-                        disabled=chosen == numbers[0]):
+        if right.button(
+            "Restore as latest", icon=":material/restore:", key="prompt_restore", disabled=chosen == numbers[0]
+        ):
             restored = store.restore(owner, name, chosen)
             st.toast(f"v{chosen} is now v{restored.version}.")
             st.rerun()
@@ -128,10 +153,16 @@ def _versions(store: PromptTemplates, owner: str, name: str, versions: list[Prom
 def _import_export(store: PromptTemplates, owner: str) -> None:
     everything = store.everything(owner)
     if everything:
-        st.download_button("Export templates (JSON)", to_export(everything), "prompts.json", "application/json",
-                           icon=":material/file_download:")
-    uploaded = st.file_uploader("Import templates (JSON: this app's export, or OpenAI prompt objects)",
-                                type=["json"], key="prompt_import")
+        st.download_button(
+            "Export templates (JSON)",
+            to_export(everything),
+            "prompts.json",
+            "application/json",
+            icon=":material/file_download:",
+        )
+    uploaded = st.file_uploader(
+        "Import templates (JSON: this app's export, or OpenAI prompt objects)", type=["json"], key="prompt_import"
+    )
     if uploaded is None or not st.button("Import templates", key="prompt_import_go", icon=":material/upload:"):
         return
     try:
@@ -142,6 +173,7 @@ def _import_export(store: PromptTemplates, owner: str) -> None:
     for version in found:  # in version order, so each becomes the next version of its template here
         store.save(owner, version)
     names = sorted({v.name for v in found})
-    state.flash(f"Imported {len(found)} version(s) of {len(names)} template(s): "
-                + ", ".join(code_span(n) for n in names))
+    state.flash(
+        f"Imported {len(found)} version(s) of {len(names)} template(s): " + ", ".join(code_span(n) for n in names)
+    )
     st.rerun()

@@ -28,5 +28,7 @@ def render_share_link(thread: Thread, profile: str | None = None) -> None:
         return
     with st.popover("Share this chat", icon=":material/share:", width="stretch"):
         st.code(link, language=None, wrap_lines=True)
-        st.caption("Opens this chat for its owner only: the same sign-in, or the same API key. "
-                   "Anyone else gets a message, not the chat.")
+        st.caption(
+            "Opens this chat for its owner only: the same sign-in, or the same API key. "
+            "Anyone else gets a message, not the chat."
+        )

@@ -41,6 +41,10 @@ def render_sidebar(page: Page) -> None:
         for row in recent:
             title = row.get("title") or row["id"]
             label = title if len(title) <= 32 else title[:31] + "…"
-            st.page_link(state.CHAT_PAGE, label=plain(label), help=plain(title),
-                         query_params={"conversation": row["id"]},
-                         icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:")
+            st.page_link(
+                state.CHAT_PAGE,
+                label=plain(label),
+                help=plain(title),
+                query_params={"conversation": row["id"]},
+                icon=":material/chat_bubble:" if row["id"] == active else ":material/chat_bubble_outline:",
+            )

@@ -74,8 +74,13 @@ def configured_settings(chosen: dict[str, Any] | None = None) -> Settings:
     """Settings as configured (with `chosen` over this session's), the owner's key included: for the
     gate, not for making clients."""
     dotenv = dotenv_values(dotenv_path()) if dotenv_path().exists() else {}
-    return resolve(session_settings() | (chosen or {}), secrets_dict(lambda: st.secrets), os.environ, dotenv,
-                   on_localhost=served_on_localhost())
+    return resolve(
+        session_settings() | (chosen or {}),
+        secrets_dict(lambda: st.secrets),
+        os.environ,
+        dotenv,
+        on_localhost=served_on_localhost(),
+    )
 
 
 def settings(chosen: dict[str, Any] | None = None) -> Settings:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.turn_records import ephemeral_store_warning
 from lib.settings import Settings
+from lib.turn_records import ephemeral_store_warning
 
 
 def warn_if_history_is_ephemeral(current: Settings) -> None:

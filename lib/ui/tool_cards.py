@@ -112,8 +112,10 @@ def _web_search(where: Any, d: dict[str, Any]) -> None:
 def _file_search(where: Any, d: dict[str, Any]) -> None:
     if results := d.get("results"):
         where.dataframe(
-            [{"file": r.get("filename"), "score": r.get("score"), "text": (r.get("text") or "")[:300]}
-             for r in results],
+            [
+                {"file": r.get("filename"), "score": r.get("score"), "text": (r.get("text") or "")[:300]}
+                for r in results
+            ],
             hide_index=True,
         )
 
@@ -187,8 +189,10 @@ def render_tool(item: Item, *, ended: bool = False, decision: bool | None = None
     if ended and state == "running":
         label, state = f"{label.removesuffix('…')} (did not finish)", "error"
     if decision is not None:
-        label = (f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} "
-                 f"on {item.data.get('server_label', '')}")
+        label = (
+            f"{'Approved' if decision else 'Denied'}: {item.data.get('name', '')} "
+            f"on {item.data.get('server_label', '')}"
+        )
     waiting = item.type == "mcp_approval_request" and decision is None
     card = st.status(plain(label), state=state, expanded=waiting)  # labels are markdown: names are not
     # Filled without `with card:`: leaving that block marks a running card complete (after a 50 ms sleep).
@@ -209,12 +213,24 @@ def _image(item: Item, *, ended: bool, draw: str = "") -> None:
     st.image(png, caption=None if item.data.get("result") else draft)
     if item.data.get("result"):
         extension, mime = image_type(png, item.data.get("output_format"))
-        st.download_button("Download image", png, file_name=f"{item.id}.{extension}", mime=mime,
-                           key=f"download_{item.id}{draw}", icon=":material/download:", on_click="ignore")
+        st.download_button(
+            "Download image",
+            png,
+            file_name=f"{item.id}.{extension}",
+            mime=mime,
+            key=f"download_{item.id}{draw}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
-_IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "jpg": ("jpg", "image/jpeg"),
-                "webp": ("webp", "image/webp"), "gif": ("gif", "image/gif")}
+_IMAGE_TYPES = {
+    "png": ("png", "image/png"),
+    "jpeg": ("jpg", "image/jpeg"),
+    "jpg": ("jpg", "image/jpeg"),
+    "webp": ("webp", "image/webp"),
+    "gif": ("gif", "image/gif"),
+}
 
 
 def image_type(data: bytes, output_format: Any = None) -> tuple[str, str]:
@@ -237,11 +253,19 @@ def container_file(client: OpenAI, container_id: str, file_id: str) -> bytes:
 
 def container_downloads(item: Item, client: OpenAI) -> None:
     """A download button per container file the answer cites; the file is fetched only when clicked."""
-    cited = {(n.get("container_id", ""), n.get("file_id", "")): n.get("filename") or n.get("file_id", "")
-             for n in item.annotations if n.get("type") == "container_file_citation"}
+    cited = {
+        (n.get("container_id", ""), n.get("file_id", "")): n.get("filename") or n.get("file_id", "")
+        for n in item.annotations
+        if n.get("type") == "container_file_citation"
+    }
     for (container_id, file_id), name in cited.items():
         # A callable makes the download deferred: no request until the click, and none on reruns.
-        st.download_button(f"Download {plain(name)}", functools.partial(container_file, client, container_id, file_id),
-                           file_name=name, mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                           key=f"download_{item.id}_{file_id}", icon=":material/download:", on_click="ignore")
-
+        st.download_button(
+            f"Download {plain(name)}",
+            functools.partial(container_file, client, container_id, file_id),
+            file_name=name,
+            mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            key=f"download_{item.id}_{file_id}",
+            icon=":material/download:",
+            on_click="ignore",
+        )

@@ -92,24 +92,42 @@ def render_message(item: Item, *, as_json: bool) -> None:
 
 
 def _render_approval(item: Item, turn: Turn, interactive: bool) -> None:
-    decision = next((i.data.get("approve") for i in turn.items if i.type == "mcp_approval_response"
-                     and i.data.get("approval_request_id") == item.id), None)
+    decision = next(
+        (
+            i.data.get("approve")
+            for i in turn.items
+            if i.type == "mcp_approval_response" and i.data.get("approval_request_id") == item.id
+        ),
+        None,
+    )
     render_tool(item, decision=decision)
     if not interactive:
         return
     decisions = st.session_state.setdefault(state.APPROVALS, {})
     left, right, _ = st.columns([1, 1, 3])
-    left.button("Approve", key=f"approve_{item.id}", type="primary", icon=":material/check:",
-                on_click=decisions.__setitem__, args=(item.id, True))
-    right.button("Deny", key=f"deny_{item.id}", icon=":material/block:",
-                 on_click=decisions.__setitem__, args=(item.id, False))
+    left.button(
+        "Approve",
+        key=f"approve_{item.id}",
+        type="primary",
+        icon=":material/check:",
+        on_click=decisions.__setitem__,
+        args=(item.id, True),
+    )
+    right.button(
+        "Deny", key=f"deny_{item.id}", icon=":material/block:", on_click=decisions.__setitem__, args=(item.id, False)
+    )
 
 
 def _render_ending(turn: Turn, *, interactive: bool = False) -> None:
     if turn.status == "interrupted" and interactive:
-        st.button("Continue", icon=":material/play_arrow:", key="continue_turn",
-                  help="Ask the model to go on from where the answer was cut, in the same conversation.",
-                  on_click=st.session_state.__setitem__, args=(state.CONTINUE, True))
+        st.button(
+            "Continue",
+            icon=":material/play_arrow:",
+            key="continue_turn",
+            help="Ask the model to go on from where the answer was cut, in the same conversation.",
+            on_click=st.session_state.__setitem__,
+            args=(state.CONTINUE, True),
+        )
     if turn.error and turn.status == "failed":
         st.error(turn.error, icon=":material/error:")
     elif turn.error:
@@ -155,8 +173,9 @@ def _pending(turn: Turn) -> list[Item]:
     return pending_approvals(turn)
 
 
-def render_turn(turn: Turn, *, interactive: bool = False, current: Settings | None = None,
-                controls: Controls | None = None) -> None:
+def render_turn(
+    turn: Turn, *, interactive: bool = False, current: Settings | None = None, controls: Controls | None = None
+) -> None:
     """A finished turn: the user's message, every output item in order, its ending, and its code."""
     with contained("the user's message"):
         if controls is not None:

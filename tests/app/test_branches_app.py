@@ -27,8 +27,11 @@ def texts(at) -> list[str]:
 
 def calls(fake: FakeOpenAI, since: int) -> list[tuple[str, str, Any]]:
     """(method, path, body) of every request after the first `since`, but the context meter's token counts."""
-    return [(r.method, route_of(r.path), r.body) for r in fake.requests[since:]
-            if route_of(r.path) != "/responses/input_tokens"]
+    return [
+        (r.method, route_of(r.path), r.body)
+        for r in fake.requests[since:]
+        if route_of(r.path) != "/responses/input_tokens"
+    ]
 
 
 def two_turns(app, fake: FakeOpenAI):
@@ -44,8 +47,11 @@ def test_regenerate_in_a_conversation_copies_the_items_before_it_and_answers_the
     button(at, "Regenerate", 2).click().run()
     assert not at.exception
     sent = calls(configured, seen)
-    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
-                                            ("POST", "/responses")]
+    assert [(m, p) for m, p, _ in sent] == [
+        ("GET", f"/conversations/{original}/items"),
+        ("POST", "/conversations"),
+        ("POST", "/responses"),
+    ]
     created = sent[1][2]
     assert created["items"] == [
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]},
@@ -97,8 +103,11 @@ def test_edit_sends_the_new_text_as_a_branch_from_just_before_it(app, configured
     next(b for b in at.button if b.label == "Send").click().run()
     assert not at.exception
     sent = calls(configured, seen)
-    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
-                                            ("POST", "/responses")]
+    assert [(m, p) for m, p, _ in sent] == [
+        ("GET", f"/conversations/{original}/items"),
+        ("POST", "/conversations"),
+        ("POST", "/responses"),
+    ]
     assert sent[2][2]["input"] == [{"role": "user", "content": "Less, please"}]
     # The model saw the first turn and the edited message, not the message it replaces.
     assert texts(at) == ["Hello", "First answer.", "Less, please", "Seen: Hello | Less, please"]
@@ -136,8 +145,11 @@ def test_fork_opens_a_new_chat_holding_the_turns_up_to_there(app, configured) ->
     fork = at.query_params["conversation"]
     assert fork != original and fork.startswith("conv_")
     # The items up to there, a new conversation with them, then the new chat reads what the server holds.
-    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
-                                            ("GET", f"/conversations/{fork}/items")]
+    assert [(m, p) for m, p, _ in sent] == [
+        ("GET", f"/conversations/{original}/items"),
+        ("POST", "/conversations"),
+        ("GET", f"/conversations/{fork}/items"),
+    ]
     assert sent[1][2]["items"] == [
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]},
         {"type": "message", "role": "assistant", "content": "First answer."},
@@ -152,6 +164,7 @@ def test_fork_opens_a_new_chat_holding_the_turns_up_to_there(app, configured) ->
     # History records where it came from.
     from lib.identity import local_owner
     from lib.store import HistoryStore
+
     store = HistoryStore(f"sqlite:///{configured_path(at)}")
     row = store.conversation(local_owner(APP_KEY), fork)
     assert row["parent_conversation_id"] == original
@@ -160,6 +173,7 @@ def test_fork_opens_a_new_chat_holding_the_turns_up_to_there(app, configured) ->
 
 def configured_path(at) -> str:
     import os
+
     return os.environ["HISTORY_DATABASE_URL"].removeprefix("sqlite:///")
 
 
@@ -175,7 +189,6 @@ def test_a_fork_says_what_it_could_not_carry(app, configured) -> None:
     assert texts(at) == ["Weather?", "Cold."]
 
 
-
 def test_history_shows_where_a_fork_came_from(app, configured) -> None:
     from lib.identity import local_owner
     from lib.store import HistoryStore
@@ -187,8 +200,11 @@ def test_history_shows_where_a_fork_came_from(app, configured) -> None:
     store = HistoryStore(f"sqlite:///{configured_path(at)}")
     row = store.conversation(local_owner(APP_KEY), fork)
     store.close()
-    assert (row["parent_conversation_id"], row["parent_response_id"], row["title"]) == (original, first_response,
-                                                                                      "Hello")
+    assert (row["parent_conversation_id"], row["parent_response_id"], row["title"]) == (
+        original,
+        first_response,
+        "Hello",
+    )
     at.switch_page("app_pages/history.py")
     at.session_state["history_tab"] = "Conversations"
     at.run()
@@ -207,8 +223,11 @@ def test_edit_of_the_first_message_starts_an_empty_conversation(app, configured)
     configured.queue(Seen())
     next(b for b in at.button if b.label == "Send").click().run()
     sent = calls(configured, seen)
-    assert [(m, p) for m, p, _ in sent] == [("GET", f"/conversations/{original}/items"), ("POST", "/conversations"),
-                                            ("POST", "/responses")]
+    assert [(m, p) for m, p, _ in sent] == [
+        ("GET", f"/conversations/{original}/items"),
+        ("POST", "/conversations"),
+        ("POST", "/responses"),
+    ]
     assert sent[1][2]["items"] == [] and sent[1][2]["metadata"]["title"] == "Hi instead"
     assert texts(at) == ["Hi instead", "Seen: Hi instead"]
     next(b for b in at.button if b.label == "‹").click().run()
@@ -319,8 +338,11 @@ def test_a_fork_the_api_refuses_says_so_and_keeps_the_chat(app, configured) -> N
     assert at.error[0].value.startswith("Could not make the new conversation.")
     assert at.query_params["conversation"] == original
     assert texts(at) == ["Hello", "First answer.", "More", "Second answer."]
-    assert not [r for r in configured.requests if r.method == "POST" and route_of(r.path) == "/conversations"
-                and r.body.get("metadata", {}).get("forked_from")]
+    assert not [
+        r
+        for r in configured.requests
+        if r.method == "POST" and route_of(r.path) == "/conversations" and r.body.get("metadata", {}).get("forked_from")
+    ]
 
 
 def test_regenerate_in_a_chain_without_its_input_items_sends_the_text(app, clean_env, monkeypatch) -> None:
@@ -359,7 +381,13 @@ def test_the_switch_waits_while_an_answer_is_written(app, configured) -> None:
     assert not at.exception
     assert BUSY in [t.value for t in at.toast]
     # The answer landed in the branch it was asked in, which is still the one shown.
-    assert texts(at) == ["Hello", "First answer.", "More", "Another second answer.", "Slow one",
-                         "A slow answer, word by word."]
+    assert texts(at) == [
+        "Hello",
+        "First answer.",
+        "More",
+        "Another second answer.",
+        "Slow one",
+        "A slow answer, word by word.",
+    ]
     assert at.query_params["conversation"] == branch
     assert len(configured.store.items(original)) == 4

@@ -44,20 +44,43 @@ def test_two_turns_share_a_conversation_and_send_only_the_new_message(app, confi
 
 
 def test_usage_is_shown_under_the_answer(app, configured: FakeOpenAI) -> None:
-    configured.queue(Text("Counted.", usage={"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
-                                             "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20},
-                                             "total_tokens": 42}))
+    configured.queue(
+        Text(
+            "Counted.",
+            usage={
+                "input_tokens": 12,
+                "input_tokens_details": {"cached_tokens": 4},
+                "output_tokens": 30,
+                "output_tokens_details": {"reasoning_tokens": 20},
+                "total_tokens": 42,
+            },
+        )
+    )
     at = send_message(app().run(), "Count")
     caption = at.chat_message[1].caption[0].value
-    expected_cost = cost_usd("gpt-5-mini", {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
-                                            "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20}})
+    expected_cost = cost_usd(
+        "gpt-5-mini",
+        {
+            "input_tokens": 12,
+            "input_tokens_details": {"cached_tokens": 4},
+            "output_tokens": 30,
+            "output_tokens_details": {"reasoning_tokens": 20},
+        },
+    )
     assert expected_cost is not None and expected_cost < 0.01  # under a cent: six digits, so it does not read $0.0000
     assert caption.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · ${expected_cost:.6f} · ")
 
 
 def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOpenAI) -> None:
-    configured.queue(Error(429, "Rate limit reached for requests", code="rate_limit_exceeded", type="requests",
-                           headers={"Retry-After": "60"}))
+    configured.queue(
+        Error(
+            429,
+            "Rate limit reached for requests",
+            code="rate_limit_exceeded",
+            type="requests",
+            headers={"Retry-After": "60"},
+        )
+    )
     at = send_message(app().run(), "Please answer")
     assert not at.exception
     assert at.chat_message[0].markdown[0].value == "Please answer"
@@ -69,8 +92,9 @@ def test_rate_limit_shows_a_message_and_keeps_the_prompt(app, configured: FakeOp
 
 def test_rate_limits_are_retried_visibly_then_answered(app, configured: FakeOpenAI) -> None:
     # The server's own wait, in milliseconds: honoured (not the client's backoff of seconds), and no sleep here.
-    limit = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests",
-                  headers={"retry-after-ms": "1"})
+    limit = Error(
+        429, "Rate limit reached", code="rate_limit_exceeded", type="requests", headers={"retry-after-ms": "1"}
+    )
     configured.queue(limit, limit, Text("Finally."))
     at = send_message(app().run(), "Hello")
     assistant = at.chat_message[1]
@@ -156,8 +180,9 @@ def test_continue_after_a_cut_answer_asks_for_the_rest_in_the_same_conversation(
 
 
 def test_unknown_events_and_keep_alive_comments_do_not_disturb_the_answer(app, configured: FakeOpenAI) -> None:
-    configured.queue(Text("Still here.",
-                          extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"})))
+    configured.queue(
+        Text("Still here.", extra=({"type": "response.ping"}, ": keep-alive", {"type": "response.heartbeat"}))
+    )
     at = send_message(app().run(), "Ping?")
     assert not at.exception
     assert at.chat_message[1].markdown[0].value == "Still here." and not at.chat_message[1].warning

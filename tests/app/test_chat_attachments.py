@@ -36,5 +36,8 @@ def test_image_url_in_the_text_is_sent_as_an_image(app, configured: FakeOpenAI) 
     at = app().run()
     send_message(at, "Describe https://example.com/cat.jpg please")
     (message,) = configured.last_input()
-    assert message["content"][1] == {"type": "input_image", "image_url": "https://example.com/cat.jpg",
-                                     "detail": "auto"}
+    assert message["content"][1] == {
+        "type": "input_image",
+        "image_url": "https://example.com/cat.jpg",
+        "detail": "auto",
+    }

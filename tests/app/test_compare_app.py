@@ -10,18 +10,28 @@ from streamlit.testing.v1 import AppTest
 
 from lib import budget
 from lib.pricing import cost_usd
-from lib.usage_text import dollars
 from lib.store import HistoryStore, ResponseFilter, owner_for
 from lib.store.schema import profiles
+from lib.usage_text import dollars
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import OWNER_KEY, PASSWORD, enter_password, owner_app
 
 OWNER = owner_for(None, APP_KEY)
-USAGE_FIVE = {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 4},
-              "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 20}, "total_tokens": 42}
-USAGE_FOUR = {"input_tokens": 9, "input_tokens_details": {"cached_tokens": 0},
-              "output_tokens": 7, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 16}
+USAGE_FIVE = {
+    "input_tokens": 12,
+    "input_tokens_details": {"cached_tokens": 4},
+    "output_tokens": 30,
+    "output_tokens_details": {"reasoning_tokens": 20},
+    "total_tokens": 42,
+}
+USAGE_FOUR = {
+    "input_tokens": 9,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 7,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 16,
+}
 
 
 def open_compare(at: AppTest) -> AppTest:
@@ -69,8 +79,11 @@ def test_two_columns_send_one_request_each_and_show_both_answers_with_tokens(app
     assert five.chat_message[1].markdown[0].value == "Five says hello."
     assert four.chat_message[1].markdown[0].value == "Four says hi."
     five_cost = cost_usd("gpt-5", USAGE_FIVE)
-    assert five.chat_message[1].caption[0].value.startswith(
-        f"12 in (4 cached) · 30 out (20 reasoning) · {dollars(five_cost)} · ")
+    assert (
+        five.chat_message[1]
+        .caption[0]
+        .value.startswith(f"12 in (4 cached) · 30 out (20 reasoning) · {dollars(five_cost)} · ")
+    )
     assert four.chat_message[1].caption[0].value.startswith("9 in (0 cached) · 7 out (0 reasoning) · ")
     timings = [c.value for c in five.caption if c.value.startswith("first token ")]
     assert timings and " · total " in timings[0]
@@ -124,8 +137,11 @@ def test_every_compare_response_is_tagged_and_history_filters_on_it(app, configu
     at.chat_input[0].set_value("A plain chat").run()
     store = store_of(clean_env)
     rows = store.responses(ResponseFilter(owner=OWNER))
-    assert sorted((r["model"], r["tag"]) for r in rows) == [("gpt-4.1", "compare"), ("gpt-5", "compare"),
-                                                           ("gpt-5-mini", None)]
+    assert sorted((r["model"], r["tag"]) for r in rows) == [
+        ("gpt-4.1", "compare"),
+        ("gpt-5", "compare"),
+        ("gpt-5-mini", None),
+    ]
     tagged = store.responses(ResponseFilter(owner=OWNER, tag="compare"))
     store.close()
     at.switch_page("app_pages/history.py").run()
@@ -175,10 +191,12 @@ def test_save_as_profile_keeps_the_columns_settings_without_secrets(app, configu
     assert "four-one" in at.selectbox(key="compare_w_profile_0").options
 
 
-def test_the_cap_counts_every_column_and_refuses_the_comparison(app, shared_env: FakeOpenAI, monkeypatch,
-                                                               clean_env) -> None:
-    worst = budget.worst_case_usd("gpt-5-mini", budget.input_estimate("Say hello", None),
-                                  budget.BudgetConfig(cap_usd=1.0))
+def test_the_cap_counts_every_column_and_refuses_the_comparison(
+    app, shared_env: FakeOpenAI, monkeypatch, clean_env
+) -> None:
+    worst = budget.worst_case_usd(
+        "gpt-5-mini", budget.input_estimate("Say hello", None), budget.BudgetConfig(cap_usd=1.0)
+    )
     assert worst
     # Room for one column's worst case, not for two: nothing may be sent.
     at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{worst * 1.5:.6f}")
@@ -210,8 +228,9 @@ def test_the_owners_key_refuses_a_column_model_it_may_not_use(app, shared_env: F
 
 def test_another_owners_profile_is_never_used(app, configured: FakeOpenAI, clean_env: Path) -> None:
     store = store_of(clean_env)
-    store.profiles.save(owner_for(None, "sk-someone-else-0002"), "theirs",
-                        {"format": 1, "model": "o3", "instructions": "SECRET-THEIRS"})
+    store.profiles.save(
+        owner_for(None, "sk-someone-else-0002"), "theirs", {"format": 1, "model": "o3", "instructions": "SECRET-THEIRS"}
+    )
     store.close()
     at = open_compare(app().run())
     assert "theirs" not in at.selectbox(key="compare_w_profile_0").options

@@ -23,8 +23,12 @@ def test_no_meter_before_the_first_answer(app, configured: FakeOpenAI) -> None:
 
 
 def test_the_meter_shows_the_last_response_against_the_window(app, configured: FakeOpenAI) -> None:
-    configured.queue(Text("Counted.", usage={"input_tokens": 12_000, "input_tokens_details": {"cached_tokens": 3_000},
-                                             "output_tokens": 4_000}))
+    configured.queue(
+        Text(
+            "Counted.",
+            usage={"input_tokens": 12_000, "input_tokens_details": {"cached_tokens": 3_000}, "output_tokens": 4_000},
+        )
+    )
     at = chat(app().run(), "Count")
     assert not at.exception
     assert "16,000 of 400,000 tokens (4%) · 25% of the last input cached" in sidebar_captions(at)
@@ -59,8 +63,9 @@ def test_the_next_turn_is_counted_by_the_api_once_per_state(app, configured: Fak
     at = chat(at, "Count this")
     conversation = at.query_params["conversation"]
     # instructions 7 + "Count this" 3 + "Counted well." 4, over the conversation the next turn continues
-    assert count_requests(configured)[1:] == [{"model": "gpt-5-mini", "instructions": "Answer briefly, in English.",
-                                               "conversation": conversation}]
+    assert count_requests(configured)[1:] == [
+        {"model": "gpt-5-mini", "instructions": "Answer briefly, in English.", "conversation": conversation}
+    ]
     assert f"Next turn: ≈ 14 tokens, ${max_cost_usd('gpt-5-mini', 14, 0):,.4f} before your message" in main_captions(at)
     at.run()
     at.run()
@@ -104,14 +109,21 @@ def test_compact_moves_the_conversation_to_its_compacted_window(app, configured:
     (request,) = compact_requests(configured)
     assert request["model"] == "gpt-5-mini" and set(request) == {"model", "input"}
     assert [(i["role"], i["content"][0]["text"]) for i in request["input"]] == [
-        ("user", Q1), ("assistant", A1), ("user", Q2), ("assistant", A2)]
+        ("user", Q1),
+        ("assistant", A1),
+        ("user", Q2),
+        ("assistant", A2),
+    ]
     # 23 + 21 + 24 + 23 = 91 tokens compacted into a tenth: 9
     assert "Compacted 2 turns into 9 tokens" in expander_labels(at)
     assert "9 of 400,000 tokens (0%) after compaction" in sidebar_captions(at)
     new = at.query_params["conversation"]
     assert new != old
     assert [(i["type"], i.get("role")) for i in configured.store.items(new)] == [
-        ("message", "user"), ("message", "user"), ("compaction", None)]
+        ("message", "user"),
+        ("message", "user"),
+        ("compaction", None),
+    ]
     history = HistoryStore(f"sqlite:///{clean_env / 'history.db'}")
     row = history.conversation(owner_for(None, APP_KEY), new)  # its link opens for this owner, and only them
     assert row is not None and row["metadata"] == {"compacted_from": old}
@@ -120,8 +132,12 @@ def test_compact_moves_the_conversation_to_its_compacted_window(app, configured:
     at = chat(at, "Go on")
     assert not at.exception
     assert configured.response_requests()[-1] == {
-        "model": "gpt-5-mini", "input": [{"role": "user", "content": "Go on"}], "store": True, "stream": True,
-        "conversation": new}
+        "model": "gpt-5-mini",
+        "input": [{"role": "user", "content": "Go on"}],
+        "store": True,
+        "stream": True,
+        "conversation": new,
+    }
     assert at.chat_message[-1].markdown[0].value == "Third answer."
     assert "Compacted 2 turns into 9 tokens" in expander_labels(at)  # the card stays where it was
 
@@ -141,8 +157,7 @@ def test_a_chain_sends_the_compacted_window_then_chains_on(app, clean_env, monke
     sent = fake.response_requests()[-1]
     assert "previous_response_id" not in sent
     assert [i.get("type", "message") for i in sent["input"]] == ["message", "message", "compaction", "message"]
-    assert sent["input"][0] == {"type": "message", "role": "user",
-                                "content": [{"type": "input_text", "text": Q1}]}
+    assert sent["input"][0] == {"type": "message", "role": "user", "content": [{"type": "input_text", "text": Q1}]}
     assert sent["input"][-1] == {"role": "user", "content": "Go on"}
     assert set(sent["input"][2]) == {"type", "encrypted_content"} and sent["input"][2]["encrypted_content"]
     third = at.query_params["response"]
@@ -156,7 +171,8 @@ def test_past_the_threshold_the_server_compacts_and_the_card_shows(app, configur
     configured.queue(Text("Short."), Text("Still short."))
     at = chat(app().run(), "Hello")
     assert configured.response_requests()[-1]["context_management"] == [
-        {"type": "compaction", "compact_threshold": 4_000}]
+        {"type": "compaction", "compact_threshold": 4_000}
+    ]
     assert "Compacted the conversation here" not in expander_labels(at)
     at = chat(at, "word " * 3_300)  # 16,500 characters: 4,125 tokens
     assert not at.exception
@@ -203,7 +219,8 @@ def test_the_threshold_set_on_setup_goes_out_with_every_turn(app, configured: Fa
     configured.queue(Text("Noted."))
     at = chat(at, "Hello")
     assert configured.response_requests()[-1]["context_management"] == [
-        {"type": "compaction", "compact_threshold": 320_000}]  # 80% of gpt-5-mini's 400,000
+        {"type": "compaction", "compact_threshold": 320_000}
+    ]  # 80% of gpt-5-mini's 400,000
 
 
 def test_an_unknown_window_turns_the_threshold_off_and_says_so(app, configured: FakeOpenAI, monkeypatch) -> None:
@@ -212,7 +229,8 @@ def test_an_unknown_window_turns_the_threshold_off_and_says_so(app, configured: 
     at = app().run()
     at.switch_page("app_pages/setup.py").run()
     assert "This model's context window is unknown, so automatic compaction stays off for it." in [
-        c.value for c in at.caption]
+        c.value for c in at.caption
+    ]
     at.switch_page("app_pages/chat.py").run()
     configured.queue(Text("Noted."))
     at = chat(at, "Hello")
@@ -225,8 +243,13 @@ def test_a_servers_compaction_item_cannot_write_the_cards_label(app, configured:
     configured.queue(Text("One."))
     at = chat(app().run(), "Hello")
     conversation = at.query_params["conversation"]
-    hostile = {"type": "compaction", "encrypted_content": "x", "label": "![t](https://evil.example/t.png)",
-               "compacted_turns": "![t](https://evil.example/t.png)", "compacted_tokens": "[click](https://evil.example)"}
+    hostile = {
+        "type": "compaction",
+        "encrypted_content": "x",
+        "label": "![t](https://evil.example/t.png)",
+        "compacted_turns": "![t](https://evil.example/t.png)",
+        "compacted_tokens": "[click](https://evil.example)",
+    }
     OpenAI(api_key=APP_KEY, base_url=configured.base_url).conversations.items.create(conversation, items=[hostile])
     reopened = app(conversation=conversation).run()
     assert not reopened.exception

@@ -68,8 +68,9 @@ def test_an_image_that_does_not_decode_leaves_a_note_and_the_rest_is_drawn(app, 
     answer_and_go_on(at, configured)
 
 
-def test_a_result_card_that_raises_leaves_the_job_collected(app, configured: FakeOpenAI,
-                                                            probe_with_a_broken_card: str) -> None:
+def test_a_result_card_that_raises_leaves_the_job_collected(
+    app, configured: FakeOpenAI, probe_with_a_broken_card: str
+) -> None:
     configured.queue(Reply(FunctionCall(probe_with_a_broken_card, {"city": "Oslo"})), Text("It reads 7."))
     at = start(app, functions=(probe_with_a_broken_card,))
     send_message(at, "Read the probe")

@@ -57,8 +57,11 @@ def test_create_a_store_with_expiry(app, configured: FakeOpenAI) -> None:
     body = next(r.body for r in configured.requests if r.method == "POST" and r.path == "/v1/vector_stores")
     # Whose it is goes along as a hash (never the key), and into the history database.
     owner = owner_for(None, APP_KEY)
-    assert body == {"name": "Product docs", "expires_after": {"anchor": "last_active_at", "days": 7},
-                    "metadata": {"owner": owner_tag(owner)}}
+    assert body == {
+        "name": "Product docs",
+        "expires_after": {"anchor": "last_active_at", "days": 7},
+        "metadata": {"owner": owner_tag(owner)},
+    }
     store = HistoryStore(os.environ["HISTORY_DATABASE_URL"])
     try:
         assert store.vector_stores.ids(owner) == {stores["ID"][0]}
@@ -130,8 +133,10 @@ def test_use_in_chat_sets_file_search_in_the_session(app, configured: FakeOpenAI
     at = click(at, "Use in chat")
     tools = at.session_state["settings"]["tools"]
     assert tools.file_search and set(tools.vector_store_ids) == set(ids)
-    assert at.main.caption[-1].value in ("File search in chat uses: Alpha, Beta",
-                                         "File search in chat uses: Beta, Alpha")
+    assert at.main.caption[-1].value in (
+        "File search in chat uses: Alpha, Beta",
+        "File search in chat uses: Beta, Alpha",
+    )
     at.multiselect[0].set_value([]).run()
     at = click(at, "Use in chat")
     tools = at.session_state["settings"]["tools"]

@@ -36,13 +36,23 @@ def seed(clean_env: Path, count: int, owner: str = OWNER, prefix: str = "resp_mi
     ids = []
     for n in range(count):
         ids.append(f"{prefix}_{n:03d}")
-        store.record_response(ResponseRecord(
-            id=ids[-1], owner=owner, model=("gpt-5-mini", "o4-mini")[n % 2], status="completed",
-            created_at=START + timedelta(hours=n), conversation_id=f"conv_{prefix}_{n % 3}",
-            input_tokens=100 + n, output_tokens=10 + n, cost_usd=0.001 * (count - n), latency_ms=1000 + n,
-            tools=("web_search_call",) if n % 4 == 0 else (), input_preview=f"Question {n}, \"quoted\"",
-            output_preview=f"Answer {n}\nsecond line",
-        ))
+        store.record_response(
+            ResponseRecord(
+                id=ids[-1],
+                owner=owner,
+                model=("gpt-5-mini", "o4-mini")[n % 2],
+                status="completed",
+                created_at=START + timedelta(hours=n),
+                conversation_id=f"conv_{prefix}_{n % 3}",
+                input_tokens=100 + n,
+                output_tokens=10 + n,
+                cost_usd=0.001 * (count - n),
+                latency_ms=1000 + n,
+                tools=("web_search_call",) if n % 4 == 0 else (),
+                input_preview=f'Question {n}, "quoted"',
+                output_preview=f"Answer {n}\nsecond line",
+            )
+        )
     store.close()
     return ids
 
@@ -281,13 +291,32 @@ def test_a_conversation_gone_from_the_api_is_renamed_and_deleted_here(
 def test_totals_count_every_row_and_latency_the_newest_thousand(app, configured: FakeOpenAI, clean_env: Path) -> None:
     store = store_of(clean_env)
     with store.engine.begin() as conn:  # bulk: the rollup triggers sum these as record_response's rows
-        conn.execute(insert(responses), [{
-            "id": f"resp_bulk_{n:04d}", "conversation_id": None, "previous_response_id": None, "owner": OWNER,
-            "model": "gpt-5-mini", "status": "completed", "input_tokens": n, "cached_tokens": 0,
-            "output_tokens": 1, "reasoning_tokens": 0, "cost_usd": None, "latency_ms": 1000 + n, "ttft_ms": None,
-            "tools": [], "input_preview": "", "output_preview": "", "error": None,
-            "created_at": START + timedelta(minutes=n),
-        } for n in range(1003)])
+        conn.execute(
+            insert(responses),
+            [
+                {
+                    "id": f"resp_bulk_{n:04d}",
+                    "conversation_id": None,
+                    "previous_response_id": None,
+                    "owner": OWNER,
+                    "model": "gpt-5-mini",
+                    "status": "completed",
+                    "input_tokens": n,
+                    "cached_tokens": 0,
+                    "output_tokens": 1,
+                    "reasoning_tokens": 0,
+                    "cost_usd": None,
+                    "latency_ms": 1000 + n,
+                    "ttft_ms": None,
+                    "tools": [],
+                    "input_preview": "",
+                    "output_preview": "",
+                    "error": None,
+                    "created_at": START + timedelta(minutes=n),
+                }
+                for n in range(1003)
+            ],
+        )
     store.close()
     at = open_history(app)
     assert not at.exception

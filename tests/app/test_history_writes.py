@@ -13,8 +13,13 @@ from tests.app.actions import send_message
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import Error, FakeOpenAI, Text
 
-USAGE = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 3}, "output_tokens": 4,
-         "output_tokens_details": {"reasoning_tokens": 1}, "total_tokens": 14}
+USAGE = {
+    "input_tokens": 10,
+    "input_tokens_details": {"cached_tokens": 3},
+    "output_tokens": 4,
+    "output_tokens_details": {"reasoning_tokens": 1},
+    "total_tokens": 14,
+}
 
 
 def store_of(clean_env) -> HistoryStore:
@@ -34,7 +39,11 @@ def test_each_response_is_recorded_with_its_numbers(app, configured: FakeOpenAI,
     first = rows[0]
     assert (first["conversation_id"], first["model"], first["status"]) == (conversation, "gpt-5-mini", "completed")
     assert (first["input_tokens"], first["cached_tokens"], first["output_tokens"], first["reasoning_tokens"]) == (
-        10, 3, 4, 1)
+        10,
+        3,
+        4,
+        1,
+    )
     assert first["cost_usd"] == cost_usd("gpt-5-mini", USAGE)
     assert (first["input_preview"], first["output_preview"]) == ("What is first?", "First answer.")
     assert rows[1]["output_preview"] == "Second answer." and rows[1]["latency_ms"] >= 0
@@ -76,8 +85,11 @@ def test_idle_conversation_expires_with_ttl(app, configured: FakeOpenAI, clean_e
     conversation = at.query_params["conversation"]
     store = store_of(clean_env)
     with store.engine.begin() as conn:  # an hour passes without use
-        conn.execute(update(conversations).where(conversations.c.id == conversation)
-                     .values(last_used_at=datetime.now(UTC) - timedelta(hours=1)))
+        conn.execute(
+            update(conversations)
+            .where(conversations.c.id == conversation)
+            .values(last_used_at=datetime.now(UTC) - timedelta(hours=1))
+        )
     send_message(at, "Anyone?")
     assert "expired" in at.warning[0].value and "Start a new chat" in at.warning[0].value
     assert len(configured.response_requests()) == 1

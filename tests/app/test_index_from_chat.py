@@ -29,5 +29,6 @@ def test_index_uploads_the_dropped_documents_into_the_active_store(app, configur
     files = [api.files.retrieve(f.id) for f in api.vector_stores.files.list(store.id)]
     assert sorted((f.filename, f.bytes, f.purpose) for f in files) == [
         ("notes.md", len(b"# Cats\nCats sleep 16 hours."), "assistants"),
-        ("todo.txt", len(b"feed the cat"), "assistants")]
+        ("todo.txt", len(b"feed the cat"), "assistants"),
+    ]
     assert not [b for b in at.run().button if b.label.startswith("Index ")]

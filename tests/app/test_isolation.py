@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
-import pkgutil
 import logging
 import os
+import pkgutil
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor

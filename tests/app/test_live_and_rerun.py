@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from lib.tools import McpServer
 from tests.app.actions import send_message, start
 from tests.fake_openai import FakeOpenAI, McpApprovalRequest, McpCall, Message, Reasoning, Reply, WebSearch
@@ -48,8 +47,15 @@ def expanders(block: Any) -> list[tuple[str, str]]:
 
 
 def test_reasoning_without_summary_draws_no_thinking_block_live_or_after_a_rerun(app, configured: FakeOpenAI) -> None:
-    configured.queue(Reply(Reasoning(), Reasoning(("Weighing **options**.",)), WebSearch("blue"), Reasoning(),
-                           Message("Blue.\n\nIt is calm.")))
+    configured.queue(
+        Reply(
+            Reasoning(),
+            Reasoning(("Weighing **options**.",)),
+            WebSearch("blue"),
+            Reasoning(),
+            Message("Blue.\n\nIt is calm."),
+        )
+    )
     at = start(app, reasoning_summary="concise", web_search=True)
     send_message(at, "Pick a colour")
     assert not at.exception
@@ -68,8 +74,11 @@ def test_the_continued_turn_after_an_approval_draws_as_the_rerun_does(app, confi
     send_message(at, "Search the docs")
     assert not at.exception
     assert not expanders(at.chat_message[1])
-    configured.queue(Reply(Reasoning(), McpCall("docs", "search_docs", {"query": "limits"}, output="500 RPM"),
-                           Message("500 a minute.")))
+    configured.queue(
+        Reply(
+            Reasoning(), McpCall("docs", "search_docs", {"query": "limits"}, output="500 RPM"), Message("500 a minute.")
+        )
+    )
     at.button(key=next(b.key for b in at.button if b.label == "Approve")).click().run()
     assert not at.exception
     live = drawn(at.chat_message[1])

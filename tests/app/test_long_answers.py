@@ -25,7 +25,7 @@ def test_dropped_background_stream_resumes_without_duplicating_text(app, configu
     send_message(at, "Write a lot")
     assert not at.exception
     answer = at.chat_message[1].markdown
-    assert "".join(m.value for m in answer) .replace("\n\n", " ") == LONG_TEXT
+    assert "".join(m.value for m in answer).replace("\n\n", " ") == LONG_TEXT
     (created,) = configured.response_requests()
     assert created["background"] is True
     resumes = [r for r in configured.requests if r.method == "GET" and r.query.get("stream") == "true"]
@@ -93,8 +93,9 @@ def test_a_reload_with_pending_after_the_answer_finished_shows_it_once(
     assert streams == []  # nothing is followed again
 
 
-def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, configured: FakeOpenAI,
-                                                                            monkeypatch) -> None:
+def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(
+    app, configured: FakeOpenAI, monkeypatch
+) -> None:
     # The counterpart of the test above: an answer the conversation does not hold yet is followed again.
     monkeypatch.setenv("OPENAI_BACKGROUND", "true")
     configured.queue(Reply(Message("First answer.")))
@@ -104,8 +105,9 @@ def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, 
     # Another tab asked a second question and closed while the answer was being written.
     configured.queue(Text(LONG_TEXT, delay=0.04))  # ~4 s: still running when the reload looks
     client = build_client(Settings(api_key="sk-apptest-key-0001", base_url=configured.base_url))
-    with client.responses.create(model="gpt-5-mini", input="Write a lot", conversation=conversation,
-                                 background=True, stream=True) as stream:
+    with client.responses.create(
+        model="gpt-5-mini", input="Write a lot", conversation=conversation, background=True, stream=True
+    ) as stream:
         response_id = next(iter(stream)).response.id
     reloaded = app(conversation=conversation, pending=response_id).run()
     assert not reloaded.exception
@@ -113,5 +115,6 @@ def test_a_reload_with_pending_while_the_answer_still_runs_resumes_it_once(app, 
     assert said[:2] == ["Hello", "First answer."]
     assert said[2] == "Write a lot"
     assert said[3].replace("\n\n", " ") == LONG_TEXT and len(said) == 4
-    assert any(r.path == f"/v1/responses/{response_id}" and r.query.get("stream") == "true"
-               for r in configured.requests)
+    assert any(
+        r.path == f"/v1/responses/{response_id}" and r.query.get("stream") == "true" for r in configured.requests
+    )

@@ -56,8 +56,9 @@ def test_an_idle_rerun_of_the_chat_reads_the_settings_once(app, configured: Fake
         _WATCHED.clear()
 
 
-def test_a_run_that_sends_a_turn_reads_the_settings_once(app, configured: FakeOpenAI, clean_env: Path,
-                                                          monkeypatch) -> None:
+def test_a_run_that_sends_a_turn_reads_the_settings_once(
+    app, configured: FakeOpenAI, clean_env: Path, monkeypatch
+) -> None:
     monkeypatch.delenv("OPENAI_MODEL")
     watch_dotenv(clean_env, "OPENAI_MODEL=gpt-5-nano\n")
     configured.queue(Text("Answered."))
@@ -87,7 +88,8 @@ def test_a_profile_opened_by_url_is_what_the_same_run_draws(app, configured: Fak
 
 
 def test_an_endpoint_without_conversations_is_remembered_as_the_one_the_turn_ran_on(
-        app, clean_env: Path, monkeypatch) -> None:
+    app, clean_env: Path, monkeypatch
+) -> None:
     """The settings change while an answer is written (another endpoint on Setup): what the collected turn
     found out (no Conversations API) is about the endpoint it ran on, not the one set when it is collected."""
     import pytest

@@ -13,8 +13,10 @@ from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
 OPEN_OBJECT = json.dumps({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
-REASON = ('Its structured-output schema is not usable: The root: strict mode needs "additionalProperties": false '
-          "on every object.")
+REASON = (
+    'Its structured-output schema is not usable: The root: strict mode needs "additionalProperties": false '
+    "on every object."
+)
 
 
 def bad_profile() -> dict:

@@ -63,4 +63,3 @@ def test_import_rejects_a_bad_file_with_its_reason(app, configured: FakeOpenAI) 
     uploader[0].upload("bad.json", data, "application/json").run()
     click(at, "Import")
     assert "Unknown profile fields: api_key" in at.error[0].value
-

@@ -34,7 +34,9 @@ def test_a_prompt_after_an_answer_ended_uncollected_is_sent_after_it(app, config
     assert said(at) == ["First question", SLOW.text, "Second question", "Second answer."]
     assert state.JOB not in at.session_state
     assert [body["input"] for body in configured.response_requests()] == [
-        [{"role": "user", "content": "First question"}], [{"role": "user", "content": "Second question"}]]
+        [{"role": "user", "content": "First question"}],
+        [{"role": "user", "content": "Second question"}],
+    ]
 
 
 def test_a_prompt_while_an_answer_runs_is_put_back_into_the_input(app, configured: FakeOpenAI) -> None:
@@ -43,8 +45,10 @@ def test_a_prompt_while_an_answer_runs_is_put_back_into_the_input(app, configure
     cut_short(at, "First question")
     send_message(at, "Second question")
     assert not at.exception
-    assert [t.value for t in at.toast] == ["The last answer is still being written: your message is back in the "
-                                           "input. Send it when the answer is done, or press Stop."]
+    assert [t.value for t in at.toast] == [
+        "The last answer is still being written: your message is back in the "
+        "input. Send it when the answer is done, or press Stop."
+    ]
     assert said(at) == ["First question", SLOW.text]
     assert at.chat_input[0].value == "Second question"
     assert len(configured.response_requests()) == 1

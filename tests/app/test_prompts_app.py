@@ -67,8 +67,11 @@ def test_diff_restore_and_a_pinned_version(app, configured: FakeOpenAI, clean_en
     assert "-Answer briefly." in diff and "+Answer at length." in diff
     at.selectbox(key="prompt_version_pick").set_value(1).run()
     button(at, "Restore as latest").click().run()
-    assert [v.instructions for v in prompts.versions(OWNER, "p")] == ["Answer briefly.", "Answer at length.",
-                                                                      "Answer briefly."]
+    assert [v.instructions for v in prompts.versions(OWNER, "p")] == [
+        "Answer briefly.",
+        "Answer at length.",
+        "Answer briefly.",
+    ]
     at.selectbox(key="prompt_version_pick").set_value(2).run()
     button(at, "Use in chat").click().run()
     at.switch_page("app_pages/chat.py")
@@ -96,14 +99,25 @@ def test_a_profile_carries_its_template_and_one_without_clears_it(app, configure
 
 def test_openai_prompt_objects_import(app, configured: FakeOpenAI, clean_env) -> None:
     at = setup_page(app)
-    data = json.dumps([{"id": "pmpt_1", "version": "4", "instructions": "Help with {{topic}}.",
-                        "variables": {"topic": {"type": "input_text", "text": "billing"}}}]).encode()
+    data = json.dumps(
+        [
+            {
+                "id": "pmpt_1",
+                "version": "4",
+                "instructions": "Help with {{topic}}.",
+                "variables": {"topic": {"type": "input_text", "text": "billing"}},
+            }
+        ]
+    ).encode()
     uploader(at, "prompt_import").upload("prompts.json", data, "application/json").run()
     button(at, "Import templates").click().run()
     assert "Imported 1 version(s) of 1 template(s): `pmpt_1`" in at.info[0].value
     imported = store(clean_env).prompts.get(OWNER, "pmpt_1")
-    assert (imported.version, imported.instructions, dict(imported.defaults)) == (1, "Help with {{topic}}.",
-                                                                                 {"topic": "billing"})
+    assert (imported.version, imported.instructions, dict(imported.defaults)) == (
+        1,
+        "Help with {{topic}}.",
+        {"topic": "billing"},
+    )
     bad = uploader(at, "prompt_import").upload("bad.json", b"{nope", "application/json").run()
     button(bad, "Import templates").click().run()
     assert "bad.json was not imported: The file is not JSON" in at.error[0].value

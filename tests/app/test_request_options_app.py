@@ -48,9 +48,15 @@ def set_everything(at: AppTest) -> AppTest:
 
 
 EXPECTED = {
-    "max_output_tokens": 900, "max_tool_calls": 3, "parallel_tool_calls": False, "truncation": "auto",
-    "text": {"verbosity": "low"}, "service_tier": "flex", "prompt_cache_key": "studio-tests",
-    "prompt_cache_retention": "24h", "include": ["message.output_text.logprobs", "file_search_call.results"],
+    "max_output_tokens": 900,
+    "max_tool_calls": 3,
+    "parallel_tool_calls": False,
+    "truncation": "auto",
+    "text": {"verbosity": "low"},
+    "service_tier": "flex",
+    "prompt_cache_key": "studio-tests",
+    "prompt_cache_retention": "24h",
+    "include": ["message.output_text.logprobs", "file_search_call.results"],
     "top_logprobs": 5,
 }
 
@@ -104,7 +110,10 @@ def test_tool_choice_forces_a_function_and_allowed_tools_lists_them(app, configu
     at.selectbox(key="request_allowed_mode").set_value("required")
     send(save(at), "Sum?")
     assert configured.response_requests()[-1]["tool_choice"] == {
-        "type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "calculate"}]}
+        "type": "allowed_tools",
+        "mode": "required",
+        "tools": [{"type": "function", "name": "calculate"}],
+    }
 
 
 def test_a_forced_tool_that_is_turned_off_is_refused_on_save(app, configured: FakeOpenAI) -> None:
@@ -133,7 +142,8 @@ def test_an_invalid_value_refused_by_the_api_is_said_and_the_prompt_kept(app, co
     assert sent["service_tier"] == "turbo"
     assert [e.value for e in at.error] == [
         "The request was refused (400) (parameter `service_tier`): Invalid value: 'turbo'. Supported values are: "
-        "'auto', 'default', 'flex', 'scale', 'priority', 'fast', and 'ultrafast'."]
+        "'auto', 'default', 'flex', 'scale', 'priority', 'fast', and 'ultrafast'."
+    ]
     assert at.chat_message[0].markdown[0].value == "Keep this prompt"  # the prompt stays on screen
     assert at.session_state[state.TRANSCRIPT][-1].prompt == "Keep this prompt"
 
@@ -141,8 +151,11 @@ def test_an_invalid_value_refused_by_the_api_is_said_and_the_prompt_kept(app, co
 def test_cached_and_cache_write_tokens_and_the_tier_reach_history(app, configured: FakeOpenAI) -> None:
     from lib.pricing import cost_usd
 
-    usage = {"input_tokens": 5000, "input_tokens_details": {"cached_tokens": 3000, "cache_write_tokens": 1500},
-             "output_tokens": 400}
+    usage = {
+        "input_tokens": 5000,
+        "input_tokens_details": {"cached_tokens": 3000, "cache_write_tokens": 1500},
+        "output_tokens": 400,
+    }
     configured.queue(Text("Cheap and cached.", usage=usage))
     at = open_setup(app)
     at.selectbox(key="request_service_tier").set_value("flex")

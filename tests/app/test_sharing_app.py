@@ -22,8 +22,13 @@ from tests.security.attack import (
     tree_text,
 )
 
-USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
-         "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
+USAGE = {
+    "input_tokens": 2000,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 3000,
+    "output_tokens_details": {"reasoning_tokens": 1000},
+    "total_tokens": 5000,
+}
 
 
 def bearer_keys(fake: FakeOpenAI) -> set[str]:
@@ -88,9 +93,13 @@ def test_a_try_during_the_wait_is_not_even_compared(app, shared_env, monkeypatch
 
 def test_login_configured_asks_to_sign_in_then_lets_the_user_in(app, shared_env, monkeypatch) -> None:
     shared_env.queue(Text("Hello Ann."))
-    auth = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
-            "client_id": "id", "client_secret": "s",
-            "server_metadata_url": "https://accounts.example.com/.well-known/openid-configuration"}
+    auth = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "c" * 32,
+        "client_id": "id",
+        "client_secret": "s",
+        "server_metadata_url": "https://accounts.example.com/.well-known/openid-configuration",
+    }
     at = owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, ALLOWED_EMAILS="@example.com")
     at.secrets["auth"] = auth
     at.user = {"is_logged_in": False}
@@ -203,8 +212,13 @@ def test_share_link_names_the_conversation() -> None:
 
 def test_a_shared_link_does_not_open_for_another_user(app, shared_env, monkeypatch) -> None:
     shared_env.queue(Text("Ann's secret plan."))
-    auth = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
-            "client_id": "id", "client_secret": "s", "server_metadata_url": "https://example.com/.well-known/x"}
+    auth = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "c" * 32,
+        "client_id": "id",
+        "client_secret": "s",
+        "server_metadata_url": "https://example.com/.well-known/x",
+    }
     ann = owner_app(app, monkeypatch)
     ann.secrets["auth"] = auth
     ann.user = {"is_logged_in": True, "email": "ann@example.com"}

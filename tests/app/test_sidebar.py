@@ -14,6 +14,7 @@ def test_recent_conversations_link_to_the_chat(app, configured: FakeOpenAI) -> N
     fresh = app().run()
     links = fresh.sidebar.get("page_link")
     assert [(link.proto.label, link.proto.query_string) for link in links] == [
-        ("Capital of France?", f"conversation={conversation}")]
+        ("Capital of France?", f"conversation={conversation}")
+    ]
     reopened = app(conversation=conversation).run()
     assert [m.markdown[0].value for m in reopened.chat_message] == ["Capital of France?", "Paris is the capital."]

@@ -50,25 +50,34 @@ def approval_buttons(block) -> list[str]:
 
 
 def test_web_search_card_lists_numbered_sources_and_the_answer_cites_them(app, configured: FakeOpenAI) -> None:
-    configured.queue(Reply(
-        WebSearch("cat sleep hours", sources=("https://cats.example/sleep", "https://vet.example/faq")),
-        Message("Cats sleep about 16 hours.", annotations=(
-            url_citation("https://cats.example/sleep", "How cats sleep", 0, 4),
-            url_citation("https://vet.example/faq", "Vet FAQ", 5, 10),
-            url_citation("https://cats.example/sleep", "How cats sleep", 11, 15),
-        )),
-    ))
+    configured.queue(
+        Reply(
+            WebSearch("cat sleep hours", sources=("https://cats.example/sleep", "https://vet.example/faq")),
+            Message(
+                "Cats sleep about 16 hours.",
+                annotations=(
+                    url_citation("https://cats.example/sleep", "How cats sleep", 0, 4),
+                    url_citation("https://vet.example/faq", "Vet FAQ", 5, 10),
+                    url_citation("https://cats.example/sleep", "How cats sleep", 11, 15),
+                ),
+            ),
+        )
+    )
     at = send_message(start(app, web_search=True), "How long do cats sleep?")
     answer = at.chat_message[1]
     assert cards(answer) == [("Searched the web: cat sleep hours · 2 sources", "complete")]
     card = answer.get("status")[0]
-    assert markdown(card) == ["1. [https://cats\\.example/sleep](https://cats.example/sleep)",
-                              "2. [https://vet\\.example/faq](https://vet.example/faq)"]
+    assert markdown(card) == [
+        "1. [https://cats\\.example/sleep](https://cats.example/sleep)",
+        "2. [https://vet\\.example/faq](https://vet.example/faq)",
+    ]
     assert "Cats sleep about 16 hours." in markdown(answer)
     # The same source cited twice is one numbered link.
     # Each title shows its host (item 9: no link hides where it goes).
-    assert ("[1] [How cats sleep (cats\\.example)](https://cats.example/sleep)  \n"
-            "[2] [Vet FAQ (vet\\.example)](https://vet.example/faq)") in markdown(answer)
+    assert (
+        "[1] [How cats sleep (cats\\.example)](https://cats.example/sleep)  \n"
+        "[2] [Vet FAQ (vet\\.example)](https://vet.example/faq)"
+    ) in markdown(answer)
     request = configured.response_requests()[0]
     assert request["tools"] == [{"type": "web_search", "search_context_size": "medium"}]
     assert request["include"] == ["web_search_call.action.sources"]
@@ -101,11 +110,15 @@ def test_file_search_results_table_when_show_results_is_on(app, configured: Fake
 def test_code_interpreter_shows_code_logs_image_and_offers_its_file(app, configured: FakeOpenAI) -> None:
     chart = "https://files.example/chart.png"
     configured.containers.put("cntr_fake0001", "cfile_sums", "sums.csv", b"n,sum\n10,55\n")
-    configured.queue(Reply(
-        CodeInterpreter("print(sum(range(11)))", logs="55\n", files=(chart,)),
-        Message("The sum is 55; see sums.csv.", annotations=(
-            container_file_citation("cntr_fake0001", "cfile_sums", "sums.csv", 20, 28),)),
-    ))
+    configured.queue(
+        Reply(
+            CodeInterpreter("print(sum(range(11)))", logs="55\n", files=(chart,)),
+            Message(
+                "The sum is 55; see sums.csv.",
+                annotations=(container_file_citation("cntr_fake0001", "cfile_sums", "sums.csv", 20, 28),),
+            ),
+        )
+    )
     at = send_message(start(app, code_interpreter=True), "Sum 0..10")
     reply = at.chat_message[1]
     assert cards(reply) == [("Ran code", "complete")]
@@ -188,8 +201,10 @@ def test_reasoning_summary_is_requested_and_shown_in_thinking(app, configured: F
 
 def test_parallel_function_calls_send_both_outputs_and_draw_two_cards(app, configured: FakeOpenAI) -> None:
     configured.queue(
-        Reply(FunctionCall("get_weather", {"location": "Paris, France", "unit": "celsius"}, call_id="call_paris"),
-              FunctionCall("get_weather", {"location": "Oslo, Norway", "unit": "celsius"}, call_id="call_oslo")),
+        Reply(
+            FunctionCall("get_weather", {"location": "Paris, France", "unit": "celsius"}, call_id="call_paris"),
+            FunctionCall("get_weather", {"location": "Oslo, Norway", "unit": "celsius"}, call_id="call_oslo"),
+        ),
         Reply(Message("Paris is warmer.")),
     )
     at = send_message(start(app, functions=("get_weather",)), "Weather in Paris and Oslo?")
@@ -201,8 +216,10 @@ def test_parallel_function_calls_send_both_outputs_and_draw_two_cards(app, confi
     first, second = configured.response_requests()
     assert [t["name"] for t in first["tools"]] == ["get_weather"]
     outputs = second["input"]
-    assert [(o["type"], o["call_id"]) for o in outputs] == [("function_call_output", "call_paris"),
-                                                             ("function_call_output", "call_oslo")]
+    assert [(o["type"], o["call_id"]) for o in outputs] == [
+        ("function_call_output", "call_paris"),
+        ("function_call_output", "call_oslo"),
+    ]
     assert [json.loads(o["output"])["location"] for o in outputs] == ["Paris, France", "Oslo, Norway"]
     assert second["conversation"] == first["conversation"]
 
@@ -223,8 +240,9 @@ def test_a_raising_function_sends_its_error_back_and_the_answer_still_renders(ap
 
 
 def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app, configured: FakeOpenAI) -> None:
-    looping = [Reply(FunctionCall("calculate", {"expression": f"{n} + 1"}, call_id=f"call_{n}"))
-               for n in range(MAX_ROUNDS)]
+    looping = [
+        Reply(FunctionCall("calculate", {"expression": f"{n} + 1"}, call_id=f"call_{n}")) for n in range(MAX_ROUNDS)
+    ]
     configured.queue(*looping, Reply(Message("I kept counting: 10.")), Reply(Message("Hi.")))
     at = send_message(start(app, functions=("calculate",)), "Count forever")
     reply = at.chat_message[1]
@@ -243,8 +261,11 @@ def test_a_runaway_function_loop_stops_after_the_bound_and_the_chat_goes_on(app,
 
 
 def test_a_failed_round_after_function_calls_leaves_the_chat_usable(app, configured: FakeOpenAI) -> None:
-    configured.queue(Reply(FunctionCall("calculate", {"expression": "1 + 1"}, call_id="call_sum")),
-                     Error(400, "Invalid value for 'input'."), Reply(Message("Hi.")))
+    configured.queue(
+        Reply(FunctionCall("calculate", {"expression": "1 + 1"}, call_id="call_sum")),
+        Error(400, "Invalid value for 'input'."),
+        Reply(Message("Hi.")),
+    )
     at = send_message(start(app, functions=("calculate",)), "Add")
     assert "Invalid value" in at.chat_message[1].error[0].value
     at = send_message(at, "Hello again")
@@ -275,12 +296,17 @@ def _approval_request_id(configured: FakeOpenAI) -> str:
 
 def test_mcp_approve_sends_the_approval_and_the_call_and_answer_render(app, configured: FakeOpenAI) -> None:
     at = _approval_turn(app, configured)
-    configured.queue(Reply(McpCall("docs", "search_docs", {"query": "rate limits"}, output="Limits: 500 RPM"),
-                           Message("The limit is 500 requests a minute.")))
+    configured.queue(
+        Reply(
+            McpCall("docs", "search_docs", {"query": "rate limits"}, output="Limits: 500 RPM"),
+            Message("The limit is 500 requests a minute."),
+        )
+    )
     at.button(key=f"approve_{_approval_request_id(configured)}").click().run()
     assert not at.exception
-    assert configured.last_input() == [{"type": "mcp_approval_response", "approve": True,
-                                        "approval_request_id": _approval_request_id(configured)}]
+    assert configured.last_input() == [
+        {"type": "mcp_approval_response", "approve": True, "approval_request_id": _approval_request_id(configured)}
+    ]
     reply = at.chat_message[1]
     assert cards(reply) == [("Approved: search_docs on docs", "complete"), ("Called search_docs on docs", "complete")]
     assert not reply.get("status")[0].proto.expanded
@@ -294,8 +320,9 @@ def test_mcp_deny_sends_a_refusal(app, configured: FakeOpenAI) -> None:
     configured.queue(Reply(Message("Understood, I will not search.")))
     at.button(key=f"deny_{_approval_request_id(configured)}").click().run()
     assert not at.exception
-    assert configured.last_input() == [{"type": "mcp_approval_response", "approve": False,
-                                        "approval_request_id": _approval_request_id(configured)}]
+    assert configured.last_input() == [
+        {"type": "mcp_approval_response", "approve": False, "approval_request_id": _approval_request_id(configured)}
+    ]
     reply = at.chat_message[1]
     assert cards(reply) == [("Denied: search_docs on docs", "complete")]
     assert not approval_buttons(reply)
@@ -303,24 +330,39 @@ def test_mcp_deny_sends_a_refusal(app, configured: FakeOpenAI) -> None:
 
 
 def test_a_failed_mcp_call_shows_its_error_text(app, configured: FakeOpenAI) -> None:
-    configured.queue(Reply(McpCall("docs", "fetch_page", {"url": "https://x.example"}, error="Page not found"),
-                           Message("I could not fetch it.")))
+    configured.queue(
+        Reply(
+            McpCall("docs", "fetch_page", {"url": "https://x.example"}, error="Page not found"),
+            Message("I could not fetch it."),
+        )
+    )
     at = send_message(start(app, mcp_servers=(McpServer("docs", DOCS.url, require_approval="never"),)), "Fetch it")
     reply = at.chat_message[1]
     assert cards(reply) == [("Failed to call fetch_page on docs", "error")]
     assert reply.get("status")[0].error[0].value == "Page not found"
     assert configured.response_requests()[0]["tools"] == [
-        {"type": "mcp", "server_label": "docs", "server_url": DOCS.url, "require_approval": "never"}]
+        {"type": "mcp", "server_label": "docs", "server_url": DOCS.url, "require_approval": "never"}
+    ]
 
 
 # --- structured output ---------------------------------------------------------------------------------------
 
 CITIES = {
-    "type": "object", "title": "City list (v2)",
-    "properties": {"cities": {"type": "array", "items": {
-        "type": "object", "properties": {"name": {"type": "string"}, "people": {"type": "integer"}},
-        "required": ["name", "people"], "additionalProperties": False}}},
-    "required": ["cities"], "additionalProperties": False,
+    "type": "object",
+    "title": "City list (v2)",
+    "properties": {
+        "cities": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "people": {"type": "integer"}},
+                "required": ["name", "people"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["cities"],
+    "additionalProperties": False,
 }
 
 
@@ -332,4 +374,5 @@ def test_structured_answer_is_shown_as_json_and_as_a_table(app, configured: Fake
     assert json.loads(reply.json[0].value) == answer
     assert reply.dataframe[0].value.to_dict("records") == answer["cities"]
     assert configured.response_requests()[0]["text"] == {
-        "format": {"type": "json_schema", "name": "City_list_v2", "schema": CITIES, "strict": True}}
+        "format": {"type": "json_schema", "name": "City_list_v2", "schema": CITIES, "strict": True}
+    }

@@ -15,9 +15,11 @@ from tests.fake_openai import FakeOpenAI
 
 SECRET = "Bearer mcp-secret-token-4242"
 STRICT = {
-    "type": "object", "title": "Answer",
+    "type": "object",
+    "title": "Answer",
     "properties": {"answer": {"type": "string"}},
-    "required": ["answer"], "additionalProperties": False,
+    "required": ["answer"],
+    "additionalProperties": False,
 }
 
 
@@ -109,11 +111,22 @@ def test_tools_chosen_on_setup_are_the_tools_the_chat_sends(app, configured: Fak
     by_label(at.number_input, "Max results").set_value(5)
     by_label(at.checkbox, "Show the search results in the chat").check()
     assert [c.key for c in at.checkbox if c.key and c.key.startswith("setup_fn_")] == [
-        f"setup_fn_{fn.name}" for fn in all_tools()]
+        f"setup_fn_{fn.name}" for fn in all_tools()
+    ]
     at.checkbox(key="setup_fn_get_weather").check()
     at.checkbox(key="setup_fn_calculate").check()
-    at = add_rows(at, "setup_mcp", [{"label": "docs", "server_url": "https://mcp.example.com/sse",
-                                     "allowed_tools": "search_docs, fetch_page", "require_approval": "never"}])
+    at = add_rows(
+        at,
+        "setup_mcp",
+        [
+            {
+                "label": "docs",
+                "server_url": "https://mcp.example.com/sse",
+                "allowed_tools": "search_docs, fetch_page",
+                "require_approval": "never",
+            }
+        ],
+    )
     assert not at.exception
     auth = by_label(at.text_input, "Authorization header for docs")
     assert auth.proto.type == auth.proto.PASSWORD
@@ -126,13 +139,22 @@ def test_tools_chosen_on_setup_are_the_tools_the_chat_sends(app, configured: Fak
     request = configured.response_requests()[0]
     functions = {fn.name: fn.to_api() for fn in all_tools()}
     assert request["tools"] == [
-        {"type": "web_search", "search_context_size": "high",
-         "user_location": {"type": "approximate", "country": "GB", "timezone": "Europe/London"}},
+        {
+            "type": "web_search",
+            "search_context_size": "high",
+            "user_location": {"type": "approximate", "country": "GB", "timezone": "Europe/London"},
+        },
         {"type": "file_search", "vector_store_ids": [store.id], "max_num_results": 5},
-        {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse",
-         "require_approval": "never", "allowed_tools": ["search_docs", "fetch_page"],
-         "headers": {"Authorization": SECRET}},
-        functions["calculate"], functions["get_weather"],  # in the order Setup lists them
+        {
+            "type": "mcp",
+            "server_label": "docs",
+            "server_url": "https://mcp.example.com/sse",
+            "require_approval": "never",
+            "allowed_tools": ["search_docs", "fetch_page"],
+            "headers": {"Authorization": SECRET},
+        },
+        functions["calculate"],
+        functions["get_weather"],  # in the order Setup lists them
     ]
     assert request["include"] == ["file_search_call.results", "web_search_call.action.sources"]
     by_label(at.button, "View as code").click().run()

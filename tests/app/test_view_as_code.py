@@ -26,7 +26,8 @@ def test_shown_python_sends_the_same_request(app, configured: FakeOpenAI, monkey
     sent_by_app, sent_by_code = configured.response_requests()
     assert sent_by_code == sent_by_app
     assert sent_by_app["instructions"] == "Be brief." and sent_by_app["input"] == [
-        {"role": "user", "content": "Show me the code"}]
+        {"role": "user", "content": "Show me the code"}
+    ]
 
 
 def test_view_as_code_is_keyed_by_the_turns_own_id(app, configured: FakeOpenAI) -> None:

@@ -32,8 +32,21 @@ from tests.bench.support import ROOT, App, fake_process, launch_chromium, load, 
 
 RUNS = 2
 IMPORT = "import lib.chat, lib.ui.chat_flow"
-HEAVY = ("streamlit", "pandas", "numpy", "pyarrow", "sqlalchemy", "genai_prices", "pydantic", "openai", "httpx2",
-         "jsonschema", "psycopg", "altair", "PIL")
+HEAVY = (
+    "streamlit",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "sqlalchemy",
+    "genai_prices",
+    "pydantic",
+    "openai",
+    "httpx2",
+    "jsonschema",
+    "psycopg",
+    "altair",
+    "PIL",
+)
 
 
 @dataclass
@@ -58,8 +71,9 @@ class Entry:
 
 def import_entries(code: str, env: dict[str, str]) -> list[Entry]:
     """`-X importtime` lines, each linked to the module that imported it."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, check=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    )
     entries = []
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "imported package" in line:
@@ -100,13 +114,13 @@ def interpreter_seconds(code: str, env: dict[str, str], runs: int = RUNS) -> flo
 def loaded_heavy(code: str, env: dict[str, str]) -> list[str]:
     """Which heavy packages `code` leaves in sys.modules."""
     probe = f"{code}; import sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env=env)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     return done.stdout.split()
 
 
-def cold_starts(base_url: str, chromium: Any, workdir: Path, env: dict[str, str | None], runs: int = RUNS
-                ) -> list[dict[str, float]]:
+def cold_starts(
+    base_url: str, chromium: Any, workdir: Path, env: dict[str, str | None], runs: int = RUNS
+) -> list[dict[str, float]]:
     """Launch -> healthy -> first chat page -> a second session's chat page, `runs` times."""
     results = []
     for number in range(runs):
@@ -150,23 +164,36 @@ def run(workdir: Path) -> dict[str, Any]:
             bare = interpreter_seconds("pass", env)
             full = interpreter_seconds(IMPORT, env)
             core = interpreter_seconds("import lib.chat", env, runs=1)
-            figures[name] = {"healthy": healthy, "first_page": first, "second_page": second,
-                             "import": full - bare, "import_core": core - bare}
+            figures[name] = {
+                "healthy": healthy,
+                "first_page": first,
+                "second_page": second,
+                "import": full - bare,
+                "import_core": core - bare,
+            }
             print(f"  {name} (medians of {RUNS}):")
-            print(f"    `streamlit run Home.py`: health OK after {healthy:.2f} s; chat page drawn in Chromium after "
-                  f"{first:.2f} s (its first script run, with the app's imports: {first - healthy:.2f} s); "
-                  f"a second session's page {second:.2f} s")
-            print(f"    `python -c \"{IMPORT}\"` {full - bare:.2f} s over a bare interpreter ({bare:.2f} s); "
-                  f"`import lib.chat` alone {core - bare:.2f} s")
+            print(
+                f"    `streamlit run Home.py`: health OK after {healthy:.2f} s; chat page drawn in Chromium after "
+                f"{first:.2f} s (its first script run, with the app's imports: {first - healthy:.2f} s); "
+                f"a second session's page {second:.2f} s"
+            )
+            print(
+                f'    `python -c "{IMPORT}"` {full - bare:.2f} s over a bare interpreter ({bare:.2f} s); '
+                f"`import lib.chat` alone {core - bare:.2f} s"
+            )
         chromium.close()
     env = with_env(variants["bytecode cache"])
-    print(f"  heavy packages loaded by `import lib.chat`: {', '.join(loaded_heavy('import lib.chat', env)) or 'none'}; "
-          f"by both: {', '.join(loaded_heavy(IMPORT, env))}")
+    print(
+        f"  heavy packages loaded by `import lib.chat`: {', '.join(loaded_heavy('import lib.chat', env)) or 'none'}; "
+        f"by both: {', '.join(loaded_heavy(IMPORT, env))}"
+    )
     entries = import_entries(IMPORT, env)
     total = sum(e.own_us for e in entries) / 1000
     ours = sum(e.own_us for e in entries if e.package == "lib") / 1000
-    print(f"  -X importtime with the bytecode cache: {total:.0f} ms in all, {ours:.0f} ms in lib/'s own module "
-          f"bodies; top 10 packages (cumulative, where our code first imports them):")
+    print(
+        f"  -X importtime with the bytecode cache: {total:.0f} ms in all, {ours:.0f} ms in lib/'s own module "
+        f"bodies; top 10 packages (cumulative, where our code first imports them):"
+    )
     figures["top"] = heaviest_packages(entries)
     for name, ms, importer in figures["top"]:
         kind = " (stdlib)" if name in sys.stdlib_module_names else ""

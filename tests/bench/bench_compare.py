@@ -66,13 +66,16 @@ def one_run(context: Any, url: str, delay: float, columns: int | None) -> dict[s
         open_compare(page, url, columns)
     settle(page)
     counter.reset()
-    _, seconds = browser_turn(page, f"Benchmark answer please {tag(delay)}", messages=2 * (columns or 1),
-                              timeout_s=240)
+    _, seconds = browser_turn(page, f"Benchmark answer please {tag(delay)}", messages=2 * (columns or 1), timeout_s=240)
     settle(page)
     page.close()
     answers = columns or 1
-    return {"seconds": seconds, "bytes": counter.bytes, "frames": counter.frames,
-            "per_answer_byte": counter.bytes / (answers * ANSWER_BYTES)}
+    return {
+        "seconds": seconds,
+        "bytes": counter.bytes,
+        "frames": counter.frames,
+        "per_answer_byte": counter.bytes / (answers * ANSWER_BYTES),
+    }
 
 
 def browser(base_url: str, workdir: Path) -> dict[str, dict[float, list[dict[str, float]]]]:
@@ -93,16 +96,17 @@ def browser(base_url: str, workdir: Path) -> dict[str, dict[float, list[dict[str
 def report(web: dict[str, dict[float, list[dict[str, float]]]]) -> dict[str, float]:
     figures: dict[str, float] = {}
     print(f"\nCompare benchmark: {DELTAS:,} deltas per answer, answer {ANSWER_BYTES:,} bytes, {RUNS} runs, medians")
-    print(f"  {'delay':>8} {'page':<22}{'answers':>8}{'ws bytes':>12}{'frames':>8}{'bytes/answer byte':>19}"
-          f"{'wall':>8}")
+    print(f"  {'delay':>8} {'page':<22}{'answers':>8}{'ws bytes':>12}{'frames':>8}{'bytes/answer byte':>19}{'wall':>8}")
     for delay in DELAYS:
         for name in ("chat", "compare"):
             runs = web[name][delay]
             per = median([r["per_answer_byte"] for r in runs])
             figures[f"{name}_{delay}"] = per
-            print(f"  {delay * 1000:6.0f}ms {name:<22}{COLUMNS if name == 'compare' else 1:>8}"
-                  f"{kb(median([r['bytes'] for r in runs])):>12}{median([r['frames'] for r in runs]):>8.0f}"
-                  f"{per:>18.2f}x{median([r['seconds'] for r in runs]):>7.1f}s")
+            print(
+                f"  {delay * 1000:6.0f}ms {name:<22}{COLUMNS if name == 'compare' else 1:>8}"
+                f"{kb(median([r['bytes'] for r in runs])):>12}{median([r['frames'] for r in runs]):>8.0f}"
+                f"{per:>18.2f}x{median([r['seconds'] for r in runs]):>7.1f}s"
+            )
         ratio = figures[f"compare_{delay}"] / figures[f"chat_{delay}"]
         figures[f"ratio_{delay}"] = ratio
         verdict = "within" if ratio <= TARGET else "OVER"

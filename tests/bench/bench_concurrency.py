@@ -108,16 +108,23 @@ async def measure(url: str) -> dict[str, Any]:
         await chromium.close()
     first_press = min(pressed for pressed, _ in results)
     makespan = max(pressed + seconds for pressed, seconds in results) - first_press
-    return {"single": single, "many": [seconds for _, seconds in results], "makespan": makespan,
-            "spread": max(p for p, _ in results) - first_press, "open": open_seconds,
-            "cpu": {"one session at a time": (single_cpu, single_wall), f"{SESSIONS} at once": (many_cpu, many_wall)}}
+    return {
+        "single": single,
+        "many": [seconds for _, seconds in results],
+        "makespan": makespan,
+        "spread": max(p for p, _ in results) - first_press,
+        "open": open_seconds,
+        "cpu": {"one session at a time": (single_cpu, single_wall), f"{SESSIONS} at once": (many_cpu, many_wall)},
+    }
 
 
 def run(workdir: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    print(f"\nConcurrency benchmark: {SESSIONS} sessions at once vs 1; "
-          f"answer of {DELTAS} deltas, {DELAY * 1000:.0f} ms "
-          f"apart (~15 KB); one `streamlit run`, {SESSIONS} pages in one Chromium, the double in its own process")
+    print(
+        f"\nConcurrency benchmark: {SESSIONS} sessions at once vs 1; "
+        f"answer of {DELTAS} deltas, {DELAY * 1000:.0f} ms "
+        f"apart (~15 KB); one `streamlit run`, {SESSIONS} pages in one Chromium, the double in its own process"
+    )
     print(f"  {load()}")
     with fake_process(deltas=DELTAS, delay=DELAY) as base_url, streamlit_app(base_url, workdir / "app") as app:
         figures = asyncio.run(measure(app.url))
@@ -126,23 +133,31 @@ def run(workdir: Path) -> dict[str, Any]:
         server_many = server_latencies(history, "session")
     single, many = median(figures["single"]), figures["many"]
     ratio = p95(many) / single
-    print(f"  browser turn (Enter -> answer drawn, run ended): one session {single:.2f} s (median of {SINGLE_RUNS}); "
-          f"{SESSIONS} at once: median {median(many):.2f} s, p95 {p95(many):.2f} s, max {max(many):.2f} s")
-    print(f"  p95 / one session: {ratio:.2f}x (target <= {TARGET:.0f}x: {'met' if ratio <= TARGET else 'NOT met'}); "
-          f"all {SESSIONS} done {figures['makespan']:.2f} s after the first Enter (presses spread over "
-          f"{figures['spread'] * 1000:.0f} ms); opening the {SESSIONS} pages took {figures['open']:.1f} s")
+    print(
+        f"  browser turn (Enter -> answer drawn, run ended): one session {single:.2f} s (median of {SINGLE_RUNS}); "
+        f"{SESSIONS} at once: median {median(many):.2f} s, p95 {p95(many):.2f} s, max {max(many):.2f} s"
+    )
+    print(
+        f"  p95 / one session: {ratio:.2f}x (target <= {TARGET:.0f}x: {'met' if ratio <= TARGET else 'NOT met'}); "
+        f"all {SESSIONS} done {figures['makespan']:.2f} s after the first Enter (presses spread over "
+        f"{figures['spread'] * 1000:.0f} ms); opening the {SESSIONS} pages took {figures['open']:.1f} s"
+    )
     if server_single and len(server_many) == SESSIONS:
         server_ratio = p95(server_many) / median(server_single)
-        print(f"  server side (latency_ms in the history store: request to last event, in the worker): one session "
-              f"{median(server_single):.2f} s; {SESSIONS} at once p95 {p95(server_many):.2f} s: {server_ratio:.2f}x")
+        print(
+            f"  server side (latency_ms in the history store: request to last event, in the worker): one session "
+            f"{median(server_single):.2f} s; {SESSIONS} at once p95 {p95(server_many):.2f} s: {server_ratio:.2f}x"
+        )
         figures["server_ratio"] = server_ratio
     else:
         print(f"  server side: {len(server_many)} of {SESSIONS} turns recorded in the history store")
     cores = os.cpu_count() or 1
     for phase, (cpu, wall) in figures["cpu"].items():
         parts = ", ".join(f"{role} {seconds:.1f} s" for role, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]))
-        print(f"  CPU, {phase} ({wall:.1f} s wall, {cores} cores = {wall * cores:.0f} CPU-s available): {parts}; "
-              f"ours in all {sum(cpu.values()):.1f} s")
+        print(
+            f"  CPU, {phase} ({wall:.1f} s wall, {cores} cores = {wall * cores:.0f} CPU-s available): {parts}; "
+            f"ours in all {sum(cpu.values()):.1f} s"
+        )
     print(f"  {load()}; {time.perf_counter() - started:.0f} s in all")
     return figures | {"ratio": ratio}
 

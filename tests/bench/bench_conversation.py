@@ -54,8 +54,12 @@ def app_environment(base_url: str, workdir: Path) -> Iterator[None]:
     """What the app reads from the environment, pointed at the double; cwd without .env or secrets."""
     names = [n for n in os.environ if n.startswith(("OPENAI_", "AZURE_OPENAI_", "APP_", "HISTORY_"))]
     saved, cwd = {n: os.environ.pop(n) for n in names}, os.getcwd()
-    os.environ.update(OPENAI_API_KEY=E2E_KEY, OPENAI_BASE_URL=base_url, OPENAI_MODEL=MODEL,
-                      HISTORY_DATABASE_URL=f"sqlite:///{workdir / 'history.db'}")
+    os.environ.update(
+        OPENAI_API_KEY=E2E_KEY,
+        OPENAI_BASE_URL=base_url,
+        OPENAI_MODEL=MODEL,
+        HISTORY_DATABASE_URL=f"sqlite:///{workdir / 'history.db'}",
+    )
     os.chdir(workdir)
     try:
         yield
@@ -68,8 +72,11 @@ def app_environment(base_url: str, workdir: Path) -> Iterator[None]:
 
 def request_sizes(fake: FakeOpenAI) -> list[int]:
     """Bytes of every POST /v1/responses body, oldest first."""
-    return [int(r.headers.get("content-length", 0)) for r in fake.requests
-            if r.method == "POST" and route_of(r.path) == "/responses"]
+    return [
+        int(r.headers.get("content-length", 0))
+        for r in fake.requests
+        if r.method == "POST" and route_of(r.path) == "/responses"
+    ]
 
 
 def build(fake: FakeOpenAI, turns: int) -> tuple[Thread, list[Turn], list[int], list[float]]:
@@ -101,8 +108,9 @@ def live_session(thread: Thread, turns: list[Turn]) -> AppTest:
     """The chat page of a session that has chatted these turns (transcript in session state)."""
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120)
     at.session_state[state.TRANSCRIPT] = list(turns)
-    at.session_state[state.THREAD] = Thread(conversation_id=thread.conversation_id,
-                                            last_response_id=thread.last_response_id)
+    at.session_state[state.THREAD] = Thread(
+        conversation_id=thread.conversation_id, last_response_id=thread.last_response_id
+    )
     at.query_params["conversation"] = thread.conversation_id
     return at
 
@@ -147,8 +155,11 @@ def what_if(thread: Thread, turns: list[Turn], window: int) -> dict[str, float]:
         finally:
             transcript.render_code = original
 
-    return {"without_code": best(turns, code=False), "window": best(turns[-window:], code=True),
-            "window_without_code": best(turns[-window:], code=False)}
+    return {
+        "without_code": best(turns, code=False),
+        "window": best(turns[-window:], code=True),
+        "window_without_code": best(turns[-window:], code=False),
+    }
 
 
 def profile_rerun(thread: Thread, turns: list[Turn], top: int = 14) -> str:
@@ -178,8 +189,10 @@ def profile_rerun(thread: Thread, turns: list[Turn], top: int = 14) -> str:
     lines = [f"    {'cumulative':>10} {'own':>8} {'calls':>7}  function (project code; total {total * 1000:.0f} ms)"]
     for cumtime, tottime, calls, where in sorted(entries, reverse=True)[:top]:
         lines.append(f"    {cumtime * 1000:8.0f}ms {tottime * 1000:6.0f}ms {calls:7d}  {where}")
-    heavy = sorted(((tt, ct, n, f"{Path(f).name}:{fn}") for (f, _, fn), (_, n, tt, ct, _) in stats.stats.items()),  # type: ignore[attr-defined]
-                   reverse=True)[:8]
+    heavy = sorted(
+        ((tt, ct, n, f"{Path(f).name}:{fn}") for (f, _, fn), (_, n, tt, ct, _) in stats.stats.items()),  # type: ignore[attr-defined]
+        reverse=True,
+    )[:8]
     lines.append("    heaviest own time anywhere:")
     for tottime, _, calls, where in heavy:
         lines.append(f"    {tottime * 1000:8.0f}ms own {calls:9d} calls  {where}")
@@ -201,33 +214,49 @@ def run(workdir: Path) -> dict[str, Any]:
     small, big = results[SIZES[0]], results[SIZES[1]]
     sizes = big["sizes"]
     per_turn = big["build"]
-    print(f"  built through lib.chat.run_turn: {SIZES[1]} turns in {sum(per_turn):.1f} s; median turn, turns 2-11 "
-          f"{median(per_turn[1:11]) * 1000:.0f} ms, "
-          f"turns {SIZES[1] - 9}-{SIZES[1]} {median(per_turn[-10:]) * 1000:.0f} ms "
-          f"(the in-process double deep-copies the whole conversation on every request)")
-    print(f"  request size (POST /v1/responses body): turn 1 {sizes[0]} B, turn 2 {sizes[1]} B, "
-          f"turn 100 {sizes[99]} B, turn 200 {sizes[199]} B; min {min(sizes)} B, max {max(sizes)} B; "
-          f"sent from the page after {SIZES[0]} turns {small['page_turn_request']} B, after {SIZES[1]} turns "
-          f"{big['page_turn_request']} B -> {'flat' if max(sizes) - min(sizes) <= 8 else 'GROWS'}")
+    print(
+        f"  built through lib.chat.run_turn: {SIZES[1]} turns in {sum(per_turn):.1f} s; median turn, turns 2-11 "
+        f"{median(per_turn[1:11]) * 1000:.0f} ms, "
+        f"turns {SIZES[1] - 9}-{SIZES[1]} {median(per_turn[-10:]) * 1000:.0f} ms "
+        f"(the in-process double deep-copies the whole conversation on every request)"
+    )
+    print(
+        f"  request size (POST /v1/responses body): turn 1 {sizes[0]} B, turn 2 {sizes[1]} B, "
+        f"turn 100 {sizes[99]} B, turn 200 {sizes[199]} B; min {min(sizes)} B, max {max(sizes)} B; "
+        f"sent from the page after {SIZES[0]} turns {small['page_turn_request']} B, after {SIZES[1]} turns "
+        f"{big['page_turn_request']} B -> {'flat' if max(sizes) - min(sizes) <= 8 else 'GROWS'}"
+    )
     title = f"chat page in AppTest (reruns: best of {RERUNS})"
     print(f"  {title:<44}{SIZES[0]:>6} turns{SIZES[1]:>8} turns{'ratio':>8}")
-    rows = [("rerun, transcript in the session", "live_rerun"), ("first run of that session", "live_first"),
-            ("reopened from the URL: first run", "url_first"), ("reopened from the URL: rerun", "url_rerun"),
-            ("one more turn sent from the page", "page_turn"), ("rerun after that turn", "after_turn_rerun")]
+    rows = [
+        ("rerun, transcript in the session", "live_rerun"),
+        ("first run of that session", "live_first"),
+        ("reopened from the URL: first run", "url_first"),
+        ("reopened from the URL: rerun", "url_rerun"),
+        ("one more turn sent from the page", "page_turn"),
+        ("rerun after that turn", "after_turn_rerun"),
+    ]
     for label, key in rows:
         print(f"  {label:<44}{small[key] * 1000:8.0f} ms{big[key] * 1000:9.0f} ms{big[key] / small[key]:7.1f}x")
-    print(f"  {'  of which the API turn itself (latency_ms)':<44}{small['page_turn_api'] * 1000:8.0f} ms"
-          f"{big['page_turn_api'] * 1000:9.0f} ms")
+    print(
+        f"  {'  of which the API turn itself (latency_ms)':<44}{small['page_turn_api'] * 1000:8.0f} ms"
+        f"{big['page_turn_api'] * 1000:9.0f} ms"
+    )
     ratio = big["live_rerun"] / small["live_rerun"]
-    print(f"  rerun {SIZES[1]} vs {SIZES[0]} turns: {ratio:.1f}x (target <= {TARGET_RERUN:.0f}x: "
-          f"{'met' if ratio <= TARGET_RERUN else 'NOT met'})")
-    print(f"  what if (patched in this process only, app code unchanged): {SIZES[1]}-turn rerun without "
-          f"'View as code' {trial['without_code'] * 1000:.0f} ms ({trial['without_code'] / small['live_rerun']:.1f}x); "
-          f"only the last {WINDOW} turns drawn {trial['window'] * 1000:.0f} ms "
-          f"({trial['window'] / small['live_rerun']:.1f}x); both {trial['window_without_code'] * 1000:.0f} ms "
-          f"({trial['window_without_code'] / small['live_rerun']:.1f}x)")
-    print(f"  profile of one {SIZES[1]}-turn rerun (AppTest script thread; cProfile inflates absolute times):\n"
-          f"{profile}")
+    print(
+        f"  rerun {SIZES[1]} vs {SIZES[0]} turns: {ratio:.1f}x (target <= {TARGET_RERUN:.0f}x: "
+        f"{'met' if ratio <= TARGET_RERUN else 'NOT met'})"
+    )
+    print(
+        f"  what if (patched in this process only, app code unchanged): {SIZES[1]}-turn rerun without "
+        f"'View as code' {trial['without_code'] * 1000:.0f} ms ({trial['without_code'] / small['live_rerun']:.1f}x); "
+        f"only the last {WINDOW} turns drawn {trial['window'] * 1000:.0f} ms "
+        f"({trial['window'] / small['live_rerun']:.1f}x); both {trial['window_without_code'] * 1000:.0f} ms "
+        f"({trial['window_without_code'] / small['live_rerun']:.1f}x)"
+    )
+    print(
+        f"  profile of one {SIZES[1]}-turn rerun (AppTest script thread; cProfile inflates absolute times):\n{profile}"
+    )
     print(f"  {load()}; {time.perf_counter() - started:.0f} s in all")
     return {"small": small, "big": big, "rerun_ratio": ratio}
 

@@ -30,36 +30,68 @@ SIZES = (1_000, 16_000)
 
 # name -> (delta event type, the output item it belongs to, extra event fields, how to read the result)
 KINDS: dict[str, tuple[str, dict[str, Any], dict[str, Any], Callable[[Any], str]]] = {
-    "function arguments": ("response.function_call_arguments.delta",
-                           {"type": "function_call", "id": "fc_1", "call_id": "c", "name": "f", "arguments": ""},
-                           {}, lambda item: item.streamed("arguments")),
-    "MCP arguments": ("response.mcp_call_arguments.delta",
-                      {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "f", "arguments": ""},
-                      {}, lambda item: item.streamed("arguments")),
-    "code interpreter code": ("response.code_interpreter_call_code.delta",
-                              {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": ""},
-                              {}, lambda item: item.streamed("code")),
-    "text": ("response.output_text.delta",
-             {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []},
-             {"content_index": 0, "logprobs": []}, lambda item: item.text),
-    "refusal": ("response.refusal.delta",
-                {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []},
-                {"content_index": 0}, lambda item: item.refusal),
-    "reasoning summary": ("response.reasoning_summary_text.delta", {"type": "reasoning", "id": "rs_1", "summary": []},
-                          {"summary_index": 0}, lambda item: item.summary[0]),
+    "function arguments": (
+        "response.function_call_arguments.delta",
+        {"type": "function_call", "id": "fc_1", "call_id": "c", "name": "f", "arguments": ""},
+        {},
+        lambda item: item.streamed("arguments"),
+    ),
+    "MCP arguments": (
+        "response.mcp_call_arguments.delta",
+        {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "f", "arguments": ""},
+        {},
+        lambda item: item.streamed("arguments"),
+    ),
+    "code interpreter code": (
+        "response.code_interpreter_call_code.delta",
+        {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": ""},
+        {},
+        lambda item: item.streamed("code"),
+    ),
+    "text": (
+        "response.output_text.delta",
+        {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []},
+        {"content_index": 0, "logprobs": []},
+        lambda item: item.text,
+    ),
+    "refusal": (
+        "response.refusal.delta",
+        {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []},
+        {"content_index": 0},
+        lambda item: item.refusal,
+    ),
+    "reasoning summary": (
+        "response.reasoning_summary_text.delta",
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {"summary_index": 0},
+        lambda item: item.summary[0],
+    ),
 }
 
 
 def events(kind: str, count: int) -> list[Any]:
     """The events of one item with `count` 1 KB deltas, built as the SDK builds them (the class picked once)."""
     name, item, where, _ = KINDS[kind]
-    response = {"id": "resp_1", "object": "response", "created_at": 1, "model": "gpt-5-mini", "status": "in_progress",
-                "output": [], "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
-    head = [{"type": "response.created", "sequence_number": 0, "response": response},
-            {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0, "item": item}]
+    response = {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1,
+        "model": "gpt-5-mini",
+        "status": "in_progress",
+        "output": [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+    }
+    head = [
+        {"type": "response.created", "sequence_number": 0, "response": response},
+        {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0, "item": item},
+    ]
     built = [construct_type(type_=ResponseStreamEvent, value=raw) for raw in head]
-    first = construct_type(type_=ResponseStreamEvent, value={
-        "type": name, "sequence_number": 2, "item_id": item["id"], "output_index": 0, "delta": KB, **where})
+    first = construct_type(
+        type_=ResponseStreamEvent,
+        value={"type": name, "sequence_number": 2, "item_id": item["id"], "output_index": 0, "delta": KB, **where},
+    )
     return built + [first] + [first.model_copy(update={"sequence_number": 3 + n}) for n in range(count - 1)]
 
 
@@ -97,8 +129,10 @@ def main() -> None:
     """Print the figures and ratios."""
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     fold(events("text", 1_000))  # warm up: the first kind timed should not pay for it
-    print(f"{'kind':24} {'1k deltas':>10} {'16k deltas':>11} {'ratio':>6} {'us/delta 1k':>12} {'16k':>6}"
-          f"   (CPU s, best of {RUNS}; linear: ratio 16, cost per delta flat)")
+    print(
+        f"{'kind':24} {'1k deltas':>10} {'16k deltas':>11} {'ratio':>6} {'us/delta 1k':>12} {'16k':>6}"
+        f"   (CPU s, best of {RUNS}; linear: ratio 16, cost per delta flat)"
+    )
     for kind in KINDS:
         figures = []
         for count in SIZES:
@@ -107,11 +141,15 @@ def main() -> None:
             assert KINDS[kind][3](turn.items[0]) == KB * count, f"{kind}: the text does not add up"
             figures.append(seconds)
         per_delta = [seconds / count * 1e6 for seconds, count in zip(figures, SIZES, strict=True)]
-        print(f"{kind:24} {figures[0]:10.4f} {figures[1]:11.4f} {figures[1] / figures[0]:6.1f} "
-              f"{per_delta[0]:12.2f} {per_delta[1]:6.2f}")
+        print(
+            f"{kind:24} {figures[0]:10.4f} {figures[1]:11.4f} {figures[1] / figures[0]:6.1f} "
+            f"{per_delta[0]:12.2f} {per_delta[1]:6.2f}"
+        )
     small, large = (fold(events("function arguments", n), old_apply, repeat=4_000 // n)[0] for n in (1_000, 4_000))
-    print(f"{'before (arguments)':24} {small:10.4f} {large:11.4f} {large / small:6.1f} "
-          f"{small / 1e3 * 1e6:12.2f} {large / 4e3 * 1e6:6.2f}   (1k vs 4k deltas: 4 = linear, 16 = quadratic)")
+    print(
+        f"{'before (arguments)':24} {small:10.4f} {large:11.4f} {large / small:6.1f} "
+        f"{small / 1e3 * 1e6:12.2f} {large / 4e3 * 1e6:6.2f}   (1k vs 4k deltas: 4 = linear, 16 = quadratic)"
+    )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

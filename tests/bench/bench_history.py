@@ -42,27 +42,47 @@ def seed(store: HistoryStore, total: int, conversation_count: int, owner: str, *
     rng = random.Random(total)
     now = datetime.now(UTC)
     start = now - timedelta(days=days)
-    conv_rows = [{
-        "id": f"conv_{owner[-6:]}_{n:05d}", "owner": owner, "title": " ".join(rng.choices(WORDS, k=5)),
-        "model": rng.choice(MODELS), "status": "active", "metadata": {}, "created_at": start,
-        "updated_at": now, "last_used_at": start + timedelta(seconds=rng.randrange(days * 86400)),
-    } for n in range(conversation_count)]
+    conv_rows = [
+        {
+            "id": f"conv_{owner[-6:]}_{n:05d}",
+            "owner": owner,
+            "title": " ".join(rng.choices(WORDS, k=5)),
+            "model": rng.choice(MODELS),
+            "status": "active",
+            "metadata": {},
+            "created_at": start,
+            "updated_at": now,
+            "last_used_at": start + timedelta(seconds=rng.randrange(days * 86400)),
+        }
+        for n in range(conversation_count)
+    ]
     with store.engine.begin() as conn:
         conn.execute(insert(conversations), conv_rows)
         batch: list[dict[str, Any]] = []
         for n in range(total):
             input_tokens, output_tokens = rng.randrange(20, 4000), rng.randrange(5, 1500)
-            batch.append({
-                "id": f"resp_{owner[-6:]}_{n:07d}", "conversation_id": conv_rows[n % conversation_count]["id"],
-                "previous_response_id": None, "owner": owner, "model": rng.choice(MODELS),
-                "status": rng.choice(STATUSES), "input_tokens": input_tokens,
-                "cached_tokens": input_tokens // 3, "output_tokens": output_tokens,
-                "reasoning_tokens": output_tokens // 4, "cost_usd": (input_tokens * 0.25 + output_tokens * 2) / 1e6,
-                "latency_ms": rng.randrange(300, 20_000), "ttft_ms": rng.randrange(100, 3000),
-                "tools": list(rng.choice(TOOLS)), "input_preview": " ".join(rng.choices(WORDS, k=12)),
-                "output_preview": " ".join(rng.choices(WORDS, k=30)), "error": None,
-                "created_at": start + timedelta(seconds=rng.randrange(days * 86400)),
-            })
+            batch.append(
+                {
+                    "id": f"resp_{owner[-6:]}_{n:07d}",
+                    "conversation_id": conv_rows[n % conversation_count]["id"],
+                    "previous_response_id": None,
+                    "owner": owner,
+                    "model": rng.choice(MODELS),
+                    "status": rng.choice(STATUSES),
+                    "input_tokens": input_tokens,
+                    "cached_tokens": input_tokens // 3,
+                    "output_tokens": output_tokens,
+                    "reasoning_tokens": output_tokens // 4,
+                    "cost_usd": (input_tokens * 0.25 + output_tokens * 2) / 1e6,
+                    "latency_ms": rng.randrange(300, 20_000),
+                    "ttft_ms": rng.randrange(100, 3000),
+                    "tools": list(rng.choice(TOOLS)),
+                    "input_preview": " ".join(rng.choices(WORDS, k=12)),
+                    "output_preview": " ".join(rng.choices(WORDS, k=30)),
+                    "error": None,
+                    "created_at": start + timedelta(seconds=rng.randrange(days * 86400)),
+                }
+            )
             if len(batch) == 5000:
                 conn.execute(insert(responses), batch)
                 batch.clear()
@@ -75,8 +95,7 @@ def app_environment(url: str, base_url: str):
     """The environment the app reads, pointed at this database and the double."""
     names = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "HISTORY_DATABASE_URL")
     saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base_url, OPENAI_MODEL="gpt-5-mini",
-                      HISTORY_DATABASE_URL=url)
+    os.environ.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base_url, OPENAI_MODEL="gpt-5-mini", HISTORY_DATABASE_URL=url)
     try:
         yield
     finally:
@@ -199,8 +218,7 @@ def memory(url: str, base_url: str, owner: str) -> dict[str, float]:
             rows_peak = traced_peak_mb(lambda: list(store.iter_responses(ResponseFilter(owner=owner))))
         finally:
             store.close()
-    return {"page_peak": page_peak, "all_rows_peak": rows_peak, "rss_delta": rss_after - rss_before,
-            "rss": rss_after}
+    return {"page_peak": page_peak, "all_rows_peak": rows_peak, "rss_delta": rss_after - rss_before, "rss": rss_after}
 
 
 def seeded_store(url: str, total: int, conversation_count: int) -> None:
@@ -214,8 +232,10 @@ def seeded_store(url: str, total: int, conversation_count: int) -> None:
             # and picks nested loops (the Conversations tab's query then takes ~40 s instead of ~0.1 s).
             with store.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
-        print(f"  seeded {total:,} responses / {conversation_count:,} conversations "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"  seeded {total:,} responses / {conversation_count:,} conversations "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
     finally:
         store.close()
 
@@ -230,8 +250,10 @@ def run(workdir: Path, postgres: bool = False) -> dict[str, Any]:
             small_url, big_url = stack.enter_context(postgres_schema_url()), stack.enter_context(postgres_schema_url())
         else:
             small_url, big_url = f"sqlite:///{workdir / 'small.db'}", f"sqlite:///{workdir / 'big.db'}"
-        print(f"\nHistory page benchmark on {'PostgreSQL' if postgres else 'SQLite'} "
-              f"(load average {os.getloadavg()[0]:.1f})")
+        print(
+            f"\nHistory page benchmark on {'PostgreSQL' if postgres else 'SQLite'} "
+            f"(load average {os.getloadavg()[0]:.1f})"
+        )
         seeded_store(small_url, 1_000, 20)
         seeded_store(big_url, 100_000, 2_000)
         previous = os.getcwd()
@@ -247,9 +269,11 @@ def run(workdir: Path, postgres: bool = False) -> dict[str, Any]:
     print(f"  {'':18}{'1,000 rows':>12}{'100,000 rows':>14}{'ratio':>8}")
     for name in ("first_page", "filter_change", "next_page", "conversations_tab"):
         print(f"  {name:18}{small[name] * 1000:10.0f} ms{big[name] * 1000:12.0f} ms{big[name] / small[name]:7.1f}x")
-    print(f"  memory, 100,000 rows: page render peak {mem['page_peak']:.1f} MB (tracemalloc) vs "
-          f"{mem['all_rows_peak']:.1f} MB to hold every row; RSS {mem['rss']:.0f} MB "
-          f"({mem['rss_delta']:+.1f} MB over the render); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"  memory, 100,000 rows: page render peak {mem['page_peak']:.1f} MB (tracemalloc) vs "
+        f"{mem['all_rows_peak']:.1f} MB to hold every row; RSS {mem['rss']:.0f} MB "
+        f"({mem['rss_delta']:+.1f} MB over the render); load average {os.getloadavg()[0]:.1f}"
+    )
     return {"small": small, "big": big, "memory": mem}
 
 

@@ -57,7 +57,7 @@ TARGET_OVERHEAD = 1.05
 TARGET_WS_RATIO = 3.0
 
 # The naive way, for comparison: no app code, only the SDK and Streamlit.
-NAIVE_SCRIPT = textwrap.dedent('''
+NAIVE_SCRIPT = textwrap.dedent("""
     import os
     import streamlit as st
     from openai import OpenAI
@@ -77,7 +77,7 @@ NAIVE_SCRIPT = textwrap.dedent('''
                     if event.type == "response.output_text.delta":
                         text += event.delta
                         holder.markdown(text)
-''')
+""")
 
 
 def tag(delay: float, deltas: int = DELTAS) -> str:
@@ -115,8 +115,11 @@ def job_path(client: OpenAI, settings: Settings, thread: Thread, prompt: str, st
     """The same in the app's worker thread (lib/jobs.py), recording the turn to the history store."""
     owner = owner_for(None, E2E_KEY)
     with Timer() as timer:
-        job = TurnJob(run_turn(client, settings, thread, prompt), TurnControl(),
-                      lambda turn: record_turn(store, owner, turn, thread.conversation_id, None))
+        job = TurnJob(
+            run_turn(client, settings, thread, prompt),
+            TurnControl(),
+            lambda turn: record_turn(store, owner, turn, thread.conversation_id, None),
+        )
         job.wait(120)
     assert job.turn is not None and job.turn.text == ANSWER
     return timer
@@ -127,8 +130,12 @@ def recorded_stream(base_url: str, request: dict[str, Any]) -> list[bytes]:
     import json
     import urllib.request
 
-    post = urllib.request.Request(f"{base_url}/responses", data=json.dumps(request).encode(), method="POST",
-                                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {E2E_KEY}"})
+    post = urllib.request.Request(
+        f"{base_url}/responses",
+        data=json.dumps(request).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {E2E_KEY}"},
+    )
     with urllib.request.urlopen(post, timeout=60) as answer:
         body = answer.read()
     return [chunk + b"\n\n" for chunk in body.split(b"\n\n") if chunk]
@@ -181,17 +188,23 @@ def replay(base_url: str) -> dict[str, list[Timer]]:
     def serve(_: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=iter(chunks))
 
-    client = OpenAI(api_key=E2E_KEY, base_url=base_url, max_retries=0,
-                    http_client=httpx2.Client(transport=httpx2.MockTransport(serve)))
+    client = OpenAI(
+        api_key=E2E_KEY,
+        base_url=base_url,
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(serve)),
+    )
     parsed = _ParsedClient(list(client.responses.create(**request)))
-    paths = {"sdk": lambda: sdk_path(client, request),
-             "lib": lambda: lib_path(client, settings, Thread(conversation_id="conv_replay"), "Replay"),
-             "ours": lambda: lib_path(parsed, settings, Thread(conversation_id="conv_replay"), "Replay")}  # type: ignore[arg-type]
+    paths = {
+        "sdk": lambda: sdk_path(client, request),
+        "lib": lambda: lib_path(client, settings, Thread(conversation_id="conv_replay"), "Replay"),
+        "ours": lambda: lib_path(parsed, settings, Thread(conversation_id="conv_replay"), "Replay"),
+    }  # type: ignore[arg-type]
     for run in paths.values():
         run()
     timings: dict[str, list[Timer]] = {name: [] for name in paths}
     for number in range(REPLAY_RUNS):
-        for name in (("sdk", "lib", "ours") if number % 2 else ("ours", "lib", "sdk")):
+        for name in ("sdk", "lib", "ours") if number % 2 else ("ours", "lib", "sdk"):
             timings[name].append(paths[name]())
     return timings
 
@@ -219,7 +232,7 @@ def library(base_url: str, workdir: Path) -> dict[float, dict[str, list[Timer]]]
         timings: dict[str, list[Timer]] = {name: [] for name in paths}
         names = list(paths)
         for number in range(LIBRARY_RUNS[delay]):
-            for name in names[number % 3:] + names[: number % 3]:  # rotate the order
+            for name in names[number % 3 :] + names[: number % 3]:  # rotate the order
                 timings[name].append(paths[name](fresh_thread()))
         results[delay] = timings
     store.close()
@@ -232,12 +245,20 @@ def browser(base_url: str, workdir: Path) -> dict[str, dict[float, list[dict[str
     naive_dir.mkdir()
     (naive_dir / "naive.py").write_text(NAIVE_SCRIPT)
     results: dict[str, dict[float, list[dict[str, float]]]] = {}
-    with streamlit_apps((base_url, workdir / "app"), (base_url, workdir / "naive-app", "naive.py", naive_dir)) as \
-            (app, naive), sync_playwright() as playwright:
+    with (
+        streamlit_apps((base_url, workdir / "app"), (base_url, workdir / "naive-app", "naive.py", naive_dir)) as (
+            app,
+            naive,
+        ),
+        sync_playwright() as playwright,
+    ):
         chromium = launch_chromium(playwright)
         context = chromium.new_context(viewport={"width": 1200, "height": 900})
-        targets = {"app": (app.url, BROWSER_RUNS, DELAYS), "naive st.empty().markdown": (naive.url, 1, DELAYS),
-                   "naive st.write_stream": (f"{naive.url}/?mode=write_stream", 1, DELAYS[1:])}
+        targets = {
+            "app": (app.url, BROWSER_RUNS, DELAYS),
+            "naive st.empty().markdown": (naive.url, 1, DELAYS),
+            "naive st.write_stream": (f"{naive.url}/?mode=write_stream", 1, DELAYS[1:]),
+        }
         for name, (url, runs, delays) in targets.items():
             results[name] = {}
             if "write_stream" not in name:  # warm-up: the first script run of a server compiles and imports
@@ -255,19 +276,26 @@ def browser(base_url: str, workdir: Path) -> dict[str, dict[float, list[dict[str
                     counter.reset()
                     pressed, seconds = browser_turn(page, f"Benchmark answer please {tag(delay)}", timeout_s=150)
                     settle(page)
-                    results[name][delay].append({
-                        "seconds": seconds, "bytes": counter.bytes, "frames": counter.frames,
-                        "first_frame": (counter.first_at or pressed) - pressed,
-                        "first_text": (counter.needle_at or pressed) - pressed,
-                        "last_frame": (counter.last_at or pressed) - pressed,
-                    })
+                    results[name][delay].append(
+                        {
+                            "seconds": seconds,
+                            "bytes": counter.bytes,
+                            "frames": counter.frames,
+                            "first_frame": (counter.first_at or pressed) - pressed,
+                            "first_text": (counter.needle_at or pressed) - pressed,
+                            "last_frame": (counter.last_at or pressed) - pressed,
+                        }
+                    )
                     page.close()
         chromium.close()
     return results
 
 
-def report(played: dict[str, list[Timer]], lib: dict[float, dict[str, list[Timer]]],
-           web: dict[str, dict[float, list[dict[str, float]]]]) -> dict:
+def report(
+    played: dict[str, list[Timer]],
+    lib: dict[float, dict[str, list[Timer]]],
+    web: dict[str, dict[float, list[dict[str, float]]]],
+) -> dict:
     answer_bytes = len(ANSWER.encode())
     figures: dict[str, Any] = {"answer_bytes": answer_bytes}
     print(f"\nStreaming benchmark: {DELTAS:,} deltas, answer {answer_bytes:,} bytes of markdown")
@@ -276,19 +304,30 @@ def report(played: dict[str, list[Timer]], lib: dict[float, dict[str, list[Timer
     paired = median([b.cpu / a.cpu for a, b in zip(played["sdk"], played["lib"], strict=True)])
     figures["replay_ratio"], figures["replay_paired"] = own / sdk, paired
     figures["ours_ms"], figures["overhead"] = ours * 1000, (sdk + ours) / sdk
-    print(f"(a) app-side overhead. Client cost alone: a recorded stream replayed from memory (httpx2.MockTransport), "
-          f"CPU time, {REPLAY_RUNS} runs, medians:")
-    print(f"    bare SDK {sdk * 1000:.0f} ms; run_turn + reducer {own * 1000:.0f} ms = {own / sdk:.3f}x "
-          f"(median of paired runs {paired:.3f}x)")
-    print(f"    our code alone (run_turn over the already-parsed events) {ours * 1000:.1f} ms per answer = "
-          f"{ours / sdk * 100:.1f} % of the SDK's own cost -> overhead {(sdk + ours) / sdk:.3f}x")
-    print("    Over HTTP from the double in its own process (medians; ratios are medians of runs paired with the\n"
-          "    SDK run next to them; wall is paced by the double):")
+    print(
+        f"(a) app-side overhead. Client cost alone: a recorded stream replayed from memory (httpx2.MockTransport), "
+        f"CPU time, {REPLAY_RUNS} runs, medians:"
+    )
+    print(
+        f"    bare SDK {sdk * 1000:.0f} ms; run_turn + reducer {own * 1000:.0f} ms = {own / sdk:.3f}x "
+        f"(median of paired runs {paired:.3f}x)"
+    )
+    print(
+        f"    our code alone (run_turn over the already-parsed events) {ours * 1000:.1f} ms per answer = "
+        f"{ours / sdk * 100:.1f} % of the SDK's own cost -> overhead {(sdk + ours) / sdk:.3f}x"
+    )
+    print(
+        "    Over HTTP from the double in its own process (medians; ratios are medians of runs paired with the\n"
+        "    SDK run next to them; wall is paced by the double):"
+    )
     print(f"  {'delay':>8} {'path':<34}{'wall':>9}{'ratio':>8}{'client CPU':>12}{'ratio':>8}")
     for delay, timings in lib.items():
         sdk_wall = median([t.wall for t in timings["sdk"]])
-        labels = {"sdk": "bare SDK (create(stream=True))", "lib": "lib.chat.run_turn + reducer",
-                  "job": "worker thread + history write"}
+        labels = {
+            "sdk": "bare SDK (create(stream=True))",
+            "lib": "lib.chat.run_turn + reducer",
+            "job": "worker thread + history write",
+        }
         for name, label in labels.items():
             wall = median([t.wall for t in timings[name]])
             cpu = median([t.cpu for t in timings[name]])
@@ -296,11 +335,15 @@ def report(played: dict[str, list[Timer]], lib: dict[float, dict[str, list[Timer
             cpu_ratio = median([b.cpu / a.cpu for a, b in zip(timings["sdk"], timings[name], strict=True)])
             figures[f"{name}_wall_{delay}"], figures[f"{name}_cpu_{delay}"] = wall, cpu
             figures[f"{name}_ratio_{delay}"] = wall_ratio
-            print(f"  {delay * 1000:6.0f}ms {label:<34}{wall * 1000:7.0f}ms{wall_ratio:7.3f}x"
-                  f"{cpu * 1000:10.0f}ms{cpu_ratio:7.2f}x")
+            print(
+                f"  {delay * 1000:6.0f}ms {label:<34}{wall * 1000:7.0f}ms{wall_ratio:7.3f}x"
+                f"{cpu * 1000:10.0f}ms{cpu_ratio:7.2f}x"
+            )
     print("(b) in Chromium, fresh session per answer (medians): Enter -> answer drawn and run ended")
-    print(f"  {'delay':>8} {'renderer':<28}{'turn':>9}{'vs SDK':>8}{'frames':>8}{'ws bytes':>12}{'/answer':>9}"
-          f"   first frame / first text / last frame after Enter")
+    print(
+        f"  {'delay':>8} {'renderer':<28}{'turn':>9}{'vs SDK':>8}{'frames':>8}{'ws bytes':>12}{'/answer':>9}"
+        f"   first frame / first text / last frame after Enter"
+    )
     for name, by_delay in web.items():
         for delay, runs in by_delay.items():
             seconds = median([r["seconds"] for r in runs])
@@ -309,22 +352,29 @@ def report(played: dict[str, list[Timer]], lib: dict[float, dict[str, list[Timer
             sdk_wall = median([t.wall for t in lib[delay]["sdk"]])
             figures[f"{name}_ws_ratio_{delay}"] = ws / answer_bytes
             figures[f"{name}_turn_{delay}"] = seconds
-            marks = " / ".join(f"{median([r[k] for r in runs]):.2f}s"
-                               for k in ("first_frame", "first_text", "last_frame"))
-            print(f"  {delay * 1000:6.0f}ms {name:<28}{seconds:8.2f}s{seconds / sdk_wall:7.2f}x{frames:8.0f}"
-                  f"{kb(ws):>12}{ws / answer_bytes:8.1f}x   {marks}")
+            marks = " / ".join(
+                f"{median([r[k] for r in runs]):.2f}s" for k in ("first_frame", "first_text", "last_frame")
+            )
+            print(
+                f"  {delay * 1000:6.0f}ms {name:<28}{seconds:8.2f}s{seconds / sdk_wall:7.2f}x{frames:8.0f}"
+                f"{kb(ws):>12}{ws / answer_bytes:8.1f}x   {marks}"
+            )
     for delay in DELAYS:
         app_ratio = figures[f"app_ws_ratio_{delay}"]
         naive_ratio = figures[f"naive st.empty().markdown_ws_ratio_{delay}"]
-        print(f"  delay {delay * 1000:.0f} ms: app {app_ratio:.2f}x answer bytes (target <= {TARGET_WS_RATIO:.0f}x: "
-              f"{'met' if app_ratio <= TARGET_WS_RATIO else 'NOT met'}); naive per-delta markdown sends "
-              f"{naive_ratio / app_ratio:.0f}x the app's bytes")
+        print(
+            f"  delay {delay * 1000:.0f} ms: app {app_ratio:.2f}x answer bytes (target <= {TARGET_WS_RATIO:.0f}x: "
+            f"{'met' if app_ratio <= TARGET_WS_RATIO else 'NOT met'}); naive per-delta markdown sends "
+            f"{naive_ratio / app_ratio:.0f}x the app's bytes"
+        )
         lib_ratio = figures[f"lib_ratio_{delay}"]  # paired with the SDK runs
         print(f"  delay {delay * 1000:.0f} ms: library path {lib_ratio:.3f}x the bare SDK's wall time over HTTP")
     overhead = figures["overhead"]
-    print(f"  library overhead (SDK + our code alone, over the SDK): {overhead:.3f}x (target <= {TARGET_OVERHEAD}: "
-          f"{'met' if overhead <= TARGET_OVERHEAD else 'NOT met'}); end to end from memory "
-          f"{figures['replay_paired']:.3f}x (noisy on a loaded machine)")
+    print(
+        f"  library overhead (SDK + our code alone, over the SDK): {overhead:.3f}x (target <= {TARGET_OVERHEAD}: "
+        f"{'met' if overhead <= TARGET_OVERHEAD else 'NOT met'}); end to end from memory "
+        f"{figures['replay_paired']:.3f}x (noisy on a loaded machine)"
+    )
     print(f"  {load()}")
     return figures
 

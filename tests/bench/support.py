@@ -19,16 +19,62 @@ from typing import Any
 from tests.e2e.actions import wait_idle
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_KEY, ROOT, free_port
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DONE_JS", "E2E_KEY", "MARKER", "MODEL", "ROOT", "App", "WsCounter", "app_env",
-           "browser_turn", "cpu_by_role", "cpu_spent", "fake_process", "kb", "launch_chromium", "load", "long_answer",
-           "median", "open_chat", "p95", "settle", "streamlit_app", "streamlit_apps", "wait_idle", "with_env"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "DONE_JS",
+    "E2E_KEY",
+    "MARKER",
+    "MODEL",
+    "ROOT",
+    "App",
+    "WsCounter",
+    "app_env",
+    "browser_turn",
+    "cpu_by_role",
+    "cpu_spent",
+    "fake_process",
+    "kb",
+    "launch_chromium",
+    "load",
+    "long_answer",
+    "median",
+    "open_chat",
+    "p95",
+    "settle",
+    "streamlit_app",
+    "streamlit_apps",
+    "wait_idle",
+    "with_env",
+]
 
 MARKER = "End of the benchmark answer."  # the last words of every answer: seen in the page = fully drawn
 MODEL = "gpt-5-mini"
 
-_WORDS = ["stream", "delta", "paragraph", "render", "element", "websocket", "frame", "session", "browser", "server",
-          "answer", "token", "model", "request", "response", "markdown", "batch", "interval", "tail", "fence", "list",
-          "code"]
+_WORDS = [
+    "stream",
+    "delta",
+    "paragraph",
+    "render",
+    "element",
+    "websocket",
+    "frame",
+    "session",
+    "browser",
+    "server",
+    "answer",
+    "token",
+    "model",
+    "request",
+    "response",
+    "markdown",
+    "batch",
+    "interval",
+    "tail",
+    "fence",
+    "list",
+    "code",
+]
 
 
 def long_answer(size: int = 15_000) -> str:
@@ -41,8 +87,10 @@ def long_answer(size: int = 15_000) -> str:
         parts.append(f"## Section {section}")
         parts.append(f"Section {section} explains " + " ".join(words) + ".")
         parts.append("\n".join(f"- item {section}.{n}: " + " ".join(words[n : n + 6]) for n in range(5)))
-        parts.append(f"```python\ndef section_{section}(x):\n    total = x * {section}\n\n"
-                     f"    # a blank line above stays inside the fence\n    return total + {section}\n```")
+        parts.append(
+            f"```python\ndef section_{section}(x):\n    total = x * {section}\n\n"
+            f"    # a blank line above stays inside the fence\n    return total + {section}\n```"
+        )
         parts.append("Then " + " ".join(reversed(words[:45])) + ".")
     parts.append(MARKER)
     return "\n\n".join(parts)
@@ -63,7 +111,9 @@ def fake_process(deltas: int = 2000, delay: float = 0.0, size: int = 15_000) -> 
     """The double in a process of its own (so it does not share our GIL); yields its base URL."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.fake_server", f"--deltas={deltas}", f"--delay={delay}", f"--size={size}"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = (process.stdout.readline() if process.stdout else "").strip()
@@ -89,8 +139,12 @@ def with_env(changes: Mapping[str, str | None], base: Mapping[str, str] | None =
 def app_env(base_url: str, data: Path, extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The app's environment: the developer's OpenAI settings removed, the double and a fresh history."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "APP_", "HISTORY_"))}
-    env |= {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": base_url, "OPENAI_MODEL": MODEL,
-            "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}"}
+    env |= {
+        "OPENAI_API_KEY": E2E_KEY,
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_MODEL": MODEL,
+        "HISTORY_DATABASE_URL": f"sqlite:///{data / 'history.db'}",
+    }
     return with_env(extra or {}, env)
 
 
@@ -106,8 +160,14 @@ class App:
     healthy_after: float | None = None  # seconds from Popen to the first healthy answer
 
     @classmethod
-    def launch(cls, base_url: str, data: Path, script: str | Path = "Home.py", cwd: Path = ROOT,
-               env: Mapping[str, str | None] | None = None) -> App:
+    def launch(
+        cls,
+        base_url: str,
+        data: Path,
+        script: str | Path = "Home.py",
+        cwd: Path = ROOT,
+        env: Mapping[str, str | None] | None = None,
+    ) -> App:
         """Start the server (`env`: extra variables, None removes one); `wait_healthy` before use."""
         data.mkdir(parents=True, exist_ok=True)
         port = free_port()
@@ -115,10 +175,22 @@ class App:
         started = time.perf_counter()
         with log.open("w") as output:  # the child keeps its own copy of the handle
             process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
-                 "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-                 "--server.fileWatcherType=none"],
-                cwd=cwd, env=app_env(base_url, data, env), stdout=output, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(script),
+                    "--server.headless=true",
+                    "--server.address=127.0.0.1",
+                    f"--server.port={port}",
+                    "--browser.gatherUsageStats=false",
+                    "--server.fileWatcherType=none",
+                ],
+                cwd=cwd,
+                env=app_env(base_url, data, env),
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
         return cls(f"http://127.0.0.1:{port}", process, started, log, data)
 
@@ -168,8 +240,13 @@ def streamlit_app(base_url: str, data: Path, script: str | Path = "Home.py", cwd
         yield app
 
 
-_ROLES = (("tests.bench.fake_server", "double"), ("streamlit", "app server"), ("chrom", "Chromium"),
-          ("playwright", "Playwright driver"), ("node", "Playwright driver"))
+_ROLES = (
+    ("tests.bench.fake_server", "double"),
+    ("streamlit", "app server"),
+    ("chrom", "Chromium"),
+    ("playwright", "Playwright driver"),
+    ("node", "Playwright driver"),
+)
 
 
 def cpu_by_role() -> dict[str, float]:
@@ -200,8 +277,9 @@ def cpu_by_role() -> dict[str, float]:
                 frontier.append(pid)
     totals: dict[str, float] = {}
     for pid in mine:
-        role = "benchmark" if pid == os.getpid() else next(
-            (label for key, label in _ROLES if key in names[pid]), "other")
+        role = (
+            "benchmark" if pid == os.getpid() else next((label for key, label in _ROLES if key in names[pid]), "other")
+        )
         totals[role] = totals.get(role, 0.0) + times[pid]
     return totals
 
@@ -260,8 +338,9 @@ DONE_JS = """([marker, count]) => {
 }"""
 
 
-def browser_turn(page: Any, prompt: str, *, marker: str = MARKER, messages: int = 2, timeout_s: float = 90
-                 ) -> tuple[float, float]:
+def browser_turn(
+    page: Any, prompt: str, *, marker: str = MARKER, messages: int = 2, timeout_s: float = 90
+) -> tuple[float, float]:
     """Send a prompt from the chat input: (when Enter was pressed, seconds until the answer was drawn and the
     run had ended)."""
     box = page.get_by_test_id("stChatInputTextArea")

@@ -29,8 +29,16 @@ ROOT = HERE.parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 E2E_KEY = "sk-e2e-browser-key-0001"
 # Headless, and no background network: this machine's closed network refuses it, many times a second.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -77,8 +85,16 @@ def app_extra_env() -> dict[str, str]:
 def app_env(base_url: str, history_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of an app that talks to the double at `base_url` and keeps history at `history_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI_"))}
-    return env | {"OPENAI_API_KEY": E2E_KEY, "OPENAI_BASE_URL": base_url, "OPENAI_MODEL": "gpt-5-mini",
-                  "HISTORY_DATABASE_URL": history_url} | (extra or {})
+    return (
+        env
+        | {
+            "OPENAI_API_KEY": E2E_KEY,
+            "OPENAI_BASE_URL": base_url,
+            "OPENAI_MODEL": "gpt-5-mini",
+            "HISTORY_DATABASE_URL": history_url,
+        }
+        | (extra or {})
+    )
 
 
 def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -101,10 +117,22 @@ def start_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
     """`streamlit run Home.py` on a free port (its URL and process); call wait_healthy before using it."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     return f"http://127.0.0.1:{port}", process
 

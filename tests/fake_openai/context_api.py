@@ -48,8 +48,10 @@ class ContextApi:
         conversation_id = conversation.get("id") if isinstance(conversation, dict) else conversation
         previous_id = body.get("previous_response_id")
         if conversation_id and previous_id:
-            message = ("Mutually exclusive parameters: Ensure you are only providing one of: "
-                       "'previous_response_id' or 'conversation'.")
+            message = (
+                "Mutually exclusive parameters: Ensure you are only providing one of: "
+                "'previous_response_id' or 'conversation'."
+            )
             return [], error(400, message, "previous_response_id", "mutually_exclusive_parameters")
         if conversation_id and (not self.conversations or self.store.conversation(conversation_id) is None):
             return [], error(404, f"Conversation with id '{conversation_id}' not found.", "conversation")
@@ -77,7 +79,13 @@ class ContextApi:
             return error(400, "Nothing to compact: give 'input' or 'previous_response_id'.", "input")
         compacted = request_tokens(body, context)
         output = window_after(items, compacted)
-        return JsonReply(200, {
-            "id": new_id("resp"), "object": "response.compaction", "created_at": int(time.time()),
-            "output": output, "usage": usage(compacted, item_tokens(output[-1])),
-        })
+        return JsonReply(
+            200,
+            {
+                "id": new_id("resp"),
+                "object": "response.compaction",
+                "created_at": int(time.time()),
+                "output": output,
+                "usage": usage(compacted, item_tokens(output[-1])),
+            },
+        )

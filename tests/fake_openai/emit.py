@@ -82,8 +82,14 @@ def message(emit: Emitter, out: Message, status: str | None = "completed") -> Js
     emit.deltas("response.output_text.delta", index, item, out.pieces(), **where, logprobs=[])
     part["text"] = out.text
     for number, annotation in enumerate(out.annotations):
-        emit.on_item("response.output_text.annotation.added", index, item, **where,
-                     annotation_index=number, annotation=annotation)
+        emit.on_item(
+            "response.output_text.annotation.added",
+            index,
+            item,
+            **where,
+            annotation_index=number,
+            annotation=annotation,
+        )
         part["annotations"].append(copy.deepcopy(annotation))
     item["content"] = [part]
     if status is None:
@@ -100,8 +106,9 @@ def reasoning(emit: Emitter, out: Reasoning) -> Json:
     index = emit.added(item)
     for number, text in enumerate(out.summary if emit.turn.summaries else ()):
         where = {"summary_index": number}
-        emit.on_item("response.reasoning_summary_part.added", index, item, **where,
-                     part={"type": "summary_text", "text": ""})
+        emit.on_item(
+            "response.reasoning_summary_part.added", index, item, **where, part={"type": "summary_text", "text": ""}
+        )
         emit.deltas("response.reasoning_summary_text.delta", index, item, split_text(text, None), **where)
         emit.on_item("response.reasoning_summary_text.done", index, item, **where, text=text)
         part = {"type": "summary_text", "text": text}

@@ -39,16 +39,22 @@ def web_search(emit: Emitter, out: WebSearch) -> Json:
     else:
         action = {"type": "search", "query": out.query, "queries": [out.query]}
         if "web_search_call.action.sources" in emit.turn.include:
-            action["sources"] = [{"type": "url", "url": source} if isinstance(source, str) else dict(source)
-                                 for source in out.sources]
+            action["sources"] = [
+                {"type": "url", "url": source} if isinstance(source, str) else dict(source) for source in out.sources
+            ]
     item.update(status="completed", action=action)
     return emit.done(index, item)
 
 
 def file_search(emit: Emitter, out: FileSearch) -> Json:
     """A file_search_call: in_progress, searching, completed; results only when included."""
-    item: Json = {"id": new_id("fs"), "type": "file_search_call", "status": "in_progress", "queries": [],
-                  "results": None}
+    item: Json = {
+        "id": new_id("fs"),
+        "type": "file_search_call",
+        "status": "in_progress",
+        "queries": [],
+        "results": None,
+    }
     index = emit.added(item)
     _phases(emit, "file_search_call", index, item, "in_progress", "searching", "completed")
     results = None
@@ -60,8 +66,14 @@ def file_search(emit: Emitter, out: FileSearch) -> Json:
 
 def code_interpreter(emit: Emitter, out: CodeInterpreter) -> Json:
     """A code_interpreter_call: in_progress, code deltas and done, interpreting, completed."""
-    item: Json = {"id": new_id("ci"), "type": "code_interpreter_call", "status": "in_progress", "code": "",
-                  "container_id": out.container_id, "outputs": None}
+    item: Json = {
+        "id": new_id("ci"),
+        "type": "code_interpreter_call",
+        "status": "in_progress",
+        "code": "",
+        "container_id": out.container_id,
+        "outputs": None,
+    }
     index = emit.added(item)
     _phases(emit, "code_interpreter_call", index, item, "in_progress")
     emit.deltas("response.code_interpreter_call_code.delta", index, item, chunks(out.code, 16))
@@ -80,11 +92,22 @@ def image_generation(emit: Emitter, out: ImageGeneration) -> Json:
     item: Json = {"id": new_id("ig"), "type": "image_generation_call", "status": "in_progress", "result": None}
     index = emit.added(item)
     _phases(emit, "image_generation_call", index, item, "in_progress", "generating")
-    settings: dict[str, Any] = {"background": "opaque", "output_format": out.output_format, "quality": "high",
-                                "size": out.size}
+    settings: dict[str, Any] = {
+        "background": "opaque",
+        "output_format": out.output_format,
+        "quality": "high",
+        "size": out.size,
+    }
     for number in range(out.partials):
-        emit.on_item("response.image_generation_call.partial_image", index, item, emit.delay, **settings,
-                      partial_image_b64=out.png_b64, partial_image_index=number)
+        emit.on_item(
+            "response.image_generation_call.partial_image",
+            index,
+            item,
+            emit.delay,
+            **settings,
+            partial_image_b64=out.png_b64,
+            partial_image_index=number,
+        )
     _phases(emit, "image_generation_call", index, item, "completed")
     item.update(status="completed", result=out.png_b64, revised_prompt=out.revised_prompt, **settings)
     return emit.done(index, item)
@@ -101,8 +124,13 @@ def mcp_list_tools(emit: Emitter, out: McpListTools) -> Json:
 
 def mcp_approval_request(emit: Emitter, out: McpApprovalRequest) -> Json:
     """An mcp_approval_request item: only added and done, no events of its own."""
-    item: Json = {"id": new_id("mcpr"), "type": "mcp_approval_request", "server_label": out.server_label,
-                  "name": out.name, "arguments": json_text(out.arguments)}
+    item: Json = {
+        "id": new_id("mcpr"),
+        "type": "mcp_approval_request",
+        "server_label": out.server_label,
+        "name": out.name,
+        "arguments": json_text(out.arguments),
+    }
     return emit.done(emit.added(item), item)
 
 

@@ -69,10 +69,18 @@ class EndlessSteps:
             if self.script.silent:
                 yield self.script.delay, ": keep-alive"
                 continue
-            yield self.script.delay, {
-                "type": "response.output_text.delta", "item_id": self.item["id"], "output_index": self.index,
-                "content_index": 0, "delta": self.script.delta, "logprobs": [], "sequence_number": number,
-            }
+            yield (
+                self.script.delay,
+                {
+                    "type": "response.output_text.delta",
+                    "item_id": self.item["id"],
+                    "output_index": self.index,
+                    "content_index": 0,
+                    "delta": self.script.delta,
+                    "logprobs": [],
+                    "sequence_number": number,
+                },
+            )
             number += 1
 
 
@@ -101,8 +109,9 @@ def new_response(body: dict[str, Any], conversation_id: str | None) -> dict[str,
         "reasoning": body.get("reasoning") or {"effort": None, "summary": None},
         "safety_identifier": body.get("safety_identifier"),
         # The tier it ran on: auto runs as the project's default; fast is shown back as priority.
-        "service_tier": {None: "default", "auto": "default", "fast": "priority"}.get(body.get("service_tier"),
-                                                                                    body.get("service_tier")),
+        "service_tier": {None: "default", "auto": "default", "fast": "priority"}.get(
+            body.get("service_tier"), body.get("service_tier")
+        ),
         "prompt_cache_retention": body.get("prompt_cache_retention"),
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),
@@ -144,7 +153,10 @@ def as_reply(script: Text | Reply) -> Reply:
 
 
 def lifecycle(
-    script: Script, response: Json, input_tokens: int, turn: Turn | None = None,
+    script: Script,
+    response: Json,
+    input_tokens: int,
+    turn: Turn | None = None,
     lead: Callable[[Emitter], Json] | None = None,
 ) -> Lifecycle:
     """All steps from `response.created` to the terminal event, numbered from 0; `lead` writes a first item."""
@@ -153,8 +165,10 @@ def lifecycle(
     if background:
         # A background response is announced queued, then starts when a worker picks it up.
         queued = {**copy.deepcopy(response), "status": "queued"}
-        steps += [(0.0, {"type": "response.created", "response": queued}),
-                  (0.0, {"type": "response.queued", "response": copy.deepcopy(queued)})]
+        steps += [
+            (0.0, {"type": "response.created", "response": queued}),
+            (0.0, {"type": "response.queued", "response": copy.deepcopy(queued)}),
+        ]
     else:
         steps.append((0.0, {"type": "response.created", "response": copy.deepcopy(response)}))
     pause = script.queued if background and isinstance(script, Reply) else 0.0
@@ -162,11 +176,21 @@ def lifecycle(
     final = copy.deepcopy(response)
     emit = Emitter(steps, turn or Turn())
     if isinstance(script, Endless):
-        item: Json = {"id": new_id("msg"), "type": "message", "status": "in_progress", "content": [],
-                      "role": "assistant"}
+        item: Json = {
+            "id": new_id("msg"),
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": "assistant",
+        }
         index = emit.added(item)
-        emit.on_item("response.content_part.added", index, item, content_index=0,
-                     part={"type": "output_text", "annotations": [], "logprobs": [], "text": ""})
+        emit.on_item(
+            "response.content_part.added",
+            index,
+            item,
+            content_index=0,
+            part={"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
+        )
         _number(steps)
         return Lifecycle(steps=EndlessSteps(steps, script, item, index), final=final)
     if isinstance(script, (Text, Reply)):

@@ -21,8 +21,16 @@ from .items import new_id
 from .scripts import error_body
 from .store import cursor_page
 
-PURPOSES = ("assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision",
-            "user_data")
+PURPOSES = (
+    "assistants",
+    "assistants_output",
+    "batch",
+    "batch_output",
+    "fine-tune",
+    "fine-tune-results",
+    "vision",
+    "user_data",
+)
 FINAL = ("completed", "failed", "cancelled")
 DAY = 86_400
 
@@ -94,8 +102,10 @@ class _Attached:
             "last_error": self.last_error,
             "usage_bytes": self.size if self.status == "completed" else 0,
             "attributes": self.attributes,
-            "chunking_strategy": {"type": "static",
-                                  "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}},
+            "chunking_strategy": {
+                "type": "static",
+                "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
+            },
         }
 
 
@@ -203,16 +213,27 @@ class FilesApi:
             refusal = self._refusals.get(upload["filename"])
             if refusal:
                 return _error(refusal[0], refusal[1], "file")
-            public = {"id": new_id("file"), "object": "file", "bytes": len(upload["data"]),
-                      "created_at": int(time.time()), "filename": upload["filename"], "purpose": purpose,
-                      "status": "processed", "expires_at": None, "status_details": None}
+            public = {
+                "id": new_id("file"),
+                "object": "file",
+                "bytes": len(upload["data"]),
+                "created_at": int(time.time()),
+                "filename": upload["filename"],
+                "purpose": purpose,
+                "status": "processed",
+                "expires_at": None,
+                "status_details": None,
+            }
             self._files[public["id"]] = _File(public, upload["data"])
             return _reply(200, dict(public))
 
     def list_files(self, query: dict[str, str], **_: Any) -> Any:
         with self._lock:
-            files = [dict(f.public) for f in self._files.values()
-                     if not query.get("purpose") or f.public["purpose"] == query["purpose"]]
+            files = [
+                dict(f.public)
+                for f in self._files.values()
+                if not query.get("purpose") or f.public["purpose"] == query["purpose"]
+            ]
         return _reply(200, cursor_page(files, query | {"limit": query.get("limit", "100")}))
 
     def get_file(self, fid: str, **_: Any) -> Any:
@@ -249,18 +270,31 @@ class FilesApi:
         else:
             status = "in_progress" if any(f.status == "in_progress" for f in files) else "completed"
         return {
-            "id": store.id, "object": "vector_store", "created_at": store.created_at, "name": store.name,
-            "metadata": dict(store.metadata), "status": status, "file_counts": _counts(files),
+            "id": store.id,
+            "object": "vector_store",
+            "created_at": store.created_at,
+            "name": store.name,
+            "metadata": dict(store.metadata),
+            "status": status,
+            "file_counts": _counts(files),
             "usage_bytes": sum(f.size for f in files if f.status == "completed"),
-            "last_active_at": store.last_active_at, "expires_after": store.expires_after, "expires_at": expires_at,
+            "last_active_at": store.last_active_at,
+            "expires_after": store.expires_after,
+            "expires_at": expires_at,
         }
 
     def create_store(self, body: Any, **_: Any) -> Any:
         body = body if isinstance(body, dict) else {}
         now = int(time.time())
         with self._lock:
-            store = _Store(new_id("vs"), now, body.get("name") or "", dict(body.get("metadata") or {}),
-                           body.get("expires_after"), now)
+            store = _Store(
+                new_id("vs"),
+                now,
+                body.get("name") or "",
+                dict(body.get("metadata") or {}),
+                body.get("expires_after"),
+                now,
+            )
             self._stores[store.id] = store
             for file_id in body.get("file_ids") or []:
                 if file_id not in self._files:
@@ -304,8 +338,9 @@ class FilesApi:
 
     def _attach(self, store: _Store, file_id: str, batch_id: str | None, attributes: dict[str, Any] | None) -> None:
         stored = self._files[file_id]
-        attached = _Attached(file_id, store.id, stored.public["filename"], len(stored.data), int(time.time()),
-                             batch_id, attributes)
+        attached = _Attached(
+            file_id, store.id, stored.public["filename"], len(stored.data), int(time.time()), batch_id, attributes
+        )
         store.files[file_id] = attached
         store.last_active_at = attached.created_at
         if self.polls_to_complete <= 0:
@@ -381,8 +416,14 @@ class FilesApi:
             status = "in_progress"
         else:
             status = "cancelled" if batch.cancelled else "completed"
-        return {"id": batch.id, "object": "vector_store.files_batch", "created_at": batch.created_at,
-                "vector_store_id": store.id, "status": status, "file_counts": counts}
+        return {
+            "id": batch.id,
+            "object": "vector_store.files_batch",
+            "created_at": batch.created_at,
+            "vector_store_id": store.id,
+            "status": status,
+            "file_counts": counts,
+        }
 
     def create_batch(self, vid: str, body: Any, **_: Any) -> Any:
         body = body if isinstance(body, dict) else {}

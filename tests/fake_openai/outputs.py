@@ -58,8 +58,9 @@ class Message:
     def __post_init__(self) -> None:
         check_deltas(self.text, self.deltas)
         for annotation in self.annotations:
-            missing = [key for key in _ANNOTATION_FIELDS.get(annotation.get("type", ""), ("type",))
-                       if key not in annotation]
+            missing = [
+                key for key in _ANNOTATION_FIELDS.get(annotation.get("type", ""), ("type",)) if key not in annotation
+            ]
             if missing or annotation.get("type") not in _ANNOTATION_FIELDS:
                 raise ValueError(f"annotation {annotation!r} lacks {missing or 'a known type'}")
 
@@ -163,10 +164,26 @@ class McpCall:
 
 
 Output = (
-    Message | Reasoning | FunctionCall | WebSearch | FileSearch | CodeInterpreter | ImageGeneration
-    | McpListTools | McpApprovalRequest | McpCall
+    Message
+    | Reasoning
+    | FunctionCall
+    | WebSearch
+    | FileSearch
+    | CodeInterpreter
+    | ImageGeneration
+    | McpListTools
+    | McpApprovalRequest
+    | McpCall
 )
 OUTPUT_KINDS = (
-    Message, Reasoning, FunctionCall, WebSearch, FileSearch, CodeInterpreter, ImageGeneration,
-    McpListTools, McpApprovalRequest, McpCall,
+    Message,
+    Reasoning,
+    FunctionCall,
+    WebSearch,
+    FileSearch,
+    CodeInterpreter,
+    ImageGeneration,
+    McpListTools,
+    McpApprovalRequest,
+    McpCall,
 )

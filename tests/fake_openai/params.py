@@ -53,8 +53,14 @@ def _invalid_value(value: Any, allowed: tuple[str, ...], param: str) -> Refusal:
 
 
 def _invalid_type(param: str, expected: str, value: Any) -> Refusal:
-    got = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-           dict: "an object"}.get(type(value), "null")
+    got = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), "null")
     return Refusal(f"Invalid type for '{param}': expected {expected}, but got {got} instead.", param, "invalid_type")
 
 
@@ -76,20 +82,29 @@ def check_params(body: Json) -> Refusal | None:
         if not isinstance(value, int) or isinstance(value, bool):
             return _invalid_type(name, "an integer", value)
         if value < low:
-            return Refusal(f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got "
-                           f"{value} instead.", name, "integer_below_min_value")
+            return Refusal(
+                f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got {value} instead.",
+                name,
+                "integer_below_min_value",
+            )
         if high is not None and value > high:
-            return Refusal(f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got "
-                           f"{value} instead.", name, "integer_above_max_value")
+            return Refusal(
+                f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got {value} instead.",
+                name,
+                "integer_above_max_value",
+            )
     if body.get("parallel_tool_calls") is not None and not isinstance(body["parallel_tool_calls"], bool):
         return _invalid_type("parallel_tool_calls", "a boolean", body["parallel_tool_calls"])
     key = body.get("prompt_cache_key")
     if key is not None and (not isinstance(key, str) or len(key) > MAX_CACHE_KEY):
         if not isinstance(key, str):
             return _invalid_type("prompt_cache_key", "a string", key)
-        return Refusal(f"Invalid 'prompt_cache_key': string too long. Expected a string with maximum length "
-                       f"{MAX_CACHE_KEY}, but got a string with length {len(key)} instead.", "prompt_cache_key",
-                       "string_above_max_length")
+        return Refusal(
+            f"Invalid 'prompt_cache_key': string too long. Expected a string with maximum length "
+            f"{MAX_CACHE_KEY}, but got a string with length {len(key)} instead.",
+            "prompt_cache_key",
+            "string_above_max_length",
+        )
     return check_tool_choice(body.get("tool_choice"), body.get("tools") or [])
 
 
@@ -106,8 +121,10 @@ def check_tool_choice(choice: Any, tools: list[Json]) -> Refusal | None:
             return _invalid_value(choice.get("mode"), ALLOWED_MODES, "tool_choice.mode")
         for index, wanted in enumerate(choice.get("tools") or []):
             if not any(_names(wanted, tool) for tool in tools):
-                return Refusal(f"Tool '{_label(wanted)}' in allowed_tools not found in 'tools' parameter.",
-                               f"tool_choice.tools[{index}]")
+                return Refusal(
+                    f"Tool '{_label(wanted)}' in allowed_tools not found in 'tools' parameter.",
+                    f"tool_choice.tools[{index}]",
+                )
         return None
     if not any(_names(choice, tool) for tool in tools):
         return Refusal(f"Tool choice '{_label(choice)}' not found in 'tools' parameter.", "tool_choice")

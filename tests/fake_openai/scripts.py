@@ -10,7 +10,17 @@ from .recording import Recording
 from .text import check_deltas, split_text
 
 __all__ = [
-    "Cut", "Endless", "Error", "Failed", "Incomplete", "Recording", "Reply", "Script", "Seen", "Text", "error_body",
+    "Cut",
+    "Endless",
+    "Error",
+    "Failed",
+    "Incomplete",
+    "Recording",
+    "Reply",
+    "Script",
+    "Seen",
+    "Text",
+    "error_body",
     "split_text",
 ]
 

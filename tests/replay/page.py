@@ -28,8 +28,19 @@ def visible(block: Any) -> list[str]:
             seen.append((card, f"{kind}: {label}"))
         elif kind in {"markdown", "caption", "error", "warning", "info", "success", "code", "json", "latex"}:
             seen.append((card, f"{kind}: {node.value}"))
-        elif kind not in {"block", "chat_message", "vertical", "horizontal", "column", "tab", "form", "container",
-                          "empty", "UnknownElement", "flex_container"}:
+        elif kind not in {
+            "block",
+            "chat_message",
+            "vertical",
+            "horizontal",
+            "column",
+            "tab",
+            "form",
+            "container",
+            "empty",
+            "UnknownElement",
+            "flex_container",
+        }:
             seen.append((card, kind))
         inside = id(node) if kind in {"status", "expander"} else card
         for child in getattr(node, "children", {}).values():
@@ -64,9 +75,11 @@ def outputs(case: Case) -> list[dict[str, Any]]:
 def texts(case: Case) -> list[str]:
     """The text of every assistant message, as the page draws model text: through lib.markup (links show their
     host, images and non-web links are not followed; tests/unit/test_markup.py pins that rewriting)."""
-    return [safe_markdown("".join(c.get("text", "") for c in item.get("content") or []
-                                  if c.get("type") == "output_text"))
-            for item in outputs(case) if item["type"] == "message"]
+    return [
+        safe_markdown("".join(c.get("text", "") for c in item.get("content") or [] if c.get("type") == "output_text"))
+        for item in outputs(case)
+        if item["type"] == "message"
+    ]
 
 
 def citations(case: Case) -> list[str]:
@@ -93,8 +106,10 @@ def usage_prefix(case: Case) -> str | None:
             counted = True
     if not counted:
         return None
-    return (f"{usage.input_tokens:,} in ({usage.cached_tokens:,} cached) · "
-            f"{usage.output_tokens:,} out ({usage.reasoning_tokens:,} reasoning)")
+    return (
+        f"{usage.input_tokens:,} in ({usage.cached_tokens:,} cached) · "
+        f"{usage.output_tokens:,} out ({usage.reasoning_tokens:,} reasoning)"
+    )
 
 
 def cards(case: Case) -> int:
@@ -110,5 +125,7 @@ def calls(case: Case, index: int) -> list[dict[str, Any]]:
 
 def thoughts(case: Case) -> int:
     """How many reasoning items have summary text (each is one "Thinking" section)."""
-    return sum(bool(item["type"] == "reasoning" and any(s.get("text") for s in item.get("summary") or []))
-               for item in outputs(case))
+    return sum(
+        bool(item["type"] == "reasoning" and any(s.get("text") for s in item.get("summary") or []))
+        for item in outputs(case)
+    )

@@ -80,12 +80,22 @@ def check_requests(fake: FakeOpenAI, case: Case) -> None:
     for index, body in enumerate(bodies[1:]):
         if case.decisions:
             request = next(i for i in case.finals()[index]["output"] if i["type"] == "mcp_approval_request")
-            assert body["input"] == [{"type": "mcp_approval_response", "approval_request_id": request["id"],
-                                      "approve": case.decisions[index]}]
+            assert body["input"] == [
+                {
+                    "type": "mcp_approval_response",
+                    "approval_request_id": request["id"],
+                    "approve": case.decisions[index],
+                }
+            ]
         else:
-            assert body["input"] == [{"type": "function_call_output", "call_id": call["call_id"],
-                                      "output": f"Error: LookupError: unknown function {call['name']!r}"}
-                                     for call in page.calls(case, index)]
+            assert body["input"] == [
+                {
+                    "type": "function_call_output",
+                    "call_id": call["call_id"],
+                    "output": f"Error: LookupError: unknown function {call['name']!r}",
+                }
+                for call in page.calls(case, index)
+            ]
 
 
 def test_each_web_search_card_says_what_that_action_did(app, configured: FakeOpenAI) -> None:
@@ -98,8 +108,14 @@ def test_each_web_search_card_says_what_that_action_did(app, configured: FakeOpe
     at.run()
     labels = [card.label for card in at.chat_message[1].get("status")]
     actions = [i["action"] for i in page.outputs(case) if i["type"] == "web_search_call"]
-    assert [a["type"] for a in actions] == ["search", "search", "open_page", "find_in_page", "find_in_page",
-                                            "find_in_page"]
+    assert [a["type"] for a in actions] == [
+        "search",
+        "search",
+        "open_page",
+        "find_in_page",
+        "find_in_page",
+        "find_in_page",
+    ]
     for label, action in zip(labels, actions, strict=True):
         if action["type"] == "search":
             assert action["query"] in label

@@ -38,8 +38,9 @@ def test_the_terminal_response_is_stored_and_extends_the_conversation() -> None:
         client = OpenAI(api_key="sk-replay", base_url=fake.base_url, max_retries=0)
         conversation = client.conversations.create()
         fake.queue(first, second)
-        for _ in client.responses.create(model="gpt-4o", input="Capital of France?", conversation=conversation.id,
-                                         stream=True):
+        for _ in client.responses.create(
+            model="gpt-4o", input="Capital of France?", conversation=conversation.id, stream=True
+        ):
             pass
         recorded = first.final()
         assert client.responses.with_raw_response.retrieve(recorded["id"]).http_response.json() == recorded
@@ -48,6 +49,7 @@ def test_the_terminal_response_is_stored_and_extends_the_conversation() -> None:
         call = recorded["output"][0]
         # The recorded call is in the conversation now, so its output is accepted (and an unknown one is not).
         output = {"type": "function_call_output", "call_id": call["call_id"], "output": "Paris"}
-        events = list(client.responses.create(model="gpt-4o", input=[output], conversation=conversation.id,
-                                              stream=True))
+        events = list(
+            client.responses.create(model="gpt-4o", input=[output], conversation=conversation.id, stream=True)
+        )
         assert events[-1].response.id == second.final()["id"]

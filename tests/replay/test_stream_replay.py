@@ -35,8 +35,12 @@ def _text(output: object) -> str:
 
 
 def _annotations(output: object) -> list[dict]:
-    return [a.model_dump(exclude_none=True) for c in getattr(output, "content", None) or []
-            if c.type == "output_text" for a in c.annotations or []]
+    return [
+        a.model_dump(exclude_none=True)
+        for c in getattr(output, "content", None) or []
+        if c.type == "output_text"
+        for a in c.annotations or []
+    ]
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=stream_id)

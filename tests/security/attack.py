@@ -15,9 +15,13 @@ from tests.fake_openai.auth import request_key
 OWNER_KEY = "sk-owner-secret-key-7f3a9c"
 VISITOR_KEY = "sk-visitor-own-key-51d2"
 PASSWORD = "tr0ub4dor-and-3"
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
-        "client_id": "id", "client_secret": "s",
-        "server_metadata_url": "https://accounts.example.com/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "c" * 32,
+    "client_id": "id",
+    "client_secret": "s",
+    "server_metadata_url": "https://accounts.example.com/.well-known/openid-configuration",
+}
 
 
 class Clock:
@@ -83,5 +87,3 @@ def signed_in(at: AppTest, email: str, **claims: Any) -> AppTest:
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": True, "email": email, "email_verified": True, "sub": f"sub-{email}", **claims}
     return at
-
-

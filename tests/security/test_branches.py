@@ -5,9 +5,9 @@ from __future__ import annotations
 from lib.conversations import Thread
 from lib.stream import Turn
 from lib.ui import state
+from tests.app.actions import button
 from tests.fake_openai import FakeOpenAI, Text
 from tests.fake_openai.server import route_of
-from tests.app.actions import button
 from tests.security.attack import alerts, owner_app, signed_in, tree_text
 
 
@@ -21,8 +21,11 @@ def _ann_chats(app, monkeypatch, shared_env: FakeOpenAI) -> str:
 
 def _touching(server: FakeOpenAI, conversation_id: str, since: int) -> list[tuple[str, str]]:
     """Requests after `since` that read Ann's conversation or make a new one."""
-    return [(r.method, route_of(r.path)) for r in server.requests[since:]
-            if conversation_id in r.path or (r.method == "POST" and route_of(r.path) == "/conversations")]
+    return [
+        (r.method, route_of(r.path))
+        for r in server.requests[since:]
+        if conversation_id in r.path or (r.method == "POST" and route_of(r.path) == "/conversations")
+    ]
 
 
 def test_a_visitor_cannot_fork_someone_elses_conversation_by_its_id(app, shared_env, monkeypatch) -> None:
@@ -52,8 +55,10 @@ def test_the_owner_forks_her_own_conversation(app, shared_env, monkeypatch) -> N
     assert not ann.exception
     fork = ann.query_params["conversation"]
     assert fork != conversation
-    assert _touching(shared_env, conversation, seen) == [("GET", f"/conversations/{conversation}/items"),
-                                                         ("POST", "/conversations")]
+    assert _touching(shared_env, conversation, seen) == [
+        ("GET", f"/conversations/{conversation}/items"),
+        ("POST", "/conversations"),
+    ]
     assert "Ann's secret plan." in tree_text(ann)
 
 
@@ -63,8 +68,9 @@ def test_a_regenerate_the_cap_refuses_leaves_the_chat_as_it_was(app, shared_env,
     from tests.security.test_budget import IDENTITY, ONE_TURN, USAGE
 
     shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}",
-                                  MAX_OUTPUT_TOKENS=16).run())
+    at = enter_password(
+        owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}", MAX_OUTPUT_TOKENS=16).run()
+    )
     at.chat_input[0].set_value("one").run()
     original = at.query_params["conversation"]
     button(at, "Regenerate").click().run()

@@ -22,8 +22,13 @@ from tests.security.attack import (
     signed_in,
 )
 
-USAGE = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 0},
-         "output_tokens": 3000, "output_tokens_details": {"reasoning_tokens": 1000}, "total_tokens": 5000}
+USAGE = {
+    "input_tokens": 2000,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 3000,
+    "output_tokens_details": {"reasoning_tokens": 1000},
+    "total_tokens": 5000,
+}
 ONE_TURN = cost_usd("gpt-5-mini", USAGE)
 # Behind one app password, with no visitor address (as in AppTest), everyone is the key's owner.
 IDENTITY = owner_for(None, OWNER_KEY)
@@ -61,13 +66,13 @@ def test_new_chat_mid_answer_still_counts_the_turn(app, shared_env: FakeOpenAI, 
 def test_a_reload_keeps_the_spend(app, shared_env: FakeOpenAI, monkeypatch, clean_env) -> None:
     shared_env.queue(Text("Spent it.", usage=USAGE), Text("Never sent."))
     cap = f"{ONE_TURN * 0.9:.6f}"
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap,
-                                  MAX_OUTPUT_TOKENS=16).run())
+    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16).run())
     send_message(at, "one")
     assert spent(clean_env) == pytest.approx(ONE_TURN, abs=1e-9)  # the worker counted it before the page ended
 
-    fresh = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap,
-                                     MAX_OUTPUT_TOKENS=16).run())  # a reload: a new session
+    fresh = enter_password(
+        owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=cap, MAX_OUTPUT_TOKENS=16).run()
+    )  # a reload: a new session
     assert any(f"Spent \\${ONE_TURN:,.4f} of today's" in c.value for c in fresh.sidebar.caption)
     send_message(fresh, "two")
     assert not fresh.exception
@@ -77,8 +82,11 @@ def test_a_reload_keeps_the_spend(app, shared_env: FakeOpenAI, monkeypatch, clea
 
 def test_a_typed_model_outside_allowed_models_is_refused(app, shared_env: FakeOpenAI, monkeypatch) -> None:
     shared_env.queue(Text("Never sent."))
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="0.05",
-                                  ALLOWED_MODELS="gpt-5-mini, gpt-5-nano").run())
+    at = enter_password(
+        owner_app(
+            app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="0.05", ALLOWED_MODELS="gpt-5-mini, gpt-5-nano"
+        ).run()
+    )
     at.switch_page("app_pages/setup.py").run()
     assert any("gpt-5-mini, gpt-5-nano" in c.value for c in at.caption)  # Setup says which ones
     # AppTest cannot type a new option into the picker: put what Save would store for a typed "o1-pro".
@@ -110,8 +118,7 @@ def test_a_turn_that_could_cost_more_than_is_left_is_refused(app, shared_env: Fa
 
 def test_max_output_tokens_bounds_the_owners_key_only(app, shared_env: FakeOpenAI, monkeypatch) -> None:
     shared_env.queue(Text("Bounded."), Text("Yours."))
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1",
-                                  MAX_OUTPUT_TOKENS=777).run())
+    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD="1", MAX_OUTPUT_TOKENS=777).run())
     send_message(at, "on the owner's key")
     # The visitor brings their own key, and with it their own endpoint (the double, allowed on loopback).
     monkeypatch.setenv("ALLOWED_BASE_URLS", shared_env.base_url)
@@ -125,8 +132,9 @@ def test_max_output_tokens_bounds_the_owners_key_only(app, shared_env: FakeOpenA
 
 def test_the_cap_reached_stops_the_next_turn(app, shared_env: FakeOpenAI, monkeypatch, clean_env) -> None:
     shared_env.queue(Text("First.", usage=USAGE), Text("Never sent."))
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}",
-                                  MAX_OUTPUT_TOKENS=16).run())
+    at = enter_password(
+        owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN:.9f}", MAX_OUTPUT_TOKENS=16).run()
+    )
     send_message(at, "one")
     assert spent(clean_env) == pytest.approx(ONE_TURN, abs=1e-9)
     send_message(at, "two")

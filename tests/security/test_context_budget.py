@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lib.pricing import cost_usd
+from tests.app.actions import send_message as chat
 from tests.fake_openai import FakeOpenAI, Text
 from tests.security.attack import PASSWORD, alerts, enter_password, owner_app
-from tests.app.actions import send_message as chat
 from tests.security.test_budget import ONE_TURN, USAGE, spent
 
 
@@ -29,8 +29,11 @@ def test_a_compaction_on_the_owners_key_is_counted(app, shared_env: FakeOpenAI, 
 
 def test_past_the_cap_compact_is_refused_before_any_request(app, shared_env: FakeOpenAI, monkeypatch) -> None:
     shared_env.queue(Text("Spent it.", usage=USAGE))
-    at = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN * 0.9:.6f}",
-                                  MAX_OUTPUT_TOKENS=16).run())
+    at = enter_password(
+        owner_app(
+            app, monkeypatch, APP_PASSWORD=PASSWORD, BUDGET_USD=f"{ONE_TURN * 0.9:.6f}", MAX_OUTPUT_TOKENS=16
+        ).run()
+    )
     chat(at, "one")
     at.sidebar.button(key="context_compact").click().run()
     assert not at.exception

@@ -124,6 +124,7 @@ def owner_keys_only_at_owner(owner: FakeOpenAI, *others: Any) -> None:
 
 # --- 1: an endpoint typed or left in the session never gets the owner's key ---------------------------
 
+
 @pytest.mark.parametrize("provider", ["openai", "azure", "compatible"])
 def test_the_owners_key_never_goes_to_an_endpoint_the_visitor_sets(
     app, shared_env: FakeOpenAI, spy: FakeOpenAI, monkeypatch, provider: str
@@ -232,8 +233,9 @@ def test_a_foreign_error_body_never_reaches_the_page(app, clean_env, page_spy, m
     assert "hunter2" not in tree_text(at) and "hunter2" not in alerts(at)
 
 
-@pytest.mark.parametrize("content_type, said", [("text/html; charset=utf-8", "a web page"),
-                                                 ("text/plain", "something else (not JSON)")])
+@pytest.mark.parametrize(
+    "content_type, said", [("text/html; charset=utf-8", "a web page"), ("text/plain", "something else (not JSON)")]
+)
 def test_a_web_page_instead_of_the_api_is_said_plainly(
     app, clean_env, page_spy, monkeypatch, content_type, said
 ) -> None:
@@ -251,6 +253,7 @@ def test_a_web_page_instead_of_the_api_is_said_plainly(
 
 
 # --- 7: credentials in the owner's URL are never drawn ---------------------------------------------------
+
 
 def test_credentials_in_the_owners_base_url_are_never_shown(app, shared_env, monkeypatch) -> None:
     # Where it answers (the double; a query string would break its paths) and where it does not.

@@ -131,8 +131,9 @@ def test_bob_cannot_rename_delete_or_list_anns_store_through_session_state(
     bob.session_state[files_view.STORE] = ann_store
     bob.session_state[files_view.CONFIRM_DELETE] = ann_store
     bob.session_state[files_view.ROWS_STORE] = ann_store
-    bob.session_state[files_view.ROWS] = [files_view.FileRow("x.md", 1, "in_progress", file_id="file_x",
-                                                             batch_id="vsfb_x")]
+    bob.session_state[files_view.ROWS] = [
+        files_view.FileRow("x.md", 1, "in_progress", file_id="file_x", batch_id="vsfb_x")
+    ]
     bob.run()
     assert not bob.exception
     next(t for t in bob.text_input if t.label == "Name").set_value("Pwned").run()

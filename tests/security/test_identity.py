@@ -62,6 +62,7 @@ def profile_names(env: Path) -> list[tuple[str, str]]:
 
 # --- a planted profile ---------------------------------------------------------------------------------
 
+
 def test_a_planted_profile_cannot_steal_the_next_visitors_key(app, shared_env, clean_env, spy) -> None:
     shared_env.queue(Text("Answered by the app's endpoint."))
     # The attacker, with no key, points the session at their server and saves it as the shipped "assistant".
@@ -100,8 +101,9 @@ def test_a_shipped_name_cannot_be_taken_even_by_someone_with_a_key(app, configur
 
 def test_a_link_prefers_the_shipped_profile_over_a_saved_one_of_that_name(app, configured, clean_env) -> None:
     # Saved before shipped names were refused: the link still opens the original.
-    store_of(clean_env).profiles.save(owner_for(None, APP_KEY), "assistant",
-                                      to_data(Settings(model="o3", base_url="https://evil.example/v1")))
+    store_of(clean_env).profiles.save(
+        owner_for(None, APP_KEY), "assistant", to_data(Settings(model="o3", base_url="https://evil.example/v1"))
+    )
     at = app(profile="assistant").run()
     send_message(at, "Hi")
     body = configured.response_requests()[0]
@@ -113,9 +115,17 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
     shared_env.queue(Text("Still the app's endpoint."))
     attacker = enter_password(owner_app(app, monkeypatch, APP_PASSWORD=PASSWORD).run())
     attacker = setup_page(attacker)
-    planted = {"format": 1, "name": "team-demo", "model": "gpt-5-mini", "provider": "compatible",
-               "base_url": spy.base_url, "instructions": "Be brief."}
-    uploader(attacker, "profile_import").upload("team-demo.json", json.dumps(planted).encode(), "application/json").run()
+    planted = {
+        "format": 1,
+        "name": "team-demo",
+        "model": "gpt-5-mini",
+        "provider": "compatible",
+        "base_url": spy.base_url,
+        "instructions": "Be brief.",
+    }
+    uploader(attacker, "profile_import").upload(
+        "team-demo.json", json.dumps(planted).encode(), "application/json"
+    ).run()
     click(attacker, "Import")
     assert [name for _, name in profile_names(clean_env)] == ["team-demo"]
 
@@ -138,6 +148,7 @@ def test_a_profile_opened_by_link_keeps_the_apps_endpoint(app, shared_env, monke
 
 
 # --- key-less visitors ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def compatible(shared_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
@@ -193,11 +204,13 @@ def test_identity_rule() -> None:
     assert identity.identify({}, "ollama", mode="shared", session_id="s2").owner == "anon:s2"
     assert identity.identify({}, "sk-short", mode="shared", session_id="s3").owner == "anon:s3"
     assert identity.identify({}, VISITOR_KEY, mode="shared", session_id="s4") == identity.Identity(
-        owner_for(None, VISITOR_KEY), True)
+        owner_for(None, VISITOR_KEY), True
+    )
     assert identity.identify({**claims, "email_verified": False}, VISITOR_KEY, mode="shared", session_id="s5") is None
 
 
 # --- MCP headers ---------------------------------------------------------------------------------------
+
 
 def mcp_entries(fake: FakeOpenAI) -> list[dict]:
     return [t for t in fake.response_requests()[-1].get("tools", []) if t["type"] == "mcp"]
@@ -206,8 +219,11 @@ def mcp_entries(fake: FakeOpenAI) -> list[dict]:
 @pytest.mark.parametrize("url, kept", [("https://evil.example/sse", False), ("https://mcp.example.com/sse", True)])
 def test_a_profile_moves_no_mcp_header_to_another_url(app, configured, clean_env, url, kept) -> None:
     configured.queue(Text("Done."))
-    store_of(clean_env).profiles.save(owner_for(None, APP_KEY), "tools", to_data(
-        Settings(tools=ToolSettings(mcp_servers=(McpServer("docs", url, require_approval="never"),)))))
+    store_of(clean_env).profiles.save(
+        owner_for(None, APP_KEY),
+        "tools",
+        to_data(Settings(tools=ToolSettings(mcp_servers=(McpServer("docs", url, require_approval="never"),)))),
+    )
     at = app(profile="tools")
     mine = McpServer("docs", "https://mcp.example.com/sse", headers=(("Authorization", MCP_TOKEN),))
     at.session_state[state.SETTINGS] = {"tools": ToolSettings(mcp_servers=(mine,))}
@@ -221,10 +237,12 @@ def test_a_profile_moves_no_mcp_header_to_another_url(app, configured, clean_env
 
 # --- login ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("verified", [False, "false"])
 def test_an_unverified_email_is_refused(app, shared_env, monkeypatch, verified) -> None:
-    at = signed_in(owner_app(app, monkeypatch, ALLOWED_EMAILS="ann@example.com"), "ann@example.com",
-                   email_verified=verified)
+    at = signed_in(
+        owner_app(app, monkeypatch, ALLOWED_EMAILS="ann@example.com"), "ann@example.com", email_verified=verified
+    )
     at.run()
     assert not at.exception
     assert "not verified" in at.error[0].value
@@ -240,6 +258,7 @@ def test_a_verified_email_and_one_without_the_claim_get_in(app, shared_env, monk
 
 
 # --- the password throttle -----------------------------------------------------------------------------
+
 
 def test_one_guesser_does_not_lock_out_other_sessions(app, shared_env, monkeypatch) -> None:
     """With no address to read (localhost, a proxy), each browser session has its own wait."""
@@ -285,6 +304,7 @@ def test_right_tries_do_not_spend_the_allowance() -> None:
 
 # --- local mode fails closed ---------------------------------------------------------------------------
 
+
 def test_a_browser_whose_peer_is_unknown_is_shared() -> None:
     assert not access.is_local("http://localhost:8501", None)
     assert not access.is_local("http://127.0.0.1:8501/", None)
@@ -293,6 +313,7 @@ def test_a_browser_whose_peer_is_unknown_is_shared() -> None:
 
 
 # --- safety_identifier ---------------------------------------------------------------------------------
+
 
 def test_safety_identifier_per_signed_in_person(app, shared_env, monkeypatch) -> None:
     shared_env.queue(Text("One."), Text("Two."), Text("Three."))
@@ -320,4 +341,3 @@ def test_no_safety_identifier_in_local_mode(app, configured) -> None:
     configured.queue(Text("Local."))
     send_message(app().run(), "hi")
     assert "safety_identifier" not in configured.response_requests()[0]
-

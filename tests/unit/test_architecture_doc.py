@@ -46,8 +46,11 @@ def mapped_modules() -> list[str]:
     """The modules the map must list: Home.py, and every module under app_pages/ and lib/ but empty packages."""
     found = ["Home.py"]
     for folder in MAPPED[1:]:
-        found += [str(p.relative_to(ROOT)) for p in sorted((ROOT / folder).rglob("*.py"))
-                  if p.name != "__init__.py" or p.read_text(encoding="utf-8").strip()]
+        found += [
+            str(p.relative_to(ROOT))
+            for p in sorted((ROOT / folder).rglob("*.py"))
+            if p.name != "__init__.py" or p.read_text(encoding="utf-8").strip()
+        ]
     return found
 
 
@@ -66,8 +69,9 @@ def test_every_module_is_listed_with_its_first_docstring_line() -> None:
     listed = dict(MODULE_LINE.findall(DOC))
     expected = {path: (ast.get_docstring(tree(path)) or "(no docstring)").splitlines()[0] for path in mapped_modules()}
     assert sorted(set(expected) - set(listed)) == [], "modules missing from docs/ARCHITECTURE.md"
-    assert {p: line for p, line in listed.items() if expected.get(p) != line} == {}, \
+    assert {p: line for p, line in listed.items() if expected.get(p) != line} == {}, (
         "lines that differ from the module's first docstring line (or modules that are gone)"
+    )
 
 
 def test_shared_session_keys_are_the_constants_of_state() -> None:

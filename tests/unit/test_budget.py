@@ -87,9 +87,19 @@ def test_input_estimate_carries_the_last_request() -> None:
 def test_a_turn_counts_tokens_and_hosted_tool_fees() -> None:
     usage = Usage(input_tokens=2000, output_tokens=3000)
     tokens = cost_usd("gpt-5-mini", usage.as_api())
-    turn = Turn(prompt="q", model="gpt-5-mini", response_id="resp_1", usage=usage, cost_usd=tokens,
-                items=[Item(id="ws_1", type="web_search_call"), Item(id="ws_2", type="web_search_call"),
-                       Item(id="fs_1", type="file_search_call"), Item(id="ci_1", type="code_interpreter_call")])
+    turn = Turn(
+        prompt="q",
+        model="gpt-5-mini",
+        response_id="resp_1",
+        usage=usage,
+        cost_usd=tokens,
+        items=[
+            Item(id="ws_1", type="web_search_call"),
+            Item(id="ws_2", type="web_search_call"),
+            Item(id="fs_1", type="file_search_call"),
+            Item(id="ci_1", type="code_interpreter_call"),
+        ],
+    )
     fees = tool_fees_usd("gpt-5-mini", web_searches=2, file_searches=1)
     assert fees == pytest.approx(0.0225)  # $10 and $2.50 per thousand calls in genai-prices' data
     assert budget.charge_usd(turn, reserved_usd=0.01) == pytest.approx(tokens + fees)

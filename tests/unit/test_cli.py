@@ -40,8 +40,14 @@ class Terminal:
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
         self.master, slave = os.openpty()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lib.cli", *args], stdin=slave, stdout=slave, stderr=slave,
-            env=env, cwd=cwd, start_new_session=True, preexec_fn=_take_terminal,
+            [sys.executable, "-m", "lib.cli", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=_take_terminal,
         )
         os.close(slave)
         self.screen = ""
@@ -112,7 +118,9 @@ def test_new_chat_streams_two_answers_and_prints_the_conversation(
     term.expect("Assistant: Alpha")
     assert "gamma" not in term.screen  # the first word is shown before the rest has arrived
     term.expect("beta gamma\n")
-    assert re.search(r"\[gpt-[\w.-]+ · [\d,]+ in \([\d,]+ cached\) · [\d,]+ out \([\d,]+ reasoning\) · ", term.expect("]"))
+    assert re.search(
+        r"\[gpt-[\w.-]+ · [\d,]+ in \([\d,]+ cached\) · [\d,]+ out \([\d,]+ reasoning\) · ", term.expect("]")
+    )
     term.expect("You: ")
     term.type("Second question")
     term.expect("Assistant: Second answer.\n")
@@ -133,8 +141,9 @@ def test_resume_prints_the_history_then_continues_in_it(fake_openai: FakeOpenAI,
     conversation = client.conversations.create()
     fake_openai.queue(Text("Paris is the capital."))
     client.responses.create(model="gpt-5-mini", input="Capital of France?", conversation=conversation.id)
-    term = terminal("--conversation", conversation.id, "--no-history", OPENAI_API_KEY=KEY,
-                    OPENAI_BASE_URL=fake_openai.base_url)
+    term = terminal(
+        "--conversation", conversation.id, "--no-history", OPENAI_API_KEY=KEY, OPENAI_BASE_URL=fake_openai.base_url
+    )
     history = term.expect("You: ")
     assert conversation.id in history
     term.expect("Capital of France?\nAssistant: Paris is the capital.\n")
@@ -205,8 +214,14 @@ def test_each_turn_is_handed_to_the_recorder_once(fake_openai: FakeOpenAI, tmp_p
     recorded: list[tuple[Settings, Turn, str | None, str | None]] = []
     prompts = iter(["one", "two", "quit"])
     environ = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url}
-    code = main([], record=lambda *a: recorded.append(a), environ=environ, cwd=tmp_path,
-                read=lambda _: next(prompts), out=io.StringIO())
+    code = main(
+        [],
+        record=lambda *a: recorded.append(a),
+        environ=environ,
+        cwd=tmp_path,
+        read=lambda _: next(prompts),
+        out=io.StringIO(),
+    )
     assert code == 0
     assert [turn.prompt for _, turn, _, _ in recorded] == ["one", "two"]
     assert all(turn.status == "completed" and turn.response_id for _, turn, _, _ in recorded)
@@ -232,8 +247,17 @@ def test_chained_turns_are_recorded_with_their_previous_response(fake_openai_fac
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     prompts = iter(["one", "two", ""])
     environ = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.base_url, "HISTORY_DATABASE_URL": url}
-    assert main([], record=history_recorder(tmp_path), environ=environ, cwd=tmp_path,
-                read=lambda _: next(prompts), out=io.StringIO()) == 0
+    assert (
+        main(
+            [],
+            record=history_recorder(tmp_path),
+            environ=environ,
+            cwd=tmp_path,
+            read=lambda _: next(prompts),
+            out=io.StringIO(),
+        )
+        == 0
+    )
     rows = HistoryStore(url).responses(ResponseFilter(owner=owner_for(None, KEY)), descending=False)
     assert rows[1]["previous_response_id"] == rows[0]["id"] and rows[0]["conversation_id"] is None
     assert not (tmp_path / ".data").exists()  # HISTORY_DATABASE_URL wins over the default
@@ -280,8 +304,10 @@ def test_fork_at_a_turn_prints_the_new_conversation_and_chats_in_it(fake_openai:
     fake_openai.queue(Seen())
     prompts, out = iter(["after the fork", ""]), io.StringIO()
     environ = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_openai.base_url}
-    assert main(["--fork", original, "--at", "1"], environ=environ, cwd=tmp_path, read=lambda _: next(prompts),
-                out=out) == 0
+    assert (
+        main(["--fork", original, "--at", "1"], environ=environ, cwd=tmp_path, read=lambda _: next(prompts), out=out)
+        == 0
+    )
     created = [r.body for r in fake_openai.requests if r.method == "POST" and route_of(r.path) == "/conversations"]
     assert created[-1]["items"] == [
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "first"}]},

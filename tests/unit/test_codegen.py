@@ -75,8 +75,10 @@ MCP_TOOL = {
     "require_approval": "never",
 }
 
-SCHEMA = '{"title": "Answer", "type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], ' \
+SCHEMA = (
+    '{"title": "Answer", "type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], '
     '"additionalProperties": false}'
+)
 TOOLS = ToolSettings(
     web_search=True,
     mcp_servers=(McpServer("deepwiki", "https://mcp.deepwiki.com/mcp", headers=(("X-Api-Key", "header-secret-123"),)),),
@@ -116,10 +118,19 @@ def test_plain_request_with_tools_and_awkward_values(fake_openai: FakeOpenAI, mo
         "max_output_tokens": 64,
         "metadata": {},
         "temperature": None,
-        "text": {"format": {"type": "json_schema", "name": "answer", "strict": True, "schema": {
-            "type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
-            "additionalProperties": False,
-        }}},
+        "text": {
+            "format": {
+                "type": "json_schema",
+                "name": "answer",
+                "strict": True,
+                "schema": {
+                    "type": "object",
+                    "properties": {"ok": {"type": "boolean"}},
+                    "required": ["ok"],
+                    "additionalProperties": False,
+                },
+            }
+        },
     }
     client = OpenAI(api_key=KEY, base_url=fake_openai.base_url, max_retries=0)
     sdk_call(client, request)
@@ -209,6 +220,9 @@ def test_azure_curl_uses_the_api_key_header(fake_openai: FakeOpenAI) -> None:
     done = run_curl(command, {"AZURE_OPENAI_API_KEY": KEY})
     assert done.returncode == 0, done.stderr
     recorded = fake_openai.requests[-1]
-    assert (recorded.path, recorded.query, recorded.body) == ("/openai/responses", {"api-version": "preview"},
-                                                              {"model": "dep", "input": "hi"})
+    assert (recorded.path, recorded.query, recorded.body) == (
+        "/openai/responses",
+        {"api-version": "preview"},
+        {"model": "dep", "input": "hi"},
+    )
     assert recorded.headers["api-key"] == KEY

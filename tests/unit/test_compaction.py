@@ -13,15 +13,21 @@ def test_the_threshold_goes_out_only_where_the_provider_compacts_and_the_window_
     on = Settings(model="gpt-5", compact_at_percent=75)
     assert context_management(on) == [{"type": "compaction", "compact_threshold": 300_000}]
     assert context_management(Settings(provider="azure", model="gpt-4.1", compact_at_percent=50)) == [
-        {"type": "compaction", "compact_threshold": 523_788}]
+        {"type": "compaction", "compact_threshold": 523_788}
+    ]
     assert context_management(Settings(provider="compatible", model="gpt-5", compact_at_percent=75)) is None
     assert context_management(Settings(model="my-deployment", compact_at_percent=75)) is None
     assert context_management(Settings(model="gpt-5")) is None
 
 
 def test_window_items_lose_what_only_output_carries() -> None:
-    user = {"id": "msg_1", "type": "message", "role": "user", "status": "completed",
-            "content": [{"type": "input_text", "text": "hi"}]}
+    user = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": "hi"}],
+    }
     compaction = {"id": "cmp_1", "type": "compaction", "encrypted_content": "abc", "created_by": "server"}
     assert as_input(user) == {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
     assert as_input(compaction) == {"type": "compaction", "encrypted_content": "abc"}

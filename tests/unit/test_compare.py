@@ -16,12 +16,22 @@ from lib.stream import Turn
 from lib.tools import McpServer, ToolSettings, tools_for
 from lib.turn_records import records_for
 
-BASE = Settings(api_key="sk-mine", base_url="https://api.example.test/v1", model="gpt-5-mini",
-                instructions="Be brief.", tools=ToolSettings(web_search=True, functions=("calculate",),
-                                                             json_schema=""))
-PROFILE = {"format": 1, "model": "gpt-4.1", "instructions": "Talk like a pirate.", "temperature": 0.2,
-           "base_url": "https://elsewhere.example/v1", "provider": "compatible",
-           "tools": {"code_interpreter": True, "mcp_servers": [{"label": "docs", "url": "https://mcp.example/sse"}]}}
+BASE = Settings(
+    api_key="sk-mine",
+    base_url="https://api.example.test/v1",
+    model="gpt-5-mini",
+    instructions="Be brief.",
+    tools=ToolSettings(web_search=True, functions=("calculate",), json_schema=""),
+)
+PROFILE = {
+    "format": 1,
+    "model": "gpt-4.1",
+    "instructions": "Talk like a pirate.",
+    "temperature": 0.2,
+    "base_url": "https://elsewhere.example/v1",
+    "provider": "compatible",
+    "tools": {"code_interpreter": True, "mcp_servers": [{"label": "docs", "url": "https://mcp.example/sse"}]},
+}
 
 
 def test_current_settings_with_no_overrides_are_the_current_settings() -> None:
@@ -29,10 +39,21 @@ def test_current_settings_with_no_overrides_are_the_current_settings() -> None:
 
 
 def test_overrides_replace_only_what_is_set() -> None:
-    spec = ColumnSpec(model="gpt-5", reasoning_effort="low", verbosity="high", service_tier="flex",
-                      instructions="  ", temperature=None)
+    spec = ColumnSpec(
+        model="gpt-5",
+        reasoning_effort="low",
+        verbosity="high",
+        service_tier="flex",
+        instructions="  ",
+        temperature=None,
+    )
     ran = column_settings(BASE, spec)
-    assert (ran.model, ran.reasoning_effort, ran.options.verbosity, ran.options.service_tier) == ("gpt-5", "low", "high", "flex")
+    assert (ran.model, ran.reasoning_effort, ran.options.verbosity, ran.options.service_tier) == (
+        "gpt-5",
+        "low",
+        "high",
+        "flex",
+    )
     assert ran.instructions == "Be brief." and ran.temperature is None and ran.tools == BASE.tools
 
 
@@ -52,8 +73,13 @@ def test_a_broken_profile_says_why() -> None:
 
 
 def test_no_tools_turns_every_tool_off_but_keeps_the_answer_format() -> None:
-    tools = ToolSettings(web_search=True, code_interpreter=True, json_schema='{"type": "object"}',
-                         functions=("calculate",), reasoning_summary="auto")
+    tools = ToolSettings(
+        web_search=True,
+        code_interpreter=True,
+        json_schema='{"type": "object"}',
+        functions=("calculate",),
+        reasoning_summary="auto",
+    )
     off = without_tools(tools)
     assert not tools_for(off) and off.json_schema == tools.json_schema and off.reasoning_summary == "auto"
     ran = column_settings(BASE, ColumnSpec(tools=False))
@@ -65,8 +91,11 @@ def test_verbosity_and_service_tier_are_sent_only_when_set() -> None:
     plain = build_request(BASE, Thread(), [])
     assert "text" not in plain and "service_tier" not in plain
     schema = '{"title": "Answer", "type": "object", "properties": {}, "required": [], "additionalProperties": false}'
-    chosen = Settings(model="gpt-5", options=RequestOptions(verbosity="low", service_tier="priority"),
-                      tools=ToolSettings(json_schema=schema))
+    chosen = Settings(
+        model="gpt-5",
+        options=RequestOptions(verbosity="low", service_tier="priority"),
+        tools=ToolSettings(json_schema=schema),
+    )
     request = build_request(chosen, Thread(), [])
     assert request["text"]["verbosity"] == "low" and request["text"]["format"]["name"] == "Answer"
     assert request["service_tier"] == "priority"
@@ -86,11 +115,23 @@ def test_compare_records_carry_the_tag() -> None:
 def test_the_store_filters_on_the_tag(history_store) -> None:
     start = datetime(2026, 11, 30, tzinfo=UTC)
     for n, tag in enumerate(["compare", None, "compare"]):
-        history_store.record_response(ResponseRecord(id=f"resp_{n}", owner="key:ann", model="gpt-5", status="completed",
-                                                     created_at=start + timedelta(minutes=n), tag=tag,
-                                                     input_tokens=10, output_tokens=n))
-    history_store.record_response(ResponseRecord(id="resp_other", owner="key:bob", model="gpt-5", status="completed",
-                                                 created_at=start, tag="compare"))
+        history_store.record_response(
+            ResponseRecord(
+                id=f"resp_{n}",
+                owner="key:ann",
+                model="gpt-5",
+                status="completed",
+                created_at=start + timedelta(minutes=n),
+                tag=tag,
+                input_tokens=10,
+                output_tokens=n,
+            )
+        )
+    history_store.record_response(
+        ResponseRecord(
+            id="resp_other", owner="key:bob", model="gpt-5", status="completed", created_at=start, tag="compare"
+        )
+    )
     tagged = ResponseFilter(owner="key:ann", tag="compare")
     assert [r["id"] for r in history_store.responses(tagged)] == ["resp_2", "resp_0"]
     assert history_store.count_responses(tagged) == 2

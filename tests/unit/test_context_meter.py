@@ -54,8 +54,11 @@ def test_a_full_window_reads_full_and_turns_without_usage_are_skipped() -> None:
 
 
 def test_after_compaction_the_meter_shows_the_compacted_size_until_the_next_answer() -> None:
-    marker = Turn(prompt="", status="completed",
-                  items=[Item(id="cmp_1", type=COMPACTION, data={"type": COMPACTION, "compacted_tokens": 1_200})])
+    marker = Turn(
+        prompt="",
+        status="completed",
+        items=[Item(id="cmp_1", type=COMPACTION, data={"type": COMPACTION, "compacted_tokens": 1_200})],
+    )
     meter = meter_for([_turn((90_000, 0, 2_000)), marker], "gpt-5")
     assert meter == Meter(held=1_200, window=400_000, compacted=True)
     assert meter.label == "1,200 of 400,000 tokens (0%) after compaction"

@@ -22,22 +22,41 @@ def event(raw: dict[str, Any]) -> Any:
 
 
 def started(item: dict[str, Any]) -> list[Any]:
-    response = {"id": "resp_1", "object": "response", "created_at": 1, "model": "gpt-5-mini", "status": "in_progress",
-                "output": [], "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
-    return [event({"type": "response.created", "sequence_number": 0, "response": response}),
-            event({"type": "response.output_item.added", "sequence_number": 1, "output_index": 0, "item": item})]
+    response = {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1,
+        "model": "gpt-5-mini",
+        "status": "in_progress",
+        "output": [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+    }
+    return [
+        event({"type": "response.created", "sequence_number": 0, "response": response}),
+        event({"type": "response.output_item.added", "sequence_number": 1, "output_index": 0, "item": item}),
+    ]
 
 
 def deltas(kind: str, item_id: str, pieces: list[str], **where: Any) -> list[Any]:
     """Delta events; the SDK picks the class from the union once (that search is slow), then builds the rest."""
-    raw = [{"type": kind, "sequence_number": 2 + n, "item_id": item_id, "output_index": 0, "delta": piece, **where}
-           for n, piece in enumerate(pieces)]
+    raw = [
+        {"type": kind, "sequence_number": 2 + n, "item_id": item_id, "output_index": 0, "delta": piece, **where}
+        for n, piece in enumerate(pieces)
+    ]
     first = event(raw[0])
     return [first, *(first.model_copy(update=fields) for fields in raw[1:])]  # flat fields: nothing to convert
 
 
-FUNCTION_CALL = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "",
-                 "status": "in_progress"}
+FUNCTION_CALL = {
+    "type": "function_call",
+    "id": "fc_1",
+    "call_id": "call_1",
+    "name": "f",
+    "arguments": "",
+    "status": "in_progress",
+}
 MESSAGE = {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []}
 
 
@@ -56,15 +75,25 @@ def test_pieces_join_only_as_the_text_doubles() -> None:
 KINDS = {
     "text": ("response.output_text.delta", MESSAGE, {"content_index": 0, "logprobs": []}, lambda i: i.text),
     "refusal": ("response.refusal.delta", MESSAGE, {"content_index": 0}, lambda i: i.refusal),
-    "summary": ("response.reasoning_summary_text.delta", {"type": "reasoning", "id": "rs_1", "summary": []},
-                {"summary_index": 0}, lambda i: i.summary[0]),
+    "summary": (
+        "response.reasoning_summary_text.delta",
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {"summary_index": 0},
+        lambda i: i.summary[0],
+    ),
     "arguments": ("response.function_call_arguments.delta", FUNCTION_CALL, {}, lambda i: i.streamed("arguments")),
-    "mcp arguments": ("response.mcp_call_arguments.delta",
-                      {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "f", "arguments": ""}, {},
-                      lambda i: i.streamed("arguments")),
-    "code": ("response.code_interpreter_call_code.delta",
-             {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": "", "status": "in_progress"},
-             {}, lambda i: i.streamed("code")),
+    "mcp arguments": (
+        "response.mcp_call_arguments.delta",
+        {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "f", "arguments": ""},
+        {},
+        lambda i: i.streamed("arguments"),
+    ),
+    "code": (
+        "response.code_interpreter_call_code.delta",
+        {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": "", "status": "in_progress"},
+        {},
+        lambda i: i.streamed("code"),
+    ),
 }
 
 
@@ -82,11 +111,17 @@ def test_every_kind_of_delta_adds_up_to_the_whole(kind: str) -> None:
         assert turn.items[0].data[kind.split()[-1]] == "".join(pieces)
 
 
-@pytest.mark.parametrize("field, kind, item", [
-    ("arguments", "response.function_call_arguments.delta", FUNCTION_CALL),
-    ("code", "response.code_interpreter_call_code.delta",
-     {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": "", "status": "in_progress"}),
-])
+@pytest.mark.parametrize(
+    "field, kind, item",
+    [
+        ("arguments", "response.function_call_arguments.delta", FUNCTION_CALL),
+        (
+            "code",
+            "response.code_interpreter_call_code.delta",
+            {"type": "code_interpreter_call", "id": "ci_1", "container_id": "c", "code": "", "status": "in_progress"},
+        ),
+    ],
+)
 def test_a_streamed_data_field_is_copied_a_bounded_number_of_times(field: str, kind: str, item: dict) -> None:
     """Each new `data` dict holds a fresh string: count the characters those copies cost (2 MB of deltas)."""
     turn = Turn(prompt="p")
@@ -110,12 +145,21 @@ def test_the_done_events_are_authoritative_and_end_the_stream() -> None:
     turn = Turn(prompt="p")
     for e in started(FUNCTION_CALL) + deltas("response.function_call_arguments.delta", "fc_1", [KB] * 100):
         apply(turn, e)
-    apply(turn, event({"type": "response.function_call_arguments.done", "sequence_number": 400, "output_index": 0,
-                       "item_id": "fc_1", "arguments": KB * 100}))
+    apply(
+        turn,
+        event(
+            {
+                "type": "response.function_call_arguments.done",
+                "sequence_number": 400,
+                "output_index": 0,
+                "item_id": "fc_1",
+                "arguments": KB * 100,
+            }
+        ),
+    )
     assert turn.items[0].data["arguments"] == KB * 100 and turn.items[0].streams == {}
     final = {**FUNCTION_CALL, "arguments": '{"a": 1}', "status": "completed"}
-    apply(turn, event({"type": "response.output_item.done", "sequence_number": 500, "output_index": 0,
-                       "item": final}))
+    apply(turn, event({"type": "response.output_item.done", "sequence_number": 500, "output_index": 0, "item": final}))
     (call,) = turn.items
     assert call.data["arguments"] == call.streamed("arguments") == '{"a": 1}' and call.streams == {}
 

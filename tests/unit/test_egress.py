@@ -26,17 +26,36 @@ def resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> l
     def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN202 - socket's signature
         asked.append(host)
         if host in names:
-            return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                    for ip in names[host]]
+            return [
+                (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+                for ip in names[host]
+            ]
         return REAL_GETADDRINFO(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return asked
 
 
-@pytest.mark.parametrize("ip", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-                                "100.64.0.1", "224.0.0.1", "240.0.0.1", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
-                                "64:ff9b::a00:1", "2002:7f00:1::1"])
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::a00:1",
+        "2002:7f00:1::1",
+    ],
+)
 def test_non_public_addresses(ip: str) -> None:
     assert not is_public(ipaddress.ip_address(ip))
 
@@ -108,8 +127,9 @@ def test_prefixes_match_whole_hosts_and_path_segments() -> None:
 
 
 def test_only_a_visitors_server_in_shared_mode_is_guarded(fake_openai: FakeOpenAI) -> None:
-    owner = resolve({}, {"OPENAI_API_KEY": "sk-owner", "APP_MODE": "shared"}, {"OPENAI_BASE_URL": fake_openai.base_url},
-                    {})
+    owner = resolve(
+        {}, {"OPENAI_API_KEY": "sk-owner", "APP_MODE": "shared"}, {"OPENAI_BASE_URL": fake_openai.base_url}, {}
+    )
     visitor = resolve({"api_key": "sk-visitor", "base_url": fake_openai.base_url}, {"APP_MODE": "shared"}, {}, {})
     local = resolve({"api_key": "sk-visitor", "base_url": fake_openai.base_url}, {}, {}, {})
     assert (owner.visitor_endpoint, visitor.visitor_endpoint, local.visitor_endpoint) == (False, True, False)

@@ -19,17 +19,51 @@ AWKWARD = 'He said "hi", then left;\nnew line, ünïcödé ✓'
 
 def seed(store: HistoryStore) -> None:
     rows = [
-        ResponseRecord(id="resp_a1", owner=ALICE, model="gpt-5-mini", status="completed", created_at=START,
-                       conversation_id="conv_a", input_tokens=10, cached_tokens=2, output_tokens=5, cost_usd=0.0012,
-                       latency_ms=900, ttft_ms=200, tools=("web_search_call", "function_call"),
-                       input_preview=AWKWARD, output_preview="=HYPERLINK(\"http://x\")"),
-        ResponseRecord(id="resp_a2", owner=ALICE, model="o4-mini", status="failed",
-                       created_at=START + timedelta(hours=1), error="Rate limited", input_preview="plain",
-                       output_preview=""),
-        ResponseRecord(id="resp_a3", owner=ALICE, model="gpt-5-mini", status="incomplete",
-                       created_at=START + timedelta(hours=2), input_preview="-1 + 2", output_preview="3"),
-        ResponseRecord(id="resp_b1", owner=BOB, model="gpt-5-mini", status="completed", created_at=START,
-                       input_preview="bob's secret", output_preview="for bob only"),
+        ResponseRecord(
+            id="resp_a1",
+            owner=ALICE,
+            model="gpt-5-mini",
+            status="completed",
+            created_at=START,
+            conversation_id="conv_a",
+            input_tokens=10,
+            cached_tokens=2,
+            output_tokens=5,
+            cost_usd=0.0012,
+            latency_ms=900,
+            ttft_ms=200,
+            tools=("web_search_call", "function_call"),
+            input_preview=AWKWARD,
+            output_preview='=HYPERLINK("http://x")',
+        ),
+        ResponseRecord(
+            id="resp_a2",
+            owner=ALICE,
+            model="o4-mini",
+            status="failed",
+            created_at=START + timedelta(hours=1),
+            error="Rate limited",
+            input_preview="plain",
+            output_preview="",
+        ),
+        ResponseRecord(
+            id="resp_a3",
+            owner=ALICE,
+            model="gpt-5-mini",
+            status="incomplete",
+            created_at=START + timedelta(hours=2),
+            input_preview="-1 + 2",
+            output_preview="3",
+        ),
+        ResponseRecord(
+            id="resp_b1",
+            owner=BOB,
+            model="gpt-5-mini",
+            status="completed",
+            created_at=START,
+            input_preview="bob's secret",
+            output_preview="for bob only",
+        ),
     ]
     for row in rows:
         store.record_response(row)
@@ -55,7 +89,7 @@ def test_csv_header_quoting_and_values(history_store: HistoryStore) -> None:
     assert text.splitlines()[0] == ",".join(FIELDS) and "owner" not in FIELDS
     first = {r["id"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}["resp_a1"]
     assert first["input_preview"] == AWKWARD  # commas, quotes and a newline survive the round trip
-    assert first["output_preview"] == "'=HYPERLINK(\"http://x\")"  # never run as a spreadsheet formula
+    assert first["output_preview"] == '\'=HYPERLINK("http://x")'  # never run as a spreadsheet formula
     assert first["tools"] == "web_search_call;function_call"
     assert first["created_at"] == "2026-05-01T09:30:00+00:00"
     assert (first["input_tokens"], first["cost_usd"], first["latency_ms"]) == ("10", "0.0012", "900")

@@ -103,8 +103,13 @@ def test_wire_events_validate_against_the_sdk_union(fake_openai: FakeOpenAI, scr
 
 
 def test_deltas_count_and_usage_override(fake_openai: FakeOpenAI) -> None:
-    usage = {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 40, "cache_write_tokens": 0},
-             "output_tokens": 7, "output_tokens_details": {"reasoning_tokens": 3}, "total_tokens": 107}
+    usage = {
+        "input_tokens": 100,
+        "input_tokens_details": {"cached_tokens": 40, "cache_write_tokens": 0},
+        "output_tokens": 7,
+        "output_tokens_details": {"reasoning_tokens": 3},
+        "total_tokens": 107,
+    }
     fake_openai.queue(Text("abcdefghij", deltas=3, usage=usage))
     events = list(client_for(fake_openai).responses.create(model=MODEL, input="x", stream=True))
     assert [e.delta for e in events if e.type == "response.output_text.delta"] == ["abcd", "efg", "hij"]
@@ -155,15 +160,19 @@ def test_plain_create_returns_a_typed_response(fake_openai: FakeOpenAI) -> None:
 
 
 def test_default_answer_echoes_the_last_user_input(fake_openai: FakeOpenAI) -> None:
-    messages = [{"role": "user", "content": "first"}, {"role": "assistant", "content": "ok"},
-                {"role": "user", "content": [{"type": "input_text", "text": "second one"}]}]
+    messages = [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": [{"type": "input_text", "text": "second one"}]},
+    ]
     response = client_for(fake_openai).responses.create(model=MODEL, input=messages)
     assert response.output_text == "Echo: second one"
 
 
 def test_rate_limit_error_carries_retry_after(fake_openai: FakeOpenAI) -> None:
-    fake_openai.queue(Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests",
-                            headers={"Retry-After": "1"}))
+    fake_openai.queue(
+        Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests", headers={"Retry-After": "1"})
+    )
     with pytest.raises(openai.RateLimitError) as caught:
         client_for(fake_openai).responses.create(model=MODEL, input="x", stream=True)
     assert caught.value.response.headers["retry-after"] == "1"
@@ -332,13 +341,19 @@ def test_turn_in_a_conversation_appends_its_input_and_output(fake_openai: FakeOp
     fake_openai.queue(Text("The answer."), Text("Second answer."))
     first = client.responses.create(model=MODEL, input="question", conversation=conversation.id)
     assert first.conversation is not None and first.conversation.id == conversation.id
-    events = list(client.responses.create(model=MODEL, input=[{"role": "user", "content": "more"}],
-                                          conversation={"id": conversation.id}, stream=True))
+    events = list(
+        client.responses.create(
+            model=MODEL, input=[{"role": "user", "content": "more"}], conversation={"id": conversation.id}, stream=True
+        )
+    )
     assert events[-1].type == "response.completed"
     items = client.conversations.items.list(conversation.id, order="asc").data
     assert [(item.role, item.content[0].text) for item in items] == [
-        ("user", "earlier"), ("user", "question"), ("assistant", "The answer."),
-        ("user", "more"), ("assistant", "Second answer."),
+        ("user", "earlier"),
+        ("user", "question"),
+        ("assistant", "The answer."),
+        ("user", "more"),
+        ("assistant", "Second answer."),
     ]
     assert items[2].id == first.output[0].id
     with pytest.raises(openai.NotFoundError):

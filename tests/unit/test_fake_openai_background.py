@@ -127,8 +127,9 @@ def test_background_turn_extends_its_conversation(fake_openai: FakeOpenAI) -> No
     client = client_for(fake_openai)
     conversation = client.conversations.create()
     fake_openai.queue(Text("in the background"))
-    events = list(client.responses.create(model=MODEL, input="q", background=True, stream=True,
-                                          conversation=conversation.id))
+    events = list(
+        client.responses.create(model=MODEL, input="q", background=True, stream=True, conversation=conversation.id)
+    )
     assert events[-1].type == "response.completed"
     items = client.conversations.items.list(conversation.id, order="asc").data
     assert [item.content[0].text for item in items] == ["q", "in the background"]
@@ -146,8 +147,13 @@ def test_reset_stops_running_jobs(fake_openai: FakeOpenAI) -> None:
 
 
 def test_queued_429s_are_consumed_in_order_and_retry_after_is_honoured(fake_openai: FakeOpenAI) -> None:
-    limited = Error(429, "Rate limit reached", code="rate_limit_exceeded", type="requests",
-                    headers={"Retry-After": "1", "retry-after-ms": "20"})
+    limited = Error(
+        429,
+        "Rate limit reached",
+        code="rate_limit_exceeded",
+        type="requests",
+        headers={"Retry-After": "1", "retry-after-ms": "20"},
+    )
     fake_openai.queue(limited, limited, Text("Third time lucky."))
     client = OpenAI(base_url=fake_openai.base_url, api_key="sk-test", max_retries=2)
     started = time.monotonic()

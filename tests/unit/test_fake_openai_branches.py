@@ -27,11 +27,13 @@ def test_a_response_continuing_an_earlier_one_sees_that_chain_not_the_latest(fak
 
 def test_a_conversation_made_with_items_is_the_context_of_its_next_response(fake_openai: FakeOpenAI) -> None:
     client = client_for(fake_openai)
-    conversation = client.conversations.create(items=[
-        {"type": "message", "role": "user", "content": "earlier question"},
-        {"type": "message", "role": "assistant", "content": "earlier answer"},
-        {"type": "message", "role": "user", "content": "the prompt again"},
-    ])
+    conversation = client.conversations.create(
+        items=[
+            {"type": "message", "role": "user", "content": "earlier question"},
+            {"type": "message", "role": "assistant", "content": "earlier answer"},
+            {"type": "message", "role": "user", "content": "the prompt again"},
+        ]
+    )
     # With no new input the model answers the conversation's last message, as the API does.
     answer = client.responses.create(model="gpt-5-mini", conversation=conversation.id)
     assert answer.output_text == "Echo: the prompt again"

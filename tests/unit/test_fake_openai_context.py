@@ -19,8 +19,9 @@ def test_a_count_covers_instructions_tools_context_and_input(fake_openai: FakeOp
     fake_openai.queue(Text("1234567"))  # 2 tokens
     first = client.responses.create(model="gpt-5-mini", input="abcdefgh")  # 2 tokens
     tools = [{"type": "function", "name": "f", "parameters": {}, "strict": False}]
-    counted = client.responses.input_tokens.count(model="gpt-5-mini", instructions="12345", tools=tools,
-                                                  previous_response_id=first.id, input="abc")
+    counted = client.responses.input_tokens.count(
+        model="gpt-5-mini", instructions="12345", tools=tools, previous_response_id=first.id, input="abc"
+    )
     tools_json = '[{"type":"function","name":"f","parameters":{},"strict":false}]'
     assert counted.object == "response.input_tokens"
     assert counted.input_tokens == 2 + -(-len(tools_json) // 4) + 2 + 2 + 1
@@ -59,8 +60,10 @@ def test_compact_keeps_the_user_messages_and_adds_one_compaction_item(fake_opena
     compacted = client.responses.compact(model="gpt-5-mini", previous_response_id=second.id)
     assert compacted.object == "response.compaction"
     users, last = compacted.output[:-1], compacted.output[-1]
-    assert [(m.type, m.role, m.content[0].text) for m in users] == [("message", "user", "q" * 40),
-                                                                   ("message", "user", "r" * 40)]
+    assert [(m.type, m.role, m.content[0].text) for m in users] == [
+        ("message", "user", "q" * 40),
+        ("message", "user", "r" * 40),
+    ]
     assert last.type == "compaction" and last.id.startswith("cmp_")
     assert compacted.usage.input_tokens == 10 + 20 + 10 + 20
     assert compacted.usage.output_tokens == 6 and len(last.encrypted_content) == 24
@@ -77,15 +80,22 @@ def test_compact_refuses_a_conversation_and_needs_something_to_compact(fake_open
 def test_past_the_threshold_the_stream_carries_a_compaction_item_first(fake_openai: FakeOpenAI) -> None:
     client = client_for(fake_openai)
     fake_openai.queue(Text("Short."), Text("Not yet."))
-    events = list(client.responses.create(model="gpt-5-mini", input="x" * 44, stream=True,
-                                          context_management=[{"type": "compaction", "compact_threshold": 10}]))
+    events = list(
+        client.responses.create(
+            model="gpt-5-mini",
+            input="x" * 44,
+            stream=True,
+            context_management=[{"type": "compaction", "compact_threshold": 10}],
+        )
+    )
     added = [e for e in events if e.type == "response.output_item.added"]
     assert [e.item.type for e in added] == ["compaction", "message"]
     assert "response.compaction.compacting" in [e.type for e in events]
     final = events[-1].response
     assert final.output[0].type == "compaction" and len(final.output[0].encrypted_content) == 4  # 11 tokens / 10
-    quiet = client.responses.create(model="gpt-5-mini", input="x" * 40,
-                                    context_management=[{"type": "compaction", "compact_threshold": 10}])
+    quiet = client.responses.create(
+        model="gpt-5-mini", input="x" * 40, context_management=[{"type": "compaction", "compact_threshold": 10}]
+    )
     assert [o.type for o in quiet.output] == ["message"]  # 10 tokens: not past 10
 
 
@@ -94,5 +104,6 @@ def test_a_malformed_context_management_is_refused(fake_openai: FakeOpenAI) -> N
     with pytest.raises(openai.BadRequestError, match="only 'compaction'"):
         client.responses.create(model="gpt-5-mini", input="hi", context_management=[{"type": "summary"}])
     with pytest.raises(openai.BadRequestError, match="positive integer"):
-        client.responses.create(model="gpt-5-mini", input="hi",
-                                context_management=[{"type": "compaction", "compact_threshold": 0}])
+        client.responses.create(
+            model="gpt-5-mini", input="hi", context_management=[{"type": "compaction", "compact_threshold": 0}]
+        )

@@ -38,8 +38,12 @@ from tests.fake_openai import (
 from tests.unit.test_fake_openai import EVENT, MODEL, RESPONSE, client_for, raw_stream
 
 WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
-MCP_TOOL = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com",
-            "require_approval": "always"}
+MCP_TOOL = {
+    "type": "mcp",
+    "server_label": "docs",
+    "server_url": "https://mcp.example.com",
+    "require_approval": "always",
+}
 FILE_ROW = {"file_id": "file-1", "filename": "notes.md", "score": 0.9, "text": "the notes"}
 # Fields the API sends that this SDK's models do not declare: `name` is in the OpenAPI spec, and the
 # live API echoes `store` in every response although neither the spec nor the SDK lists it.
@@ -74,51 +78,129 @@ def item_events(events: list[dict[str, Any]]) -> list[str]:
 
 
 FAMILIES = [
-    (Reasoning(("Plan it.", "Do it.")), [
-        "response.output_item.added",
-        "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
-        "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
-        "response.reasoning_summary_part.done",
-        "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
-        "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
-        "response.reasoning_summary_part.done",
-        "response.output_item.done"]),
-    (FunctionCall("get_weather", {"city": "Paris"}), [
-        "response.output_item.added", "response.function_call_arguments.delta",
-        "response.function_call_arguments.delta", "response.function_call_arguments.done",
-        "response.output_item.done"]),
-    (WebSearch("paris weather", sources=("https://a.example",)), [
-        "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
-        "response.web_search_call.completed", "response.output_item.done"]),
-    (WebSearch(action="open_page", url="https://a.example/page"), [
-        "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
-        "response.web_search_call.completed", "response.output_item.done"]),
-    (WebSearch(action="find_in_page", url="https://a.example/page", pattern="rain"), [
-        "response.output_item.added", "response.web_search_call.in_progress", "response.web_search_call.searching",
-        "response.web_search_call.completed", "response.output_item.done"]),
-    (FileSearch(("notes",), results=(FILE_ROW,)), [
-        "response.output_item.added", "response.file_search_call.in_progress",
-        "response.file_search_call.searching", "response.file_search_call.completed", "response.output_item.done"]),
-    (CodeInterpreter("print(1 + 1)", logs="2\n", files=("https://files.example/plot.png",)), [
-        "response.output_item.added", "response.code_interpreter_call.in_progress",
-        "response.code_interpreter_call_code.delta", "response.code_interpreter_call_code.done",
-        "response.code_interpreter_call.interpreting", "response.code_interpreter_call.completed",
-        "response.output_item.done"]),
-    (ImageGeneration(tiny_png_b64(), partials=2), [
-        "response.output_item.added", "response.image_generation_call.in_progress",
-        "response.image_generation_call.generating", "response.image_generation_call.partial_image",
-        "response.image_generation_call.partial_image", "response.image_generation_call.completed",
-        "response.output_item.done"]),
-    (McpListTools("docs", ({"name": "search", "input_schema": {"type": "object"}, "description": "Search"},)), [
-        "response.output_item.added", "response.mcp_list_tools.in_progress", "response.mcp_list_tools.completed",
-        "response.output_item.done"]),
+    (
+        Reasoning(("Plan it.", "Do it.")),
+        [
+            "response.output_item.added",
+            "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        FunctionCall("get_weather", {"city": "Paris"}),
+        [
+            "response.output_item.added",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.done",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        WebSearch("paris weather", sources=("https://a.example",)),
+        [
+            "response.output_item.added",
+            "response.web_search_call.in_progress",
+            "response.web_search_call.searching",
+            "response.web_search_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        WebSearch(action="open_page", url="https://a.example/page"),
+        [
+            "response.output_item.added",
+            "response.web_search_call.in_progress",
+            "response.web_search_call.searching",
+            "response.web_search_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        WebSearch(action="find_in_page", url="https://a.example/page", pattern="rain"),
+        [
+            "response.output_item.added",
+            "response.web_search_call.in_progress",
+            "response.web_search_call.searching",
+            "response.web_search_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        FileSearch(("notes",), results=(FILE_ROW,)),
+        [
+            "response.output_item.added",
+            "response.file_search_call.in_progress",
+            "response.file_search_call.searching",
+            "response.file_search_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        CodeInterpreter("print(1 + 1)", logs="2\n", files=("https://files.example/plot.png",)),
+        [
+            "response.output_item.added",
+            "response.code_interpreter_call.in_progress",
+            "response.code_interpreter_call_code.delta",
+            "response.code_interpreter_call_code.done",
+            "response.code_interpreter_call.interpreting",
+            "response.code_interpreter_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        ImageGeneration(tiny_png_b64(), partials=2),
+        [
+            "response.output_item.added",
+            "response.image_generation_call.in_progress",
+            "response.image_generation_call.generating",
+            "response.image_generation_call.partial_image",
+            "response.image_generation_call.partial_image",
+            "response.image_generation_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        McpListTools("docs", ({"name": "search", "input_schema": {"type": "object"}, "description": "Search"},)),
+        [
+            "response.output_item.added",
+            "response.mcp_list_tools.in_progress",
+            "response.mcp_list_tools.completed",
+            "response.output_item.done",
+        ],
+    ),
     (McpApprovalRequest("docs", "search", {"q": "x"}), ["response.output_item.added", "response.output_item.done"]),
-    (McpCall("docs", "search", {"q": 1}, output="found"), [
-        "response.output_item.added", "response.mcp_call.in_progress", "response.mcp_call_arguments.delta",
-        "response.mcp_call_arguments.done", "response.mcp_call.completed", "response.output_item.done"]),
-    (McpCall("docs", "search", {"q": 1}, error="server down"), [
-        "response.output_item.added", "response.mcp_call.in_progress", "response.mcp_call_arguments.delta",
-        "response.mcp_call_arguments.done", "response.mcp_call.failed", "response.output_item.done"]),
+    (
+        McpCall("docs", "search", {"q": 1}, output="found"),
+        [
+            "response.output_item.added",
+            "response.mcp_call.in_progress",
+            "response.mcp_call_arguments.delta",
+            "response.mcp_call_arguments.done",
+            "response.mcp_call.completed",
+            "response.output_item.done",
+        ],
+    ),
+    (
+        McpCall("docs", "search", {"q": 1}, error="server down"),
+        [
+            "response.output_item.added",
+            "response.mcp_call.in_progress",
+            "response.mcp_call_arguments.delta",
+            "response.mcp_call_arguments.done",
+            "response.mcp_call.failed",
+            "response.output_item.done",
+        ],
+    ),
 ]
 EVERYTHING = ["web_search_call.action.sources", "file_search_call.results", "code_interpreter_call.outputs"]
 
@@ -142,8 +224,11 @@ def test_each_output_kind_streams_its_event_family(fake_openai: FakeOpenAI, outp
 
 def test_message_annotations_are_streamed_and_kept(fake_openai: FakeOpenAI) -> None:
     text = "See the docs and the file."
-    notes = (url_citation("https://docs.example", "Docs", 8, 12), file_citation("file-1", "notes.md", 25),
-             container_file_citation("cntr_fake0001", "cfile_1", "plot.png", 21, 25))
+    notes = (
+        url_citation("https://docs.example", "Docs", 8, 12),
+        file_citation("file-1", "notes.md", 25),
+        container_file_citation("cntr_fake0001", "cfile_1", "plot.png", 21, 25),
+    )
     fake_openai.queue(Reply(Message(text, annotations=notes), Message("Second.")))
     events = checked_stream(client_for(fake_openai), input="x")
     added = [event for event in events if event["type"] == "response.output_text.annotation.added"]
@@ -170,8 +255,11 @@ def test_reasoning_summaries_only_when_asked_and_usage_counts_reasoning(fake_ope
 
 
 def test_include_gates_tool_details(fake_openai: FakeOpenAI) -> None:
-    tools = (WebSearch("q", sources=("https://a.example",)), FileSearch(("q",), results=(FILE_ROW,)),
-             CodeInterpreter("1", logs="1", files=("https://f.example/a.png",)))
+    tools = (
+        WebSearch("q", sources=("https://a.example",)),
+        FileSearch(("q",), results=(FILE_ROW,)),
+        CodeInterpreter("1", logs="1", files=("https://f.example/a.png",)),
+    )
     fake_openai.queue(Reply(*tools), Reply(*tools))
     client = client_for(fake_openai)
     bare = client.responses.create(model=MODEL, input="x").output
@@ -181,7 +269,9 @@ def test_include_gates_tool_details(fake_openai: FakeOpenAI) -> None:
     assert [source.url for source in full[0].action.sources] == ["https://a.example"]
     assert full[1].results[0].filename == "notes.md" and full[1].results[0].score == 0.9
     assert [(o.type, getattr(o, "logs", None) or o.url) for o in full[2].outputs] == [
-        ("logs", "1"), ("image", "https://f.example/a.png")]
+        ("logs", "1"),
+        ("image", "https://f.example/a.png"),
+    ]
     assert full[2].container_id == "cntr_fake0001" and full[2].code == "1"
 
 
@@ -203,8 +293,11 @@ def test_function_call_then_output_with_previous_response_id(fake_openai: FakeOp
     assert first.status == "completed" and call.type == "function_call"
     assert json.loads(call.arguments) == {"city": "Paris"}
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(model=MODEL, previous_response_id=first.id,
-                                input=[{"type": "function_call_output", "call_id": "call_wrong", "output": "x"}])
+        client.responses.create(
+            model=MODEL,
+            previous_response_id=first.id,
+            input=[{"type": "function_call_output", "call_id": "call_wrong", "output": "x"}],
+        )
     assert caught.value.param == "input"
     assert caught.value.body["message"] == "No tool call found for function call output with call_id call_wrong."
     with pytest.raises(openai.BadRequestError, match="No tool output found for function call call_1"):
@@ -230,7 +323,13 @@ def test_parallel_calls_in_a_conversation_need_both_outputs(fake_openai: FakeOpe
     assert second.output_text == "Both done."
     items = client.conversations.items.list(conversation.id, order="asc").data
     assert [item.type for item in items] == [
-        "message", "function_call", "function_call", "function_call_output", "function_call_output", "message"]
+        "message",
+        "function_call",
+        "function_call",
+        "function_call_output",
+        "function_call_output",
+        "message",
+    ]
 
 
 def test_mcp_approval_then_call_and_answer(fake_openai: FakeOpenAI) -> None:
@@ -245,8 +344,12 @@ def test_mcp_approval_then_call_and_answer(fake_openai: FakeOpenAI) -> None:
     assert first.status == "completed" and listing.tools[0].name == "search"
     assert request.type == "mcp_approval_request" and json.loads(request.arguments) == {"q": "mcp"}
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(model=MODEL, previous_response_id=first.id, tools=[MCP_TOOL], input=[
-            {"type": "mcp_approval_response", "approval_request_id": "mcpr_unknown", "approve": True}])
+        client.responses.create(
+            model=MODEL,
+            previous_response_id=first.id,
+            tools=[MCP_TOOL],
+            input=[{"type": "mcp_approval_response", "approval_request_id": "mcpr_unknown", "approve": True}],
+        )
     assert caught.value.param == "input" and "mcpr_unknown" in caught.value.message
     approval = {"type": "mcp_approval_response", "approval_request_id": request.id, "approve": True}
     events = checked_stream(client, previous_response_id=first.id, tools=[MCP_TOOL], input=[approval])
@@ -279,8 +382,10 @@ def test_stored_tool_items_validate_as_conversation_and_input_items(fake_openai:
     conversation = client.conversations.create()
     first = client.responses.create(model=MODEL, input="all", conversation=conversation.id, include=EVERYTHING)
     call, request = first.output[1], first.output[-2]
-    follow = [{"type": "function_call_output", "call_id": call.call_id, "output": "ok"},
-              {"type": "mcp_approval_response", "approval_request_id": request.id, "approve": False}]
+    follow = [
+        {"type": "function_call_output", "call_id": call.call_id, "output": "ok"},
+        {"type": "mcp_approval_response", "approval_request_id": request.id, "approve": False},
+    ]
     second = client.responses.create(model=MODEL, input=follow, conversation=conversation.id)
     pages = [
         (TypeAdapter(ConversationItem), client.conversations.items.with_raw_response.list(conversation.id, limit=50)),

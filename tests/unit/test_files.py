@@ -65,7 +65,9 @@ def test_scripted_failure_lands_on_its_row_and_the_others_complete(fake_openai: 
     store = files.create_store(client, "docs")
     rows = wait_until_final(client, store.id, files.upload_files(client, store.id, THREE))
     assert statuses(rows) == {
-        "a.md": ("completed", ""), "b.txt": ("completed", ""), "bad.pdf": ("failed", "The file could not be parsed."),
+        "a.md": ("completed", ""),
+        "b.txt": ("completed", ""),
+        "bad.pdf": ("failed", "The file could not be parsed."),
     }
     shown = {row.name: row for row in files.store_files(client, store.id)}
     assert shown["bad.pdf"].error == "The file could not be parsed." and shown["a.md"].size == len(THREE[0].data)
@@ -87,10 +89,15 @@ def test_batch_refused_fails_every_uploaded_row(client: OpenAI) -> None:
     assert rows[0].error.startswith("Uploaded, but not added to the store: Not found (404)")
 
 
-def test_unsupported_and_oversized_files_are_refused_before_any_request(fake_openai: FakeOpenAI,
-                                                                        client: OpenAI) -> None:
-    picked = [Upload("setup.exe", b"MZ"), Upload("huge.pdf", b"x" * 2048), Upload("README", b"hi"),
-              Upload("empty.txt", b"")]
+def test_unsupported_and_oversized_files_are_refused_before_any_request(
+    fake_openai: FakeOpenAI, client: OpenAI
+) -> None:
+    picked = [
+        Upload("setup.exe", b"MZ"),
+        Upload("huge.pdf", b"x" * 2048),
+        Upload("README", b"hi"),
+        Upload("empty.txt", b""),
+    ]
     rows = files.upload_files(client, "vs_any", picked, max_bytes=1024)
     assert [row.status for row in rows] == ["rejected"] * 4
     assert rows[0].error.startswith(".exe files are not supported by file search")
@@ -107,8 +114,9 @@ def test_size_limit_is_the_smaller_of_api_and_streamlit() -> None:
 
 def test_duplicate_names_are_allowed_but_flagged(client: OpenAI) -> None:
     store = files.create_store(client, "docs")
-    rows = files.upload_files(client, store.id, [Upload("a.md", b"1"), Upload("a.md", b"2"), Upload("b.md", b"3")],
-                              existing_names=["b.md"])
+    rows = files.upload_files(
+        client, store.id, [Upload("a.md", b"1"), Upload("a.md", b"2"), Upload("b.md", b"3")], existing_names=["b.md"]
+    )
     assert [(row.status, row.duplicate) for row in rows] == [("in_progress", True)] * 3
     assert files.check([Upload("c.md", b"x")]) == [FileRow("c.md", 1, "pending")]
 
@@ -147,8 +155,9 @@ def test_sdk_poll_helpers_work_against_the_double(fake_openai: FakeOpenAI, clien
     batch = client.vector_stores.file_batches.create_and_poll(store.id, file_ids=[uploaded.id], poll_interval_ms=1)
     assert batch.status == "completed" and batch.file_counts.completed == 1
     fake_openai.files.fail("x.txt", "Nothing to index.", code="unsupported_file")
-    failed = client.vector_stores.files.upload_and_poll(vector_store_id=store.id, file=("x.txt", b"x"),
-                                                        poll_interval_ms=1)
+    failed = client.vector_stores.files.upload_and_poll(
+        vector_store_id=store.id, file=("x.txt", b"x"), poll_interval_ms=1
+    )
     assert failed.status == "failed" and failed.last_error.code == "unsupported_file"
 
 
@@ -159,15 +168,18 @@ def test_double_replies_validate_against_the_sdk_types(client: OpenAI) -> None:
             TypeAdapter(model).validate_python(item, strict=False)
             assert set(item) <= set(model.model_fields), set(item) - set(model.model_fields)
 
-    store = client.vector_stores.with_raw_response.create(name="v", expires_after={"anchor": "last_active_at",
-                                                                                   "days": 1})
+    store = client.vector_stores.with_raw_response.create(
+        name="v", expires_after={"anchor": "last_active_at", "days": 1}
+    )
     vid = store.parse().id
     upload = client.files.with_raw_response.create(file=("v.md", b"v"), purpose="assistants")
     fid = upload.parse().id
     batch = client.vector_stores.file_batches.with_raw_response.create(vid, file_ids=[fid])
     bid = batch.parse().id
     for model, raw in [
-        (VectorStore, store), (FileObject, upload), (VectorStoreFileBatch, batch),
+        (VectorStore, store),
+        (FileObject, upload),
+        (VectorStoreFileBatch, batch),
         (VectorStore, client.vector_stores.with_raw_response.list()),
         (VectorStore, client.vector_stores.with_raw_response.update(vid, name="w")),
         (FileObject, client.files.with_raw_response.list()),
@@ -202,16 +214,22 @@ def test_png_becomes_an_inline_input_image() -> None:
     prepared = prepare("What is this?", [ChatFile("dot.png", "image/png", PNG)])
     assert prepared.parts == [
         {"type": "input_text", "text": "What is this?"},
-        {"type": "input_image", "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode(),
-         "detail": "auto"},
+        {
+            "type": "input_image",
+            "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode(),
+            "detail": "auto",
+        },
     ]
     assert prepared.images == [ChatFile("dot.png", "image/png", PNG)] and prepared.has_media
 
 
 def test_pdf_becomes_an_input_file() -> None:
     (_, part) = prepare("Summarise", [ChatFile("paper.pdf", "application/pdf", b"%PDF-1.7")]).parts
-    assert part == {"type": "input_file", "filename": "paper.pdf",
-                    "file_data": "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.7").decode()}
+    assert part == {
+        "type": "input_file",
+        "filename": "paper.pdf",
+        "file_data": "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.7").decode(),
+    }
 
 
 def test_image_url_in_the_text_becomes_an_input_image_by_url() -> None:
@@ -225,8 +243,9 @@ def test_image_url_in_the_text_becomes_an_input_image_by_url() -> None:
 
 
 def test_large_image_goes_by_file_id_through_the_uploader(fake_openai: FakeOpenAI, client: OpenAI) -> None:
-    prepared = prepare("", [ChatFile("big.jpg", "image/jpeg", PNG)], upload_image=files.vision_uploader(client),
-                       inline_limit=10)
+    prepared = prepare(
+        "", [ChatFile("big.jpg", "image/jpeg", PNG)], upload_image=files.vision_uploader(client), inline_limit=10
+    )
     (part,) = prepared.parts
     assert part["type"] == "input_image" and part["file_id"].startswith("file_")
     assert client.files.retrieve(part["file_id"]).purpose == "vision"

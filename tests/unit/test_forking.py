@@ -24,8 +24,11 @@ def test_a_long_copy_is_created_with_20_items_then_added_20_at_a_time(fake_opena
     items = [{"type": "message", "role": "user", "content": f"message {n}"} for n in range(45)]
     conversation_id = create_conversation(client, items, {"title": "Long"})
     sent = posts(fake_openai)
-    assert [path for path, _ in sent] == ["/conversations", f"/conversations/{conversation_id}/items",
-                                          f"/conversations/{conversation_id}/items"]
+    assert [path for path, _ in sent] == [
+        "/conversations",
+        f"/conversations/{conversation_id}/items",
+        f"/conversations/{conversation_id}/items",
+    ]
     assert [len(body["items"]) for _, body in sent] == [MAX_ITEMS, MAX_ITEMS, 5]
     assert sent[1][1]["items"][0]["content"] == "message 20"
     stored = fake_openai.store.items(conversation_id)
@@ -61,12 +64,17 @@ def test_a_failed_batch_takes_the_half_made_conversation_back(fake_openai: FakeO
 def test_tool_calls_and_messages_are_carried_reasoning_and_hosted_tools_are_said(fake_openai: FakeOpenAI) -> None:
     client = client_for(fake_openai)
     conversation = client.conversations.create(items=[])
-    fake_openai.queue(Reply(Reasoning(), WebSearch("weather"), FunctionCall("get_weather", {"city": "Oslo"},
-                                                                             call_id="call_1")),
-                      Reply(Message("Cold in Oslo.")), Seen())
+    fake_openai.queue(
+        Reply(Reasoning(), WebSearch("weather"), FunctionCall("get_weather", {"city": "Oslo"}, call_id="call_1")),
+        Reply(Message("Cold in Oslo.")),
+        Seen(),
+    )
     first = client.responses.create(model="gpt-5-mini", conversation=conversation.id, input="Weather in Oslo?")
-    client.responses.create(model="gpt-5-mini", conversation=conversation.id,
-                            input=[{"type": "function_call_output", "call_id": "call_1", "output": "-3 C"}])
+    client.responses.create(
+        model="gpt-5-mini",
+        conversation=conversation.id,
+        input=[{"type": "function_call_output", "call_id": "call_1", "output": "-3 C"}],
+    )
     assert first.status == "completed"
     copy = copy_until(client, conversation.id, 1, "Weather in Oslo?")
     created = posts(fake_openai)[-1][1]
@@ -85,8 +93,10 @@ def test_tool_calls_and_messages_are_carried_reasoning_and_hosted_tools_are_said
 
 
 def test_a_call_without_its_output_is_left_out_with_nothing_to_say() -> None:
-    items = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
-             {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "id": "fc_1"}]
+    items = [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "id": "fc_1"},
+    ]
     carried = carry(items)
     assert carried.items == [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]
     assert carried.note is None
@@ -94,11 +104,15 @@ def test_a_call_without_its_output_is_left_out_with_nothing_to_say() -> None:
 
 def test_attachments_keep_their_file_ids_and_turns_group_as_the_transcript_does() -> None:
     image = {"type": "input_image", "file_id": "file_1", "detail": "auto", "image_url": None}
-    items = [{"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "be brief"}]},
-             {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "look"}, image]},
-             {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "A cat."}]},
-             {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "more"}]}]
+    items = [
+        {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "be brief"}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "look"}, image]},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "A cat."}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "more"}]},
+    ]
     head, groups = turn_groups(items)
     assert len(head) == 1 and [len(g) for g in groups] == [2, 1]
-    assert carry(items[:3]).items[1]["content"] == [{"type": "input_text", "text": "look"},
-                                                    {"type": "input_image", "file_id": "file_1", "detail": "auto"}]
+    assert carry(items[:3]).items[1]["content"] == [
+        {"type": "input_text", "text": "look"},
+        {"type": "input_image", "file_id": "file_1", "detail": "auto"},
+    ]

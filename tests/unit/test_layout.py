@@ -27,15 +27,23 @@ def test_no_pages_folder_next_to_home() -> None:
 
 
 def test_every_page_home_routes_to_is_in_app_pages() -> None:
-    pages = [node.args[0].value for node in ast.walk(ast.parse((ROOT / "Home.py").read_text(encoding="utf-8")))
-             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"
-             and node.args and isinstance(node.args[0], ast.Constant)]
+    pages = [
+        node.args[0].value
+        for node in ast.walk(ast.parse((ROOT / "Home.py").read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", None) == "Page"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
     assert pages and all(p.startswith("app_pages/") and (ROOT / p).is_file() for p in pages), pages
     assert sorted(pages) == sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def test_core_and_store_never_import_streamlit_or_lib_ui() -> None:
-    offending = {str(path.relative_to(ROOT)): sorted(n for n in imported_modules(path)
-                                                     if n.split(".")[0] == "streamlit" or n.startswith("lib.ui"))
-                 for path in CORE}
+    offending = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in imported_modules(path) if n.split(".")[0] == "streamlit" or n.startswith("lib.ui")
+        )
+        for path in CORE
+    }
     assert {path: names for path, names in offending.items() if names} == {}

@@ -30,7 +30,10 @@ def test_only_blank_lines_after_start_count() -> None:
 
 
 def test_http_and_https_urls_become_links_with_an_escaped_title_and_their_host() -> None:
-    assert safe_link("Cats [and] dogs", "https://cats.example/a") == "[Cats \\[and\\] dogs (cats\\.example)](https://cats.example/a)"
+    assert (
+        safe_link("Cats [and] dogs", "https://cats.example/a")
+        == "[Cats \\[and\\] dogs (cats\\.example)](https://cats.example/a)"
+    )
     assert safe_link("Plain", "http://old.example") == "[Plain (old\\.example)](http://old.example)"
     assert safe_link("Loud", "HTTPS://loud.example") == "[Loud (loud\\.example)](HTTPS://loud.example)"
 
@@ -39,7 +42,16 @@ def test_spaces_and_parentheses_cannot_end_the_link_early() -> None:
     assert safe_link("Wiki", "https://w.example/a (b) c") == "[Wiki (w\\.example)](https://w.example/a%20%28b%29%20c)"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd",
-                                 "//evil.example/x", "ftp://files.example", ""])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "file:///etc/passwd",
+        "//evil.example/x",
+        "ftp://files.example",
+        "",
+    ],
+)
 def test_any_other_url_is_plain_text(url: str) -> None:
     assert safe_link("Click me!", url) == "Click me\\!"

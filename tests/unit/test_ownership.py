@@ -35,7 +35,8 @@ def test_scoped_tools_send_no_file_search_over_stores_of_others() -> None:
 def test_refusal_note_counts_and_never_repeats_the_ids() -> None:
     assert ownership.refused_note(["vs_x"]) == (
         "1 vector store in your settings is not yours, so file search leaves it out. "
-        "Pick your own stores on the Files page.")
+        "Pick your own stores on the Files page."
+    )
     assert ownership.refused_note(["vs_x", "vs_y"]).startswith("2 vector stores in your settings are not yours")
     assert "vs_x" not in ownership.refused_note(["vs_x", "vs_y"])
 

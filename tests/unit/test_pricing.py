@@ -27,8 +27,7 @@ def _prices(model: str, tier: str | None = None) -> dict[str, Decimal]:
     keys = ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok")
     rates = {key: getattr(price, key, None) for key in keys}
     # Tiered prices carry a base rate that applies below the first tier's start.
-    return {key: getattr(rate, "base", rate) / Decimal(1_000_000)
-            for key, rate in rates.items() if rate is not None}
+    return {key: getattr(rate, "base", rate) / Decimal(1_000_000) for key, rate in rates.items() if rate is not None}
 
 
 def _expected(model: str, usage: dict = USAGE, tier: str | None = None) -> float:

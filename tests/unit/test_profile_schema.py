@@ -12,12 +12,18 @@ from lib.strict_schema import make_strict, schema_problem, strict_problem
 from tests.app.test_profile_schema import OPEN_OBJECT, REASON, bad_profile
 
 
-@pytest.mark.parametrize(("schema", "reason"), [
-    (OPEN_OBJECT, REASON),
-    ("{not json", "Its structured-output schema is not usable: Not valid JSON: Expecting property name enclosed in "
-                  "double quotes at line 1, column 2."),
-    ({"type": "object"}, "Its structured-output schema is not usable: It must be the schema as JSON text."),
-])
+@pytest.mark.parametrize(
+    ("schema", "reason"),
+    [
+        (OPEN_OBJECT, REASON),
+        (
+            "{not json",
+            "Its structured-output schema is not usable: Not valid JSON: Expecting property name enclosed in "
+            "double quotes at line 1, column 2.",
+        ),
+        ({"type": "object"}, "Its structured-output schema is not usable: It must be the schema as JSON text."),
+    ],
+)
 def test_from_data_refuses_a_schema_setup_would_refuse(schema, reason: str) -> None:
     data = bad_profile()
     data["tools"]["json_schema"] = schema
@@ -30,7 +36,14 @@ def test_function_schemas_keep_the_rule_structured_output_is_checked_by() -> Non
     for tool in all_tools():
         assert strict_problem(tool.params_schema) is None, tool.name
         assert schema_problem(json.dumps(tool.params_schema)) is None, tool.name
-    made = make_strict({"type": "object", "properties": {"properties": {"type": "string"}, "type": {
-        "type": "object", "properties": {"x": {"type": "integer"}}}}})
+    made = make_strict(
+        {
+            "type": "object",
+            "properties": {
+                "properties": {"type": "string"},
+                "type": {"type": "object", "properties": {"x": {"type": "integer"}}},
+            },
+        }
+    )
     assert made["required"] == ["properties", "type"] and made["properties"]["type"]["additionalProperties"] is False
     assert strict_problem(made) is None  # a property may be called "properties" or "type"

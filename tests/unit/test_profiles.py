@@ -12,10 +12,16 @@ from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.tools import McpServer, ToolSettings
 
-TOOLS = ToolSettings(web_search=True, web_search_location=(("country", "GB"),), file_search=True,
-                     vector_store_ids=("vs_1",), functions=("get_weather",),
-                     mcp_servers=(McpServer("deepwiki", "https://mcp.example/sse", ("ask",),
-                                            (("Authorization", "Bearer secret-mcp"),), "never"),))
+TOOLS = ToolSettings(
+    web_search=True,
+    web_search_location=(("country", "GB"),),
+    file_search=True,
+    vector_store_ids=("vs_1",),
+    functions=("get_weather",),
+    mcp_servers=(
+        McpServer("deepwiki", "https://mcp.example/sse", ("ask",), (("Authorization", "Bearer secret-mcp"),), "never"),
+    ),
+)
 
 
 def test_round_trip_keeps_everything_but_secrets() -> None:
@@ -24,8 +30,9 @@ def test_round_trip_keeps_everything_but_secrets() -> None:
     assert "sk-never" not in json.dumps(data) and "secret-mcp" not in json.dumps(data)
     restored = from_data(data)
     assert (restored["model"], restored["instructions"], restored["temperature"]) == ("gpt-4.1", "Be kind.", 0.2)
-    expected = ToolSettings(**{**TOOLS.__dict__, "mcp_servers": (McpServer("deepwiki", "https://mcp.example/sse",
-                                                                           ("ask",), (), "never"),)})
+    expected = ToolSettings(
+        **{**TOOLS.__dict__, "mcp_servers": (McpServer("deepwiki", "https://mcp.example/sse", ("ask",), (), "never"),)}
+    )
     assert restored["tools"] == expected
 
 

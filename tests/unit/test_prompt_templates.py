@@ -21,7 +21,10 @@ from lib.prompt_templates import (
 
 def test_variables_are_found_once_in_order_of_first_use() -> None:
     assert variables("Hi {{ name }}, from {{city}}", "{{name}} again, {{input}} {{ 9bad }} {{a-b}}") == [
-        "name", "city", "input"]
+        "name",
+        "city",
+        "input",
+    ]
 
 
 def test_render_is_one_pass_so_a_value_cannot_pull_in_another_variable() -> None:
@@ -64,36 +67,53 @@ def test_diff_names_both_versions_and_only_what_changed() -> None:
 
 
 def test_export_then_import_keeps_every_version() -> None:
-    versions = [PromptVersion("b", 1, "B1"), PromptVersion("a", 2, "A2 {{x}}", "{{input}}", {"x": "1"}),
-                PromptVersion("a", 1, "A1")]
+    versions = [
+        PromptVersion("b", 1, "B1"),
+        PromptVersion("a", 2, "A2 {{x}}", "{{input}}", {"x": "1"}),
+        PromptVersion("a", 1, "A1"),
+    ]
     back = parse_import(to_export(versions))
     assert [(v.name, v.version, v.instructions, v.user_message, dict(v.defaults), v.source) for v in back] == [
-        ("a", 1, "A1", "", {}, "import"), ("a", 2, "A2 {{x}}", "{{input}}", {"x": "1"}, "import"),
-        ("b", 1, "B1", "", {}, "import")]
+        ("a", 1, "A1", "", {}, "import"),
+        ("a", 2, "A2 {{x}}", "{{input}}", {"x": "1"}, "import"),
+        ("b", 1, "B1", "", {}, "import"),
+    ]
 
 
 def test_openai_prompt_objects_import_with_their_variables() -> None:
-    objects = {"object": "list", "data": [
-        {"id": "pmpt_abc", "version": "3", "instructions": "Help with {{topic}}.",
-         "variables": {"topic": {"type": "input_text", "text": "billing"}}},
-        {"id": "pmpt_abc", "version": "1", "instructions": "Help."},
-    ]}
+    objects = {
+        "object": "list",
+        "data": [
+            {
+                "id": "pmpt_abc",
+                "version": "3",
+                "instructions": "Help with {{topic}}.",
+                "variables": {"topic": {"type": "input_text", "text": "billing"}},
+            },
+            {"id": "pmpt_abc", "version": "1", "instructions": "Help."},
+        ],
+    }
     found = parse_import(json.dumps(objects))
-    assert [(v.name, v.version, v.defaults) for v in found] == [("pmpt_abc", 1, {}),
-                                                                 ("pmpt_abc", 3, {"topic": "billing"})]
+    assert [(v.name, v.version, v.defaults) for v in found] == [
+        ("pmpt_abc", 1, {}),
+        ("pmpt_abc", 3, {"topic": "billing"}),
+    ]
     assert found[1].source == "OpenAI prompt pmpt_abc"
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ("not json", "not JSON"),
-    ("[]", "holds no prompts"),
-    ('{"id": "p", "instructions": ""}', "no instructions"),
-    ('{"id": "p", "instructions": "x", "variables": {"bad name": "1"}}', "not a variable name"),
-    ('{"id": "p", "instructions": "x", "version": "two"}', "is not a number"),
-    ('{"format": "responses-studio-prompts", "prompts": [{"name": "", "versions": [{}]}]}', "needs a name"),
-    ('{"id": "p", "instructions": 5}', '"instructions" must be text'),
-    ("[1, 2]", "list of objects"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("not json", "not JSON"),
+        ("[]", "holds no prompts"),
+        ('{"id": "p", "instructions": ""}', "no instructions"),
+        ('{"id": "p", "instructions": "x", "variables": {"bad name": "1"}}', "not a variable name"),
+        ('{"id": "p", "instructions": "x", "version": "two"}', "is not a number"),
+        ('{"format": "responses-studio-prompts", "prompts": [{"name": "", "versions": [{}]}]}', "needs a name"),
+        ('{"id": "p", "instructions": 5}', '"instructions" must be text'),
+        ("[1, 2]", "list of objects"),
+    ],
+)
 def test_bad_imports_say_what_is_wrong(raw: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_import(raw)

@@ -20,8 +20,12 @@ from tests.fake_openai import FakeOpenAI, Text
 
 def azure_env(fake: FakeOpenAI, **extra: str) -> dict[str, str]:
     endpoint = fake.base_url.removesuffix("/v1")
-    return {"AZURE_OPENAI_ENDPOINT": endpoint, "AZURE_OPENAI_API_KEY": "azure-key-123", "OPENAI_MODEL": "my-deploy",
-            **extra}
+    return {
+        "AZURE_OPENAI_ENDPOINT": endpoint,
+        "AZURE_OPENAI_API_KEY": "azure-key-123",
+        "OPENAI_MODEL": "my-deploy",
+        **extra,
+    }
 
 
 def test_azure_settings_come_from_the_sdk_variable_names(fake_openai: FakeOpenAI) -> None:
@@ -57,7 +61,9 @@ def test_missing_or_malformed_settings_are_named_with_an_example() -> None:
     assert "e.g. https://my-resource.openai.azure.com" in missing_setting(Settings(provider="azure", api_key="k"))
     bad = missing_setting(Settings(provider="azure", api_key="k", azure_endpoint="my-resource.openai.azure.com"))
     assert bad.startswith("AZURE_OPENAI_ENDPOINT must be an https:// URL")
-    assert "AZURE_OPENAI_API_KEY" in missing_setting(Settings(provider="azure", azure_endpoint="https://x.openai.azure.com"))
+    assert "AZURE_OPENAI_API_KEY" in missing_setting(
+        Settings(provider="azure", azure_endpoint="https://x.openai.azure.com")
+    )
     assert missing_setting(Settings()).startswith("Add your OpenAI API key")
     assert missing_setting(Settings(provider="compatible", base_url="http://localhost:8000/v1")) is None
     assert "OPENAI_BASE_URL" in missing_setting(Settings(provider="compatible"))
@@ -95,7 +101,8 @@ def double_endpoint(fake: FakeOpenAI, field: str) -> str:
 
 
 EVERY_CONNECTION = [pytest.param(p, {}, id=p.kind) for p in PROVIDERS.values()] + [
-    pytest.param(AZURE, {"api_version": "v1"}, id="azure-v1")]
+    pytest.param(AZURE, {"api_version": "v1"}, id="azure-v1")
+]
 
 
 @pytest.mark.parametrize(("provider", "extra"), EVERY_CONNECTION)
@@ -103,8 +110,13 @@ def test_every_provider_chats_and_its_view_as_code_sends_the_same_request(
     fake_openai: FakeOpenAI, monkeypatch, provider: Provider, extra: dict[str, str]
 ) -> None:
     key = f"{provider.kind}-key-0123456789"
-    s = Settings(provider=provider.kind, api_key=key, model="my-model",
-                 **{provider.endpoint_field: double_endpoint(fake_openai, provider.endpoint_field)}, **extra)
+    s = Settings(
+        provider=provider.kind,
+        api_key=key,
+        model="my-model",
+        **{provider.endpoint_field: double_endpoint(fake_openai, provider.endpoint_field)},
+        **extra,
+    )
     assert missing_setting(s) is None
     fake_openai.queue(Text("From the app."), Text("From the code."))
     turn = list(chat.run_turn(build_client(s), s, Thread(), "Hi"))[-1]
@@ -130,12 +142,20 @@ def test_every_provider_chats_and_its_view_as_code_sends_the_same_request(
     if shutil.which("curl"):
         command = curl_command({"model": "my-model", "input": "hi"}, **target)
         assert key not in command
-        done = subprocess.run(["bash", "-c", command], env=os.environ | {connection.key_env: key},
-                              capture_output=True, text=True, timeout=20)
+        done = subprocess.run(
+            ["bash", "-c", command],
+            env=os.environ | {connection.key_env: key},
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         assert done.returncode == 0, done.stderr
         by_curl = fake_openai.requests[-1]
-        assert (by_curl.path, by_curl.query, by_curl.body) == (by_app.path, by_app.query,
-                                                               {"model": "my-model", "input": "hi"})
+        assert (by_curl.path, by_curl.query, by_curl.body) == (
+            by_app.path,
+            by_app.query,
+            {"model": "my-model", "input": "hi"},
+        )
         assert by_curl.headers[header.lower()] == value
 
 
@@ -147,10 +167,16 @@ def test_every_provider_names_what_is_missing_and_is_read_from_its_variables(pro
         assert provider.endpoint_env in problem and provider.endpoint_example in problem
     else:
         assert problem == provider.missing_key
-    env = {provider.key_envs[0]: "k-env", provider.endpoint_env: provider.endpoint_example,
-           "OPENAI_PROVIDER": provider.kind}
+    env = {
+        provider.key_envs[0]: "k-env",
+        provider.endpoint_env: provider.endpoint_example,
+        "OPENAI_PROVIDER": provider.kind,
+    }
     s = resolve({}, {}, env, {})
-    assert (s.provider, s.api_key, getattr(s, provider.endpoint_field)) == (provider.kind, "k-env",
-                                                                            provider.endpoint_example)
+    assert (s.provider, s.api_key, getattr(s, provider.endpoint_field)) == (
+        provider.kind,
+        "k-env",
+        provider.endpoint_example,
+    )
     assert ENV_NAMES[provider.endpoint_field] == provider.endpoint_env
     assert provider_for(provider.kind) is provider and provider.connection(s).sdk in SDK_CLIENTS

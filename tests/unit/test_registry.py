@@ -70,22 +70,27 @@ def _tools(*funcs: object) -> dict[str, FunctionTool]:
 
 
 def test_get_weather_schema_is_exactly_the_strict_tool() -> None:
-    assert schema_for(["get_weather"]) == [{
-        "type": "function",
-        "name": "get_weather",
-        "description": "Get the current weather for a location.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "location": {"type": "string", "description": 'City and country, e.g. "Paris, France".'},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"],
-                         "description": "Temperature unit to report."},
+    assert schema_for(["get_weather"]) == [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "description": "Get the current weather for a location.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "location": {"type": "string", "description": 'City and country, e.g. "Paris, France".'},
+                    "unit": {
+                        "type": "string",
+                        "enum": ["celsius", "fahrenheit"],
+                        "description": "Temperature unit to report.",
+                    },
+                },
+                "required": ["location", "unit"],
+                "additionalProperties": False,
             },
-            "required": ["location", "unit"],
-            "additionalProperties": False,
-        },
-        "strict": True,
-    }]
+            "strict": True,
+        }
+    ]
 
 
 def test_builtins_are_auto_loaded_with_cards() -> None:
@@ -105,8 +110,7 @@ def test_nested_optional_literal_and_docstring_schema() -> None:
     schema = tool.params_schema
     point = {
         "type": "object",
-        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"},
-                       "label": {"type": ["string", "null"]}},
+        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "label": {"type": ["string", "null"]}},
         "required": ["lat", "lon", "label"],
         "additionalProperties": False,
     }
@@ -121,13 +125,16 @@ def test_nested_optional_literal_and_docstring_schema() -> None:
     assert schema["$defs"]["Point"] == {**point, "description": "A point on the map."}
     assert props["window"] == {"anyOf": [{"$ref": "#/$defs/Window"}, {"type": "null"}]}
     assert schema["$defs"]["Window"] == {
-        "type": "object", "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
-        "required": ["start", "end"], "additionalProperties": False,
+        "type": "object",
+        "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+        "required": ["start", "end"],
+        "additionalProperties": False,
     }
-    assert props["limit"] == {"type": ["integer", "null"],
-                              "description": "Maximum number of places, none for the default."}
-    assert props["sort"] == {"type": "string", "enum": ["distance", "rating"],
-                             "description": "Order of the results."}
+    assert props["limit"] == {
+        "type": ["integer", "null"],
+        "description": "Maximum number of places, none for the default.",
+    }
+    assert props["sort"] == {"type": "string", "enum": ["distance", "rating"], "description": "Order of the results."}
     dumped = json.dumps(schema)
     assert '"default":' not in dumped and '"title":' not in dumped
 
@@ -147,8 +154,14 @@ def test_open_dict_and_untyped_params_are_refused_at_registration() -> None:
 
 def test_run_call_validates_and_passes_models() -> None:
     tools = _tools(search_places)
-    args = {"query": "tea", "near": {"lat": 1, "lon": 2, "label": None}, "stops": [],
-            "window": None, "limit": 2, "sort": "rating"}
+    args = {
+        "query": "tea",
+        "near": {"lat": 1, "lon": 2, "label": None},
+        "stops": [],
+        "window": None,
+        "limit": 2,
+        "sort": "rating",
+    }
     result = run_call("search_places", json.dumps(args), tools)
     assert result == type(result)(output='["tea","tea"]', error=None, value=["tea", "tea"])
 
@@ -159,14 +172,17 @@ def test_run_call_happy_path_and_string_output() -> None:
     assert run_call("slow", '{"label": "hi", "seconds": 0}', _tools(slow)).output == "hi"
 
 
-@pytest.mark.parametrize(("arguments", "error"), [
-    ('{"a": 1, "b": ', "JSONDecodeError: "),
-    ('{"a": 1}', "ValidationError: invalid arguments for divide: b: Field required"),
-    ('{"a": "x", "b": 2}', "ValidationError: invalid arguments for divide: a: Input should be a valid"),
-    ('{"a": 1, "b": 2, "c": 3}', "ValidationError: invalid arguments for divide: c: Extra inputs"),
-    ('{"a": 1, "b": 0}', "ZeroDivisionError: float division by zero"),
-    ("[1, 2]", "TypeError: arguments must be a JSON object, got list"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ('{"a": 1, "b": ', "JSONDecodeError: "),
+        ('{"a": 1}', "ValidationError: invalid arguments for divide: b: Field required"),
+        ('{"a": "x", "b": 2}', "ValidationError: invalid arguments for divide: a: Input should be a valid"),
+        ('{"a": 1, "b": 2, "c": 3}', "ValidationError: invalid arguments for divide: c: Extra inputs"),
+        ('{"a": 1, "b": 0}', "ZeroDivisionError: float division by zero"),
+        ("[1, 2]", "TypeError: arguments must be a JSON object, got list"),
+    ],
+)
 def test_run_call_turns_every_failure_into_error_text(arguments: str, error: str) -> None:
     result = run_call("divide", arguments, _tools(divide))
     assert result.error is not None and result.error.startswith(error)
@@ -205,9 +221,11 @@ def test_run_calls_timeout_gives_an_error_result_for_the_stuck_call_only() -> No
         """Echo the label."""
         return label
 
-    calls = [("call_stuck", "stuck", '{"label": "late"}'),
-             ("call_fast", "fast", '{"label": "fast"}'),
-             ("call_bad", "fast", "{}")]
+    calls = [
+        ("call_stuck", "stuck", '{"label": "late"}'),
+        ("call_fast", "fast", '{"label": "fast"}'),
+        ("call_bad", "fast", "{}"),
+    ]
     try:
         results = run_calls(calls, timeout=0.2, tools=_tools(stuck, fast))
     finally:
@@ -221,19 +239,38 @@ def test_run_calls_timeout_gives_an_error_result_for_the_stuck_call_only() -> No
     assert run_calls([]) == []
 
 
-@pytest.mark.parametrize("expression", [
-    "__import__('os')", "9 ** 9 ** 9", "10 ** 5000", "(2 ** 1000) ** 1000", "1e308 * 10",
-    "x + 1", "[1, 2]", "1 if 1 else 2", "'a' * 3", "(-8) ** 0.5", "1 / 0", "1 +",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os')",
+        "9 ** 9 ** 9",
+        "10 ** 5000",
+        "(2 ** 1000) ** 1000",
+        "1e308 * 10",
+        "x + 1",
+        "[1, 2]",
+        "1 if 1 else 2",
+        "'a' * 3",
+        "(-8) ** 0.5",
+        "1 / 0",
+        "1 +",
+    ],
+)
 def test_calculator_rejects_everything_but_bounded_arithmetic(expression: str) -> None:
     result = run_call("calculate", json.dumps({"expression": expression}))
     assert result.error is not None and result.error.startswith("ValueError: ")
 
 
-@pytest.mark.parametrize(("expression", "value"), [
-    ("(2 + 3) * 4 ** 2", 80.0), ("-2 ** 2", -4.0), ("7 // 2 + 7 % 3", 4.0), ("1 / 4", 0.25),
-    ("2 ** -1", 0.5),
-])
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ("(2 + 3) * 4 ** 2", 80.0),
+        ("-2 ** 2", -4.0),
+        ("7 // 2 + 7 % 3", 4.0),
+        ("1 / 4", 0.25),
+        ("2 ** -1", 0.5),
+    ],
+)
 def test_calculator_arithmetic(expression: str, value: float) -> None:
     result = run_call("calculate", json.dumps({"expression": expression}))
     assert (result.value, result.output) == (value, json.dumps(value))
@@ -244,8 +281,9 @@ def test_current_time_good_and_bad_zone() -> None:
     assert good.error is None and good.value["timezone"] == "Asia/Tokyo"
     assert good.value["utc_offset"] == "+0900"
     bad = run_call("current_time", '{"timezone": "Mars/Olympus_Mons"}')
-    assert bad.output == ("Error: ValueError: unknown time zone 'Mars/Olympus_Mons'; "
-                          "use an IANA name like 'Europe/Paris'")
+    assert bad.output == (
+        "Error: ValueError: unknown time zone 'Mars/Olympus_Mons'; use an IANA name like 'Europe/Paris'"
+    )
 
 
 def test_weather_is_simulated_and_deterministic_offline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,8 +292,15 @@ def test_weather_is_simulated_and_deterministic_offline(monkeypatch: pytest.Monk
     again = run_call("get_weather", '{"location": " paris, france ", "unit": "celsius"}')
     fahrenheit = run_call("get_weather", '{"location": "Paris, France", "unit": "fahrenheit"}')
     assert first.error is None and first.value["source"] == "simulated"
-    assert set(first.value) == {"location", "temperature", "unit", "conditions",
-                                "humidity_percent", "wind_kph", "source"}
+    assert set(first.value) == {
+        "location",
+        "temperature",
+        "unit",
+        "conditions",
+        "humidity_percent",
+        "wind_kph",
+        "source",
+    }
     assert again.value["temperature"] == first.value["temperature"]
     assert fahrenheit.value["temperature"] == round(first.value["temperature"] * 9 / 5 + 32, 1)
     assert run_call("get_weather", '{"location": "Oslo", "unit": "celsius"}').value != first.value
@@ -275,7 +320,9 @@ def test_decorator_bare_and_with_options(monkeypatch: pytest.MonkeyPatch) -> Non
 
     assert echo("hi") == "hi"  # the decorator hands back the plain function
     assert [(t.name, t.description, t.card) for t in all_tools()] == [
-        ("echo", "Echo the text.", None), ("shout", "Upper-case the text.", "banner")]
+        ("echo", "Echo the text.", None),
+        ("shout", "Upper-case the text.", "banner"),
+    ]
     assert run_call("shout", '{"text": "hi"}').output == "HI"
 
 
@@ -291,10 +338,12 @@ def test_a_second_function_cannot_take_a_registered_name() -> None:
 
 def test_live_weather_maps_open_meteo(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = {
-        "https://geocoding-api.open-meteo.com/v1/search":
-            {"results": [{"name": "Paris", "country": "France", "latitude": 48.85, "longitude": 2.35}]},
-        "https://api.open-meteo.com/v1/forecast": {"current": {
-            "temperature_2m": 12.5, "relative_humidity_2m": 80, "wind_speed_10m": 9.4, "weather_code": 63}},
+        "https://geocoding-api.open-meteo.com/v1/search": {
+            "results": [{"name": "Paris", "country": "France", "latitude": 48.85, "longitude": 2.35}]
+        },
+        "https://api.open-meteo.com/v1/forecast": {
+            "current": {"temperature_2m": 12.5, "relative_humidity_2m": 80, "wind_speed_10m": 9.4, "weather_code": 63}
+        },
     }
     asked: list[tuple[str, dict[str, object]]] = []
 
@@ -305,7 +354,13 @@ def test_live_weather_maps_open_meteo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEATHER_LIVE", "1")
     monkeypatch.setattr(weather, "_get_json", fake_get_json)
     result = run_call("get_weather", '{"location": "Paris, France", "unit": "fahrenheit"}')
-    assert result.value == {"location": "Paris, France", "temperature": 12.5, "unit": "fahrenheit",
-                            "conditions": "rain", "humidity_percent": 80, "wind_kph": 9.4,
-                            "source": "open-meteo.com"}
+    assert result.value == {
+        "location": "Paris, France",
+        "temperature": 12.5,
+        "unit": "fahrenheit",
+        "conditions": "rain",
+        "humidity_percent": 80,
+        "wind_kph": 9.4,
+        "source": "open-meteo.com",
+    }
     assert asked[0][1]["name"] == "Paris" and asked[1][1]["temperature_unit"] == "fahrenheit"

@@ -19,21 +19,38 @@ def test_nothing_set_adds_nothing() -> None:
 
 
 def test_every_field_lands_where_the_api_takes_it() -> None:
-    options = RequestOptions(truncation="auto", max_output_tokens=500, max_tool_calls=2, parallel_tool_calls=False,
-                             verbosity="high", service_tier="priority", prompt_cache_key="k1",
-                             prompt_cache_retention="in_memory", include=("message.output_text.logprobs",),
-                             top_logprobs=0)
+    options = RequestOptions(
+        truncation="auto",
+        max_output_tokens=500,
+        max_tool_calls=2,
+        parallel_tool_calls=False,
+        verbosity="high",
+        service_tier="priority",
+        prompt_cache_key="k1",
+        prompt_cache_retention="in_memory",
+        include=("message.output_text.logprobs",),
+        top_logprobs=0,
+    )
     request = {**BASE, "text": {"format": {"type": "json_schema"}}, "include": ["file_search_call.results"]}
     assert with_options(request, options) == {
-        **BASE, "truncation": "auto", "max_output_tokens": 500, "max_tool_calls": 2, "parallel_tool_calls": False,
-        "service_tier": "priority", "prompt_cache_key": "k1", "prompt_cache_retention": "in_memory",
-        "top_logprobs": 0, "text": {"format": {"type": "json_schema"}, "verbosity": "high"},
+        **BASE,
+        "truncation": "auto",
+        "max_output_tokens": 500,
+        "max_tool_calls": 2,
+        "parallel_tool_calls": False,
+        "service_tier": "priority",
+        "prompt_cache_key": "k1",
+        "prompt_cache_retention": "in_memory",
+        "top_logprobs": 0,
+        "text": {"format": {"type": "json_schema"}, "verbosity": "high"},
         "include": ["file_search_call.results", "message.output_text.logprobs"],
     }
 
 
-@pytest.mark.parametrize(("chosen", "cap", "sent"), [(None, 777, 777), (5000, 777, 777), (100, 777, 100),
-                                                     (100, None, 100), (None, None, None)])
+@pytest.mark.parametrize(
+    ("chosen", "cap", "sent"),
+    [(None, 777, 777), (5000, 777, 777), (100, 777, 100), (100, None, 100), (None, None, None)],
+)
 def test_the_owners_cap_always_wins(chosen, cap, sent) -> None:
     request = with_options(BASE, RequestOptions(max_output_tokens=chosen), cap=cap)
     assert request.get("max_output_tokens") == sent
@@ -41,16 +58,23 @@ def test_the_owners_cap_always_wins(chosen, cap, sent) -> None:
 
 def test_tool_choice_shapes() -> None:
     assert tool_choice(RequestOptions(tool_choice="required")) == "required"
-    assert tool_choice(RequestOptions(tool_choice="function:get_weather")) == {"type": "function",
-                                                                              "name": "get_weather"}
+    assert tool_choice(RequestOptions(tool_choice="function:get_weather")) == {
+        "type": "function",
+        "name": "get_weather",
+    }
     assert tool_choice(RequestOptions(tool_choice="mcp:docs")) == {"type": "mcp", "server_label": "docs"}
     assert tool_choice(RequestOptions(tool_choice="file_search")) == {"type": "file_search"}
     # web_search is not a ToolChoiceTypes value: forcing it is an allowed_tools list of one, required.
     assert tool_choice(RequestOptions(tool_choice="web_search")) == {
-        "type": "allowed_tools", "mode": "required", "tools": [{"type": "web_search"}]}
+        "type": "allowed_tools",
+        "mode": "required",
+        "tools": [{"type": "web_search"}],
+    }
     assert tool_choice(RequestOptions(allowed_tools=("web_search", "function:calculate"))) == {
-        "type": "allowed_tools", "mode": "auto",
-        "tools": [{"type": "web_search"}, {"type": "function", "name": "calculate"}]}
+        "type": "allowed_tools",
+        "mode": "auto",
+        "tools": [{"type": "web_search"}, {"type": "function", "name": "calculate"}],
+    }
 
 
 def test_the_chat_request_carries_the_options_and_a_choice_only_with_tools() -> None:
@@ -77,7 +101,11 @@ def test_profiles_carry_the_options_and_refuse_bad_ones() -> None:
     assert data["options"]["service_tier"] == "flex"
     assert profiles.from_data(data)["options"] == options
     assert profiles.from_data({k: v for k, v in data.items() if k != "options"})["options"] == RequestOptions()
-    for bad, says in (({"service_tier": "turbo"}, "service_tier"), ({"max_output_tokens": "lots"}, "lots"),
-                      ({"colour": "red"}, "colour"), ({"include": ["x.y"]}, "x.y")):
+    for bad, says in (
+        ({"service_tier": "turbo"}, "service_tier"),
+        ({"max_output_tokens": "lots"}, "lots"),
+        ({"colour": "red"}, "colour"),
+        ({"include": ["x.y"]}, "x.y"),
+    ):
         with pytest.raises(ValueError, match=says):
             from_data(bad)

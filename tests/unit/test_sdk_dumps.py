@@ -38,22 +38,31 @@ def test_streamed_web_search_items_fold_without_warnings_and_keep_every_field(fa
     turn = Turn(prompt="How long do cats sleep?")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a PydanticSerializationUnexpectedValue warning fails the test
-        for event in client(fake_openai).responses.create(model="gpt-5-mini", input=turn.prompt, stream=True,
-                                                          include=["web_search_call.action.sources"]):
+        for event in client(fake_openai).responses.create(
+            model="gpt-5-mini", input=turn.prompt, stream=True, include=["web_search_call.action.sources"]
+        ):
             apply(turn, event)
     sent = fake_openai.store.response(turn.response_id).response["output"]
     assert [item.data for item in turn.items] == without_nulls(sent)
     assert turn.items[0].data["action"]["sources"][1] == {"type": "api", "name": "oai-weather"}
-    assert turn.items[2].data["action"] == {"type": "find_in_page", "url": "https://cats.example/sleep",
-                                            "pattern": "16 hours"}
+    assert turn.items[2].data["action"] == {
+        "type": "find_in_page",
+        "url": "https://cats.example/sleep",
+        "pattern": "16 hours",
+    }
 
 
 def test_a_reloaded_conversation_keeps_its_web_search_items_without_warnings(fake_openai: FakeOpenAI) -> None:
     fake_openai.queue(REPLY)
     api = client(fake_openai)
     conversation = api.conversations.create()
-    for _ in api.responses.create(model="gpt-5-mini", input="Sleep?", stream=True, conversation=conversation.id,
-                                  include=["web_search_call.action.sources"]):
+    for _ in api.responses.create(
+        model="gpt-5-mini",
+        input="Sleep?",
+        stream=True,
+        conversation=conversation.id,
+        include=["web_search_call.action.sources"],
+    ):
         pass
     with warnings.catch_warnings():
         warnings.simplefilter("error")

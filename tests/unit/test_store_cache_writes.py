@@ -22,13 +22,17 @@ def record(rid: str, **fields) -> ResponseRecord:
 
 
 def test_cache_writes_round_trip_sort_and_leave_the_rollups_right(history_store: HistoryStore) -> None:
-    history_store.record_response(record("r1", input_tokens=1000, cached_tokens=200, cache_write_tokens=700,
-                                         cost_usd=0.5))
+    history_store.record_response(
+        record("r1", input_tokens=1000, cached_tokens=200, cache_write_tokens=700, cost_usd=0.5)
+    )
     history_store.record_response(record("r2", input_tokens=10, cache_write_tokens=3, cost_usd=0.25))
     history_store.record_response(record("r3", input_tokens=5))
     rows = history_store.responses(ResponseFilter(owner=A), order_by="cache_write_tokens")
     assert [(r["id"], r["cache_write_tokens"], r["cached_tokens"]) for r in rows] == [
-        ("r1", 700, 200), ("r2", 3, 0), ("r3", 0, 0)]
+        ("r1", 700, 200),
+        ("r2", 3, 0),
+        ("r3", 0, 0),
+    ]
     # An upsert and a delete go through the same rollup triggers as before the column existed.
     history_store.record_response(record("r2", input_tokens=20, cache_write_tokens=9, cost_usd=0.75))
     history_store.delete_response(A, "r3")
@@ -46,11 +50,14 @@ def test_rows_recorded_before_migration_6_read_as_no_cache_writes(store_url: str
             if version < 6:
                 step(conn)
                 conn.execute(insert(schema_version).values(version=version, name=name, applied_at=utcnow()))
-        conn.execute(text(
-            "INSERT INTO responses (id, owner, model, status, input_tokens, cached_tokens, output_tokens, "
-            "reasoning_tokens, cost_usd, tools, input_preview, output_preview, created_at) VALUES "
-            "('old', :owner, 'gpt-5', 'completed', 100, 10, 5, 0, 0.001, '[]', 'hi', 'yo', :at)"
-        ), {"owner": A, "at": T0})
+        conn.execute(
+            text(
+                "INSERT INTO responses (id, owner, model, status, input_tokens, cached_tokens, output_tokens, "
+                "reasoning_tokens, cost_usd, tools, input_preview, output_preview, created_at) VALUES "
+                "('old', :owner, 'gpt-5', 'completed', 100, 10, 5, 0, 0.001, '[]', 'hi', 'yo', :at)"
+            ),
+            {"owner": A, "at": T0},
+        )
     engine.dispose()
     store = HistoryStore(store_url)  # migrates to the latest version
     try:

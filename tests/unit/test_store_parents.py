@@ -14,11 +14,15 @@ ANN, BOB = "user:ann@example.com", "user:bob@example.com"
 
 def test_a_fork_records_its_parent_and_lists_it(history_store: HistoryStore) -> None:  # noqa: F811
     history_store.upsert_conversation("conv_root", ANN, title="Root")
-    history_store.upsert_conversation("conv_fork", ANN, title="Fork", parent_conversation_id="conv_root",
-                                      parent_response_id="resp_2")
+    history_store.upsert_conversation(
+        "conv_fork", ANN, title="Fork", parent_conversation_id="conv_root", parent_response_id="resp_2"
+    )
     with history_store.engine.connect() as conn:
-        rows = conn.execute(select(conversations.c.id, conversations.c.parent_conversation_id,
-                                   conversations.c.parent_response_id).order_by(conversations.c.id)).all()
+        rows = conn.execute(
+            select(
+                conversations.c.id, conversations.c.parent_conversation_id, conversations.c.parent_response_id
+            ).order_by(conversations.c.id)
+        ).all()
     assert [tuple(r) for r in rows] == [("conv_fork", "conv_root", "resp_2"), ("conv_root", None, None)]
     listed = {row["id"]: row for row in history_store.conversations(ANN)}
     assert listed["conv_fork"]["parent_conversation_id"] == "conv_root"
@@ -44,9 +48,13 @@ def test_migration_7_adds_the_columns_to_a_database_at_version_5(store_url: str)
         for column in ("parent_conversation_id", "parent_response_id"):
             conn.execute(text(f"ALTER TABLE conversations DROP COLUMN {column}"))
         conn.execute(schema_version.delete().where(schema_version.c.version == 7))
-        conn.execute(text("INSERT INTO conversations (id, owner, status, metadata, created_at, updated_at, "
-                          "last_used_at) VALUES ('conv_old', 'o', 'active', '{}', '2026-01-01 00:00:00', "
-                          "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO conversations (id, owner, status, metadata, created_at, updated_at, "
+                "last_used_at) VALUES ('conv_old', 'o', 'active', '{}', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
     assert migrate(engine.execution_options(isolation_level="SERIALIZABLE")) == MIGRATIONS[-1][0]
     with engine.connect() as conn:
         names = {c["name"] for c in inspect(conn).get_columns("conversations")}

@@ -18,7 +18,9 @@ def test_each_save_is_a_new_version_and_unchanged_text_adds_none(history_store: 
     again = prompts.save(A, PromptVersion("support", 0, "Be kind to {{name}}.", "Hi {{input}}", {"name": "Ann"}))
     assert (first.version, second.version, again.version) == (1, 2, 2)
     assert [(v.version, v.instructions, v.user_message, dict(v.defaults)) for v in prompts.versions(A, "support")] == [
-        (2, "Be kind to {{name}}.", "Hi {{input}}", {"name": "Ann"}), (1, "Be kind.", "", {})]
+        (2, "Be kind to {{name}}.", "Hi {{input}}", {"name": "Ann"}),
+        (1, "Be kind.", "", {}),
+    ]
     assert prompts.get(A, "support").version == 2
     assert prompts.get(A, "support", 1).instructions == "Be kind."
     assert prompts.get(A, "support", 7) is None

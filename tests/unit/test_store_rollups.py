@@ -23,20 +23,26 @@ def expected(store: HistoryStore, f: ResponseFilter) -> dict[str, Any]:
     """Count, sums and per-day-and-model sums of the stored rows the filter selects, in Python."""
     rows = list(store.iter_responses(ResponseFilter(owner=f.owner)))
     chosen = [
-        r for r in rows
-        if (not f.models or r["model"] in f.models) and (not f.statuses or r["status"] in f.statuses)
-        and (f.since is None or r["created_at"] >= f.since) and (f.until is None or r["created_at"] < f.until)
+        r
+        for r in rows
+        if (not f.models or r["model"] in f.models)
+        and (not f.statuses or r["status"] in f.statuses)
+        and (f.since is None or r["created_at"] >= f.since)
+        and (f.until is None or r["created_at"] < f.until)
     ]
     days: dict[tuple[date, str], list[dict]] = defaultdict(list)
     for r in chosen:
         days[(r["created_at"].astimezone(UTC).date(), r["model"])].append(r)
     return {
         "count": len(chosen),
-        "tokens": [sum(r[k] for r in chosen) for k in ("input_tokens", "cached_tokens", "output_tokens",
-                                                       "reasoning_tokens")],
+        "tokens": [
+            sum(r[k] for r in chosen) for k in ("input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens")
+        ],
         "cost": sum(r["cost_usd"] or 0 for r in chosen),
-        "daily": [(day, model, len(rs), sum(r["input_tokens"] + r["output_tokens"] for r in rs))
-                  for (day, model), rs in sorted(days.items())],
+        "daily": [
+            (day, model, len(rs), sum(r["input_tokens"] + r["output_tokens"] for r in rs))
+            for (day, model), rs in sorted(days.items())
+        ],
         "models": sorted({r["model"] for r in rows}),
         "tools": sorted({t for r in rows for t in r["tools"]}),
     }
@@ -75,10 +81,17 @@ def test_rollups_follow_inserts_updates_and_deletes(history_store):  # noqa: F81
 
     # Updated in place: a background response finishing, moved to another day, model and tools.
     for r in mine[:6]:
-        history_store.record_response(replace(
-            r, status="completed", model="gpt-5", input_tokens=r.input_tokens + 1000, cost_usd=0.25,
-            created_at=r.created_at + timedelta(days=1), tools=("image_generation", "web_search"),
-        ))
+        history_store.record_response(
+            replace(
+                r,
+                status="completed",
+                model="gpt-5",
+                input_tokens=r.input_tokens + 1000,
+                cost_usd=0.25,
+                created_at=r.created_at + timedelta(days=1),
+                tools=("image_generation", "web_search"),
+            )
+        )
     history_store.delete_response(A, mine[10].id)
     assert history_store.delete_conversation(A, "conv_A1")
     for f in FILTERS:
@@ -101,10 +114,12 @@ def test_filters_the_rollups_cannot_answer_read_the_rows(history_store):  # noqa
     by_tool = ResponseFilter(owner=A, tool="web_search")
     assert history_store.count_responses(by_tool) == sum("web_search" in r["tools"] for r in everything)
     assert history_store.totals(ResponseFilter(owner=A, text="rome"))["responses"] == sum(
-        "Rome" in r["input_preview"] for r in everything)
+        "Rome" in r["input_preview"] for r in everything
+    )
     in_conversation = ResponseFilter(owner=A, conversation_id="conv_A2")
     assert sum(r["responses"] for r in history_store.daily_usage(in_conversation)) == sum(
-        r["conversation_id"] == "conv_A2" for r in everything)
+        r["conversation_id"] == "conv_A2" for r in everything
+    )
 
 
 def test_migration_5_sums_the_rows_already_stored(store_url):  # noqa: F811
@@ -116,17 +131,49 @@ def test_migration_5_sums_the_rows_already_stored(store_url):  # noqa: F811
                 if version < 5:
                     step(conn)
                     conn.execute(insert(schema_version).values(version=version, name=name, applied_at=T0))
-            conn.execute(insert(conversations), [{
-                "id": f"conv_{n}", "owner": owner, "title": None, "model": "m", "status": "active", "metadata": {},
-                "created_at": T0, "updated_at": T0, "last_used_at": T0} for n, owner in enumerate((A, A, B))])
-            conn.execute(insert(responses), [{
-                "id": r.id, "conversation_id": f"conv_{i % 2}" if r.owner == A else "conv_2",
-                "previous_response_id": None, "owner": r.owner, "model": r.model, "status": r.status,
-                "input_tokens": r.input_tokens, "cached_tokens": r.cached_tokens, "output_tokens": r.output_tokens,
-                "reasoning_tokens": r.reasoning_tokens, "cost_usd": r.cost_usd, "latency_ms": r.latency_ms,
-                "ttft_ms": r.ttft_ms, "tools": list(r.tools), "input_preview": "", "output_preview": "",
-                "error": None, "created_at": r.created_at,
-            } for i, r in enumerate(seed_records(A, n=20) + seed_records(B, n=5))])
+            conn.execute(
+                insert(conversations),
+                [
+                    {
+                        "id": f"conv_{n}",
+                        "owner": owner,
+                        "title": None,
+                        "model": "m",
+                        "status": "active",
+                        "metadata": {},
+                        "created_at": T0,
+                        "updated_at": T0,
+                        "last_used_at": T0,
+                    }
+                    for n, owner in enumerate((A, A, B))
+                ],
+            )
+            conn.execute(
+                insert(responses),
+                [
+                    {
+                        "id": r.id,
+                        "conversation_id": f"conv_{i % 2}" if r.owner == A else "conv_2",
+                        "previous_response_id": None,
+                        "owner": r.owner,
+                        "model": r.model,
+                        "status": r.status,
+                        "input_tokens": r.input_tokens,
+                        "cached_tokens": r.cached_tokens,
+                        "output_tokens": r.output_tokens,
+                        "reasoning_tokens": r.reasoning_tokens,
+                        "cost_usd": r.cost_usd,
+                        "latency_ms": r.latency_ms,
+                        "ttft_ms": r.ttft_ms,
+                        "tools": list(r.tools),
+                        "input_preview": "",
+                        "output_preview": "",
+                        "error": None,
+                        "created_at": r.created_at,
+                    }
+                    for i, r in enumerate(seed_records(A, n=20) + seed_records(B, n=5))
+                ],
+            )
     finally:
         engine.dispose()
     store = HistoryStore(store_url)
@@ -150,8 +197,9 @@ def test_migration_5_sums_the_rows_already_stored(store_url):  # noqa: F811
 def test_cost_taken_back_leaves_exactly_nothing(history_store):  # noqa: F811
     # As floats, 0.7 + 0.1 - 0.7 - 0.1 is -1.4e-16: the page would show "$-0.0000" for the response left.
     for id, cost in (("free", None), ("a", 0.7), ("b", 0.1)):
-        history_store.record_response(ResponseRecord(id=id, owner=A, model="m", status="completed",
-                                                     created_at=T0, cost_usd=cost))
+        history_store.record_response(
+            ResponseRecord(id=id, owner=A, model="m", status="completed", created_at=T0, cost_usd=cost)
+        )
     assert history_store.totals(ResponseFilter(owner=A))["cost_usd"] == pytest.approx(0.8)
     history_store.delete_response(A, "a")
     history_store.delete_response(A, "b")

@@ -23,10 +23,14 @@ def test_spend_is_per_identity_and_period(history_store):
     assert history_store.spend.spent(BOB, "2026-11-30") == 1.0
     assert history_store.spend.spent(ANN, "2026-12-01") == 2.0
     with history_store.engine.connect() as conn:
-        rows = conn.execute(select(spend.c.identity, spend.c.period, spend.c.nano_usd)
-                            .order_by(spend.c.identity, spend.c.period)).all()
-    assert [tuple(r) for r in rows] == [(BOB, "2026-11-30", 1_000_000_000), (ANN, "2026-11-30", 750_000_000),
-                                        (ANN, "2026-12-01", 2_000_000_000)]
+        rows = conn.execute(
+            select(spend.c.identity, spend.c.period, spend.c.nano_usd).order_by(spend.c.identity, spend.c.period)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (BOB, "2026-11-30", 1_000_000_000),
+        (ANN, "2026-11-30", 750_000_000),
+        (ANN, "2026-12-01", 2_000_000_000),
+    ]
 
 
 def test_a_reservation_is_given_back_and_tiny_costs_are_never_free(history_store):
@@ -66,8 +70,9 @@ def test_spend_migration_runs_when_an_earlier_number_is_missing(store_url):
             spend.drop(conn)
         migrate(store.engine)
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema_version.c.version).order_by(schema_version.c.version)).scalars().all() \
-                == [version for version, _, _ in MIGRATIONS]
+            assert conn.execute(
+                select(schema_version.c.version).order_by(schema_version.c.version)
+            ).scalars().all() == [version for version, _, _ in MIGRATIONS]
         assert store.spend.add(ANN, "2026-11-30", 0.5) == 0.5
     finally:
         store.close()

@@ -20,9 +20,20 @@ class EVENT:
 
 def response(status: str, output: list[dict[str, Any]] | None = None, usage: dict | None = None) -> dict[str, Any]:
     return {
-        "id": "resp_1", "object": "response", "created_at": 1, "model": "gpt-5-mini", "status": status,
-        "output": output or [], "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-        "usage": usage, "error": None, "incomplete_details": None, "instructions": None, "metadata": {},
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1,
+        "model": "gpt-5-mini",
+        "status": status,
+        "output": output or [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": usage,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
     }
 
 
@@ -33,16 +44,36 @@ def message(text: str, status: str = "completed") -> dict[str, Any]:
 
 def text_events(deltas: list[str]) -> list[dict[str, Any]]:
     text = "".join(deltas)
-    usage = {"input_tokens": 7, "input_tokens_details": {"cached_tokens": 2}, "output_tokens": 5,
-             "output_tokens_details": {"reasoning_tokens": 1}, "total_tokens": 12}
+    usage = {
+        "input_tokens": 7,
+        "input_tokens_details": {"cached_tokens": 2},
+        "output_tokens": 5,
+        "output_tokens_details": {"reasoning_tokens": 1},
+        "total_tokens": 12,
+    }
     raw = [
         {"type": "response.created", "response": response("in_progress")},
         {"type": "response.in_progress", "response": response("in_progress")},
         {"type": "response.output_item.added", "output_index": 0, "item": message("", "in_progress")},
-        *[{"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, "content_index": 0,
-           "delta": d, "logprobs": []} for d in deltas],
-        {"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0, "content_index": 0,
-         "text": text, "logprobs": []},
+        *[
+            {
+                "type": "response.output_text.delta",
+                "item_id": "msg_1",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": d,
+                "logprobs": [],
+            }
+            for d in deltas
+        ],
+        {
+            "type": "response.output_text.done",
+            "item_id": "msg_1",
+            "output_index": 0,
+            "content_index": 0,
+            "text": text,
+            "logprobs": [],
+        },
         {"type": "response.output_item.done", "output_index": 0, "item": message(text)},
         {"type": "response.completed", "response": response("completed", [message(text)], usage)},
     ]
@@ -116,8 +147,9 @@ def test_failed_and_incomplete_responses_carry_their_reason() -> None:
 
 
 def test_error_event_fails_the_turn() -> None:
-    events = text_events(["a"])[:4] + [{"type": "error", "message": "overloaded", "code": None, "param": None,
-                                        "sequence_number": 4}]
+    events = text_events(["a"])[:4] + [
+        {"type": "error", "message": "overloaded", "code": None, "param": None, "sequence_number": 4}
+    ]
     turn = fold(events)
     assert (turn.status, turn.error, turn.text) == ("failed", "overloaded", "a")
 
@@ -125,16 +157,33 @@ def test_error_event_fails_the_turn() -> None:
 def test_reasoning_summary_and_refusal() -> None:
     raw = [
         {"type": "response.created", "response": response("in_progress")},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "reasoning", "id": "rs_1", "summary": []}},
-        {"type": "response.reasoning_summary_part.added", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "part": {"type": "summary_text", "text": ""}},
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "delta": "Think"},
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "delta": "ing"},
-        {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 1, "content_index": 0,
-         "delta": "No."},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "reasoning", "id": "rs_1", "summary": []},
+        },
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": ""},
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "Think",
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "ing",
+        },
+        {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 1, "content_index": 0, "delta": "No."},
     ]
     turn = fold([dict(e, sequence_number=n) for n, e in enumerate(raw)])
     assert [(i.type, i.id) for i in turn.items] == [("reasoning", "rs_1"), ("message", "msg_1")]

@@ -9,7 +9,8 @@ from lib.usage_text import dollars, usage_line
 def test_a_full_line_names_tokens_cost_and_times() -> None:
     usage = Usage(input_tokens=12_345, cached_tokens=4_000, output_tokens=1_030, reasoning_tokens=20)
     assert usage_line(usage, 0.5, 2_340, 610) == (
-        "12,345 in (4,000 cached) · 1,030 out (20 reasoning) · $0.5000 · 2.3 s · first token after 0.6 s")
+        "12,345 in (4,000 cached) · 1,030 out (20 reasoning) · $0.5000 · 2.3 s · first token after 0.6 s"
+    )
 
 
 def test_what_is_unknown_is_left_out() -> None:
