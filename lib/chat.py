@@ -15,7 +15,7 @@ from lib.compaction import context_management
 from lib.conversations import Thread, start_conversation
 from lib.limits import STOPPED, TurnControl  # noqa: F401 - STOPPED, TurnControl: chat's API
 from lib.registry import registry, run_calls
-from lib.request_options import with_options
+from lib.request_options import visitor_cache_key, with_options
 from lib.settings import Settings, is_reasoning_model, runs_long
 from lib.stream import Item, Turn
 from lib.tools import includes_for, tools_for
@@ -62,6 +62,8 @@ def build_request(settings: Settings, thread: Thread, input_items: list[dict[str
         request["context_management"] = management
     if settings.safety_identifier:  # shared mode: abuse is traced to this visitor, not to the whole key
         request["safety_identifier"] = settings.safety_identifier
+        if key := request.get("prompt_cache_key"):
+            request["prompt_cache_key"] = visitor_cache_key(settings.safety_identifier, key)
     return request
 
 

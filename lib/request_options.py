@@ -149,6 +149,15 @@ def tool_choice(options: RequestOptions) -> str | dict[str, Any] | None:
     return {"type": "allowed_tools", "mode": "required", "tools": [_reference(choice)]}
 
 
+def visitor_cache_key(safety_identifier: str, key: str) -> str:
+    """A cache key of one visitor of a shared deployment: theirs alone, whatever they typed.
+
+    The key routes requests to the same cache; two visitors typing one key on the owner's account would
+    share it, and the timing of a cache hit could tell one what the other sent.
+    """
+    return f"{safety_identifier[:16]}-{key}"[:MAX_CACHE_KEY]
+
+
 def with_options(request: dict[str, Any], options: RequestOptions, cap: int | None = None) -> dict[str, Any]:
     """The request with the fields these options set; `cap` (the owner's MAX_OUTPUT_TOKENS) always wins."""
     out = dict(request)

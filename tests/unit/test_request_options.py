@@ -109,3 +109,21 @@ def test_profiles_carry_the_options_and_refuse_bad_ones() -> None:
     ):
         with pytest.raises(ValueError, match=says):
             from_data(bad)
+
+
+def test_a_shared_visitors_cache_key_is_theirs_alone() -> None:
+    """Attack: two visitors on the owner's key type the same prompt_cache_key to share a cache (and time it)."""
+    from lib.chat import build_request
+    from lib.conversations import Thread
+
+    typed = RequestOptions(prompt_cache_key="team-cache")
+    ann = build_request(Settings(options=typed, safety_identifier="a" * 64), Thread(), [])
+    bob = build_request(Settings(options=typed, safety_identifier="b" * 64), Thread(), [])
+    assert (
+        ann["prompt_cache_key"] == "aaaaaaaaaaaaaaaa-team-cache" and bob["prompt_cache_key"] != ann["prompt_cache_key"]
+    )
+    assert build_request(Settings(options=typed), Thread(), [])["prompt_cache_key"] == "team-cache"  # local: as typed
+    long = RequestOptions(prompt_cache_key="k" * 64)
+    assert (
+        len(build_request(Settings(options=long, safety_identifier="c" * 64), Thread(), [])["prompt_cache_key"]) == 64
+    )
