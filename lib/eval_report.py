@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from lib.store.evals import RESULT_FIELDS
+
 
 def _percentile(values: list[int], share: float) -> int | None:
     """The nearest-rank percentile of `values` (None when empty)."""
@@ -109,21 +111,7 @@ def compare(a: list[dict[str, Any]], b: list[dict[str, Any]], rows: list[dict[st
 
 def to_jsonl(results: Iterable[dict[str, Any]]) -> str:
     """Results as JSON Lines, verdicts (with a judge's reasoning) included."""
-    keep = (
-        "row_id",
-        "profile",
-        "status",
-        "output",
-        "error",
-        "response_id",
-        "verdicts",
-        "passed",
-        "score",
-        "input_tokens",
-        "output_tokens",
-        "cost_usd",
-        "latency_ms",
-    )
+    keep = ("row_id", "profile", *RESULT_FIELDS)
     return "".join(json.dumps({k: r.get(k) for k in keep}, ensure_ascii=False, default=str) + "\n" for r in results)
 
 
