@@ -23,6 +23,7 @@ from lib.stream import Turn
 from lib.token_count import cache_key, count_input_tokens, count_request
 from lib.ui import budget as budget_view
 from lib.ui import context, state, store_owners
+from lib.usage_text import dollars
 
 COUNTS = "context_counts"  # cache key -> input tokens of the next turn (None: the count failed)
 NO_COUNT = "context_no_count"  # client keys whose endpoint has no input_tokens (a 404 said so, once)
@@ -206,7 +207,7 @@ def render_count(current: Settings) -> None:
     if tokens is None:
         return
     cost = max_cost_usd(current.model, tokens, 0)
-    price = f", ${cost:,.4f}" if cost is not None else ""
+    price = f", {dollars(cost)}" if cost is not None else ""
     st.caption(
         f"Next turn: ≈ {tokens:,} tokens{price} before your message",
         help="Counted by the API (responses/input_tokens) for the model, instructions, tools and "

@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.usage_text import dollars
+
 
 def summary(figures: dict[str, Any]) -> None:
     """Totals of the filtered responses, then tokens and cost per day by model and latencies."""
@@ -16,7 +18,7 @@ def summary(figures: dict[str, Any]) -> None:
     cells[0].metric("Responses", f"{totals['responses']:,}")
     cells[1].metric("Input tokens", f"{totals['input_tokens']:,}", help=f"{totals['cached_tokens']:,} cached")
     cells[2].metric("Output tokens", f"{totals['output_tokens']:,}", help=f"{totals['reasoning_tokens']:,} reasoning")
-    cells[3].metric("Cost", f"${totals['cost_usd']:,.4f}")
+    cells[3].metric("Cost", dollars(totals["cost_usd"]))
     median = sorted(latencies)[len(latencies) // 2] / 1000 if latencies else None
     cells[4].metric(
         "Median latency",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lib.store import HistoryStore, owner_for
+from lib.usage_text import dollars
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI, Text
 
@@ -58,7 +59,9 @@ def test_the_next_turn_is_counted_by_the_api_once_per_state(app, configured: Fak
     monkeypatch.setenv("OPENAI_INSTRUCTIONS", "Answer briefly, in English.")  # 26 characters: 7 tokens
     at = app().run()
     assert count_requests(configured) == [{"model": "gpt-5-mini", "instructions": "Answer briefly, in English."}]
-    assert f"Next turn: ≈ 7 tokens, ${max_cost_usd('gpt-5-mini', 7, 0):,.4f} before your message" in main_captions(at)
+    assert f"Next turn: ≈ 7 tokens, {dollars(max_cost_usd('gpt-5-mini', 7, 0))} before your message" in main_captions(
+        at
+    )
     configured.queue(Text("Counted well."))
     at = chat(at, "Count this")
     conversation = at.query_params["conversation"]
@@ -66,7 +69,9 @@ def test_the_next_turn_is_counted_by_the_api_once_per_state(app, configured: Fak
     assert count_requests(configured)[1:] == [
         {"model": "gpt-5-mini", "instructions": "Answer briefly, in English.", "conversation": conversation}
     ]
-    assert f"Next turn: ≈ 14 tokens, ${max_cost_usd('gpt-5-mini', 14, 0):,.4f} before your message" in main_captions(at)
+    assert f"Next turn: ≈ 14 tokens, {dollars(max_cost_usd('gpt-5-mini', 14, 0))} before your message" in main_captions(
+        at
+    )
     at.run()
     at.run()
     assert len(count_requests(configured)) == 2  # reruns reuse the count

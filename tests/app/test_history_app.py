@@ -96,7 +96,7 @@ def test_the_table_shows_only_this_owners_rows(app, configured: FakeOpenAI, clea
     assert list(frame["Status"]) == ["● completed"] * 3
     assert frame["Conversation"][0] == "/chat?conversation=conv_resp_mine_2"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Responses"] == "3" and metrics["Input tokens"] == "303" and metrics["Cost"] == "$0.0060"
+    assert metrics["Responses"] == "3" and metrics["Input tokens"] == "303" and metrics["Cost"] == "$0.006000"
     assert any(c.value == "Responses 1–3 of 3" for c in at.caption)
     assert next(m for m in at.multiselect if m.label == "Models").options == ["gpt-5-mini", "o4-mini"]
 
