@@ -22,6 +22,7 @@ from lib.graders import Grader, GraderError, Verdict
 from lib.limits import TurnControl
 from lib.pricing import cost_usd
 from lib.profile_format import from_data, without_endpoint
+from lib.prompt_templates import wrap_message
 from lib.settings import Settings
 from lib.store.evals import Evals
 from lib.stream import Turn
@@ -39,6 +40,11 @@ class Target:
 
     name: str
     settings: Settings
+    wrap: str = ""  # the profile's prompt template's user message, filled in (lib.prompt_templates.with_defaults)
+
+    def message(self, row_input: str) -> str:
+        """The user message this target sends for a row's input."""
+        return wrap_message(self.wrap, row_input)
 
 
 def target_for(base: Settings, name: str, profile: dict[str, Any] | None) -> Target:
@@ -205,7 +211,7 @@ class EvalJob:
             return
         tab = None
         if self.admission is not None:
-            tab, refused = self.admission.admit(target.settings, row["input"])
+            tab, refused = self.admission.admit(target.settings, target.message(row["input"]))
             if refused:
                 self._set(key, "stopped")
                 self.stop(refused)
@@ -216,8 +222,9 @@ class EvalJob:
         self._set(key, "running")
         turn = Turn(prompt=row["input"])
         try:
+            sent = target.message(row["input"])
             for update in run_turn(
-                self._client(target.settings), target.settings, Thread(chained=True), row["input"], control=control
+                self._client(target.settings), target.settings, Thread(chained=True), sent, control=control
             ):
                 turn = update
         finally:

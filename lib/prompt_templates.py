@@ -87,6 +87,23 @@ def user_text(template: PromptVersion, values: Mapping[str, str], typed: str) ->
     return f"{rendered}\n\n{typed}" if typed else rendered
 
 
+def with_defaults(template: PromptVersion) -> tuple[str, str]:
+    """Instructions and user message filled with the template's defaults, `{{input}}` left in place: for runs
+    with no form to fill (an eval). Raises MissingVariables naming the variables without a default."""
+    keep = {**values_for(template, {}), INPUT: "{{" + INPUT + "}}"}
+    return render(template.instructions, keep), render(template.user_message, keep)
+
+
+def wrap_message(wrap: str, typed: str) -> str:
+    """`typed` inside a user message filled by with_defaults: at its `{{input}}`, else after it."""
+    marker = "{{" + INPUT + "}}"
+    if not wrap.strip():
+        return typed
+    if marker in wrap:
+        return wrap.replace(marker, typed)
+    return f"{wrap}\n\n{typed}" if typed else wrap
+
+
 def diff(old: PromptVersion, new: PromptVersion) -> str:
     """A unified diff of two versions' instructions and user message ("" when they are the same)."""
     parts = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,9 @@ from lib import eval_report
 from lib.eval_cost import Admission, estimate
 from lib.eval_run import CURRENT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, EvalJob, Target, target_for
 from lib.graders import KINDS, LABELS, Grader, GraderError
+from lib.markup import code_span, plain
 from lib.profile_format import to_data
+from lib.prompt_templates import MissingVariables, with_defaults
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.ui import budget, context, evals_datasets, state
@@ -54,7 +57,30 @@ def _graders() -> tuple[list[Grader], list[str]]:
 def _targets(store: HistoryStore, owner: str, current: Settings) -> list[Target]:
     names = store.profiles.names(owner)
     chosen = st.multiselect("Profiles", [CURRENT, *names], default=[CURRENT], key="evals_targets")
-    return [target_for(current, name, None if name == CURRENT else store.profiles.get(owner, name)) for name in chosen]
+    targets = [
+        target_for(current, name, None if name == CURRENT else store.profiles.get(owner, name)) for name in chosen
+    ]
+    return [t for t in (_with_template(store, owner, t) for t in targets) if t is not None]
+
+
+def _with_template(store: HistoryStore, owner: str, target: Target) -> Target | None:
+    """A target whose settings name a prompt template: its text filled with the template's defaults (a run has no
+    form to fill), and stored that way, so a resumed run sends the same; None (said on the page) if it cannot be."""
+    settings = target.settings
+    if not settings.prompt_template:
+        return target
+    template = store.prompts.get(owner, settings.prompt_template, settings.prompt_version)
+    if template is None:
+        st.error(f"{plain(target.name)}: its prompt template {code_span(settings.prompt_template)} is not among yours.")
+        return None
+    try:
+        instructions, wrap = with_defaults(template)
+    except MissingVariables as missing:
+        st.error(f"{plain(target.name)}: give {', '.join(missing.names)} a default value in the template to run it.")
+        return None
+    if template.instructions.strip():
+        settings = replace(settings, instructions=instructions)
+    return Target(target.name, replace(settings, prompt_template="", prompt_version=None), wrap)
 
 
 def _admission(current: Settings) -> Admission | None:
@@ -77,7 +103,7 @@ def start(
     """Estimate, check the cap, create (or resume) the run and start its job."""
     rows = store.evals.rows(owner, dataset)
     client = state.client(current)  # a profile never changes the endpoint: one client serves every target
-    targets = [Target(t.name, budget.limited(t.settings)) for t in targets]
+    targets = [replace(t, settings=budget.limited(t.settings)) for t in targets]
     guess = estimate(lambda _s: client, rows, targets, checks)
     admission = _admission(current)
     if admission is not None and (refused := admission.refusal(current, guess.usd)):
@@ -91,7 +117,7 @@ def start(
             "graders": [g.as_data() for g in checks],
             "targets": [
                 # Every target's settings as they were (current ones too): a resumed run sends the same requests.
-                {"name": t.name, "profile": to_data(t.settings)}
+                {"name": t.name, "profile": to_data(t.settings), "wrap": t.wrap}
                 for t in targets
             ],
         }
@@ -119,7 +145,9 @@ def start(
 def resume(current: Settings, store: HistoryStore, owner: str, run: dict[str, Any]) -> None:
     """Start the missing rows of a stopped run with its stored targets and graders."""
     config = run["config"]
-    targets = [target_for(current, t["name"], t["profile"]) for t in config.get("targets", [])]
+    targets = [
+        replace(target_for(current, t["name"], t["profile"]), wrap=t.get("wrap", "")) for t in config.get("targets", [])
+    ]
     checks = [Grader.from_data(g) for g in config.get("graders", [])]
     start(
         current,

@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lib.profile_format import to_data
+from lib.prompt_templates import PromptVersion
 from lib.settings import Settings
 from lib.store import HistoryStore, ResponseFilter, owner_for
 from lib.ui import evals_runs
@@ -181,3 +182,24 @@ def test_resume_sends_the_settings_the_run_started_with(app, configured: FakeOpe
     at = finish(button(at, "Resume run").click().run())
     sent = {b["model"] for b in configured.response_requests()}
     assert sent == {"gpt-5-mini"}  # the run's own settings, not today's
+
+
+def test_a_profile_with_a_prompt_template_runs_with_its_defaults(app, configured: FakeOpenAI, clean_env: Path) -> None:
+    """A run has no form for the template's variables: their defaults fill it, and a resumed run sends the same."""
+    configured.respond(eval_double.answer)
+    seed(clean_env, ["Japan"])
+    store = store_of(clean_env)
+    store.prompts.save(OWNER, PromptVersion("geo", 0, "Answer in {{style}}.", "Quiz: {{input}}", {"style": "one word"}))
+    store.prompts.save(OWNER, PromptVersion("blank", 0, "Answer in {{style}}."))
+    store.profiles.save(OWNER, "geo", to_data(Settings(prompt_template="geo")))
+    store.profiles.save(OWNER, "blank", to_data(Settings(prompt_template="blank")))
+    store.close()
+    at = open_evals(app().run(), "Runs")
+    at.multiselect(key="evals_targets").set_value(["geo", "blank"]).run()
+    assert any("blank: give style a default value" in e.value for e in at.error)
+    at.multiselect(key="evals_graders").set_value(["contains"]).run()
+    at = finish(button(at, "Start run").click().run())
+    assert not at.exception
+    (sent,) = configured.response_requests()
+    assert sent["instructions"] == "Answer in one word."
+    assert sent["input"][0]["content"] == "Quiz: " + eval_double.rows(["Japan"])[0]["input"]

@@ -16,6 +16,8 @@ from lib.prompt_templates import (
     user_text,
     values_for,
     variables,
+    with_defaults,
+    wrap_message,
 )
 
 
@@ -122,3 +124,13 @@ def test_bad_imports_say_what_is_wrong(raw: str, message: str) -> None:
 def test_huge_imports_are_refused_before_parsing() -> None:
     with pytest.raises(ValueError, match="larger than 1 MB"):
         parse_import(b" " * 1_000_001)
+
+
+def test_a_run_fills_a_template_with_its_defaults_and_keeps_the_input_slot() -> None:
+    template = PromptVersion("t", 1, "Speak {{ lang }}.", "Q ({{lang}}): {{ input }}", {"lang": "{{Welsh}}"})
+    instructions, wrap = with_defaults(template)
+    assert instructions == "Speak {{Welsh}}." and wrap == "Q ({{Welsh}}): {{input}}"
+    assert wrap_message(wrap, "why?") == "Q ({{Welsh}}): why?"  # a default's braces are text, never a variable
+    assert wrap_message("Context first", "why?") == "Context first\n\nwhy?" and wrap_message("", "why?") == "why?"
+    with pytest.raises(MissingVariables):
+        with_defaults(PromptVersion("t", 1, "{{needs}}"))
