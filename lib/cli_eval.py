@@ -86,8 +86,10 @@ def main(argv: list[str], *, environ: Mapping[str, str], cwd: Path, out: TextIO 
         return 2
     from lib import eval_report
     from lib.client import build_client
-    from lib.eval_run import CURRENT, EvalJob, target_for
+    from lib.eval_run import CURRENT, EvalJob, target_for, with_template
     from lib.identity import local_owner
+    from lib.profile_format import to_data
+    from lib.prompt_templates import MissingVariables
     from lib.store import HistoryStore, default_url
 
     store = HistoryStore(settings.history_url or default_url(cwd), ttl_minutes=settings.ttl_minutes)
@@ -102,13 +104,17 @@ def main(argv: list[str], *, environ: Mapping[str, str], cwd: Path, out: TextIO 
         if name != CURRENT and profile is None:
             print(f"No profile named {name!r} for this key.", file=sys.stderr)
             return 2
-        targets.append(target_for(settings, name, profile))
+        try:
+            targets.append(with_template(target_for(settings, name, profile), store.prompts, owner))
+        except (LookupError, MissingVariables) as problem:
+            print(f"Profile {name!r}: {problem}", file=sys.stderr)
+            return 2
     rows = store.evals.rows(owner, dataset)
     config = {
         "dataset": dataset,
         "concurrency": args.concurrency,
         "graders": [g.as_data() for g in checks],
-        "targets": [{"name": t.name, "profile": store.profiles.get(owner, t.name)} for t in targets],
+        "targets": [{"name": t.name, "profile": to_data(t.settings), "wrap": t.wrap} for t in targets],
         "from": "cli",
     }
     run = store.evals.create_run(owner, dataset, f"cli: {len(targets)} × {len(rows)} rows", config)

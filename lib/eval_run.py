@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx2
@@ -22,9 +22,10 @@ from lib.graders import Grader, GraderError, Verdict
 from lib.limits import TurnControl
 from lib.pricing import cost_usd
 from lib.profile_format import from_data, without_endpoint
-from lib.prompt_templates import wrap_message
+from lib.prompt_templates import with_defaults, wrap_message
 from lib.settings import Settings
 from lib.store.evals import Evals
+from lib.store.prompts import PromptTemplates
 from lib.stream import Turn
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,22 @@ def target_for(base: Settings, name: str, profile: dict[str, Any] | None) -> Tar
         return Target(name or CURRENT, base)
     kept, _ = without_endpoint(profile)
     return Target(name, base.with_changes(**from_data(kept)))
+
+
+def with_template(target: Target, prompts: PromptTemplates, owner: str) -> Target:
+    """A target whose settings name a prompt template, with the template's text in them, its variables filled with
+    their defaults (a run has no form to fill) and its user message kept as `wrap`; stored that way, a resumed
+    run sends the same. Raises LookupError (no such template) or MissingVariables (a variable with no default)."""
+    settings = target.settings
+    if not settings.prompt_template:
+        return target
+    template = prompts.get(owner, settings.prompt_template, settings.prompt_version)
+    if template is None:
+        raise LookupError(f"its prompt template {settings.prompt_template!r} is not among yours")
+    instructions, wrap = with_defaults(template)
+    if template.instructions.strip():
+        settings = replace(settings, instructions=instructions)
+    return Target(target.name, replace(settings, prompt_template="", prompt_version=None), wrap)
 
 
 Judge = Callable[[Grader, str], tuple[float, str]]

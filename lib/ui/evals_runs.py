@@ -10,11 +10,11 @@ import streamlit as st
 
 from lib import eval_report
 from lib.eval_cost import Admission, estimate
-from lib.eval_run import CURRENT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, EvalJob, Target, target_for
+from lib.eval_run import CURRENT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, EvalJob, Target, target_for, with_template
 from lib.graders import KINDS, LABELS, Grader, GraderError
-from lib.markup import code_span, plain
+from lib.markup import plain
 from lib.profile_format import to_data
-from lib.prompt_templates import MissingVariables, with_defaults
+from lib.prompt_templates import MissingVariables
 from lib.settings import Settings
 from lib.store import HistoryStore
 from lib.ui import budget, context, evals_datasets, state
@@ -64,23 +64,15 @@ def _targets(store: HistoryStore, owner: str, current: Settings) -> list[Target]
 
 
 def _with_template(store: HistoryStore, owner: str, target: Target) -> Target | None:
-    """A target whose settings name a prompt template: its text filled with the template's defaults (a run has no
-    form to fill), and stored that way, so a resumed run sends the same; None (said on the page) if it cannot be."""
-    settings = target.settings
-    if not settings.prompt_template:
-        return target
-    template = store.prompts.get(owner, settings.prompt_template, settings.prompt_version)
-    if template is None:
-        st.error(f"{plain(target.name)}: its prompt template {code_span(settings.prompt_template)} is not among yours.")
-        return None
+    """The target with its profile's prompt template filled in (lib.eval_run.with_template); None, said on the
+    page, when it cannot be."""
     try:
-        instructions, wrap = with_defaults(template)
+        return with_template(target, store.prompts, owner)
+    except LookupError as missing:
+        st.error(f"{plain(target.name)}: {plain(str(missing))}.")
     except MissingVariables as missing:
         st.error(f"{plain(target.name)}: give {', '.join(missing.names)} a default value in the template to run it.")
-        return None
-    if template.instructions.strip():
-        settings = replace(settings, instructions=instructions)
-    return Target(target.name, replace(settings, prompt_template="", prompt_version=None), wrap)
+    return None
 
 
 def _admission(current: Settings) -> Admission | None:

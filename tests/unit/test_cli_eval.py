@@ -13,6 +13,7 @@ import pytest
 from lib.cli import main
 from lib.identity import local_owner
 from lib.profile_format import to_data
+from lib.prompt_templates import PromptVersion
 from lib.settings import Settings
 from lib.store import HistoryStore
 from tests import eval_double
@@ -118,3 +119,18 @@ def test_as_a_command(saved, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "terse: 6/6 passed (100%)" in done.stdout
+
+
+def test_a_profile_with_a_prompt_template_runs_with_its_defaults(
+    saved, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    store = HistoryStore(saved["HISTORY_DATABASE_URL"])
+    owner = local_owner(KEY)
+    store.prompts.save(owner, PromptVersion("geo", 0, "Answer in {{style}}.", "Quiz: {{input}}", {"style": "one word"}))
+    store.profiles.save(owner, "geo", to_data(Settings(prompt_template="geo")))
+    store.profiles.save(owner, "lost", to_data(Settings(prompt_template="nowhere")))
+    store.close()
+    run(["Capitals", "--profile", "geo", "--grader", "contains"], saved, tmp_path)
+    first = fake_openai.response_requests()[0]
+    assert first["instructions"] == "Answer in one word." and first["input"][0]["content"].startswith("Quiz: ")
+    assert run(["Capitals", "--profile", "lost"], saved, tmp_path)[0] == 2
