@@ -41,3 +41,9 @@ def uploader(at: AppTest, key: str) -> Any:
     found = next((u for u in at.get("file_uploader") if key in u.proto.id), None)
     assert found is not None, f"no file uploader with key {key!r}"
     return found
+
+
+def setup_page(app: Callable[..., AppTest], **query: str) -> AppTest:
+    """A fresh session (with these query parameters) on the Setup page."""
+    at = app(**query).run()
+    return at.switch_page("app_pages/setup.py").run()

@@ -7,15 +7,9 @@ import json
 from lib.profile_format import to_data
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
-from tests.app.actions import click, send_message
+from tests.app.actions import click, send_message, setup_page, uploader
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
-
-
-def setup_page(app, **query):
-    at = app(**query).run()
-    at.switch_page("app_pages/setup.py").run()
-    return at
 
 
 def test_save_then_load_in_a_new_session(app, configured: FakeOpenAI) -> None:
@@ -57,9 +51,7 @@ def test_shipped_example_opens_by_url(app, configured: FakeOpenAI) -> None:
 
 def test_import_rejects_a_bad_file_with_its_reason(app, configured: FakeOpenAI) -> None:
     at = setup_page(app)
-    uploader = [u for u in at.get("file_uploader") if "profile_import" in u.proto.id]
-    assert uploader, "the import field is on the Profiles tab"
     data = json.dumps({"format": 1, "api_key": "sk-no"}).encode()
-    uploader[0].upload("bad.json", data, "application/json").run()
+    uploader(at, "profile_import").upload("bad.json", data, "application/json").run()  # on the Profiles tab
     click(at, "Import")
     assert "Unknown profile fields: api_key" in at.error[0].value

@@ -8,24 +8,11 @@ from lib.profile_format import to_data
 from lib.prompt_templates import PromptVersion
 from lib.settings import Settings
 from lib.store import HistoryStore, owner_for
+from tests.app.actions import button, setup_page, uploader
 from tests.app.conftest import APP_KEY
 from tests.fake_openai import FakeOpenAI
 
 OWNER = owner_for(None, APP_KEY)
-
-
-def setup_page(app, **query):
-    at = app(**query).run()
-    at.switch_page("app_pages/setup.py").run()
-    return at
-
-
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
-
-
-def uploader(at, key):
-    return next(u for u in at.get("file_uploader") if key in u.proto.id)
 
 
 def store(clean_env) -> HistoryStore:
